@@ -1,0 +1,88 @@
+"""aaib-cp: AAIB-style, learning-focused investigations of child-protection incidents.
+
+Embed the engine::
+
+    from datetime import date
+    from aaib_cp import Engine, Store, load_workflow
+
+    store = Store.open("aaib.db", create=True)
+    engine = Engine(store)
+    case = engine.open_case(load_workflow("child-protection"), title="Child A",
+                            known_on=date(2026, 3, 2), actor="Ana", role="notifier")
+    engine.fire(case.id, "start_triage", actor="Chris", role="chief_investigator")
+
+Heavy modules are imported on first use, so ``import aaib_cp`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import (
+    AaibCpError,
+    CaseNotFound,
+    DefinitionError,
+    GuardFailed,
+    InputError,
+    IntegrityError,
+    Problem,
+    RecordNotFound,
+    RoleRefused,
+    StaleCaseError,
+    StoreError,
+    TransitionRefused,
+    UnknownTrigger,
+    WorkflowMismatch,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AaibCpError",
+    "CaseNotFound",
+    "DefinitionError",
+    "Engine",
+    "GuardFailed",
+    "GuardRegistry",
+    "InputError",
+    "IntegrityError",
+    "Problem",
+    "RecordNotFound",
+    "RoleRefused",
+    "StaleCaseError",
+    "Store",
+    "StoreError",
+    "TransitionRefused",
+    "UnknownTrigger",
+    "WorkflowDefinition",
+    "WorkflowMismatch",
+    "__version__",
+    "default_registry",
+    "load_workflow",
+]
+
+_LAZY = {
+    "Engine": "aaib_cp.engine",
+    "GuardRegistry": "aaib_cp.guards",
+    "default_registry": "aaib_cp.guards",
+    "Store": "aaib_cp.store",
+    "WorkflowDefinition": "aaib_cp.definition",
+    "load_workflow": "aaib_cp.definition",
+}
+
+if TYPE_CHECKING:
+    from .definition import WorkflowDefinition, load_workflow
+    from .engine import Engine
+    from .guards import GuardRegistry, default_registry
+    from .store import Store
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aaib_cp' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

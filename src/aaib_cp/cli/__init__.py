@@ -1,0 +1,86 @@
+"""The ``aaib`` command line: a thin click layer over the engine.
+
+Subcommands live in small modules loaded on first use, so ``aaib --help`` and
+simple reads start quickly. Every :class:`~aaib_cp.exceptions.AaibCpError`
+becomes one line on stderr and exit code 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from ..exceptions import AaibCpError
+from ._common import DEFAULT_DB, Context
+
+__all__ = ["cli", "main"]
+
+#: command name -> (module in this package, attribute)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("cases", "init"),
+    "notify": ("cases", "notify"),
+    "list": ("cases", "list_cases"),
+    "show": ("cases", "show"),
+    "status": ("cases", "status"),
+    "advance": ("cases", "advance"),
+    "history": ("cases", "history"),
+    "set": ("cases", "set_field"),
+    "team": ("cases", "team"),
+    "audit": ("cases", "audit"),
+    "workflow": ("workflow", "workflow"),
+    "demo": ("demo", "demo"),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when used, turning our errors into one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module = importlib.import_module(f"{__name__}.{target[0]}")
+        command: click.Command = getattr(module, target[1])
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AaibCpError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    envvar="AAIB_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file (or set AAIB_DB).",
+)
+@click.option("--actor", envvar="AAIB_ACTOR", help="Who is acting (or set AAIB_ACTOR).")
+@click.option("--role", envvar="AAIB_ROLE", help="The acting role (or set AAIB_ROLE).")
+@click.version_option(package_name="aaib-cp", prog_name="aaib")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str, actor: str | None, role: str | None) -> None:
+    """Run independent, learning-focused investigations of child-protection incidents.
+
+    \b
+    Example:
+      aaib demo                                  # a complete sample investigation
+      aaib init && aaib --actor "Ana" --role notifier notify --title "Child A" --known-on 2026-11-20
+      aaib status CP-2026-0001
+    """
+    ctx.obj = Context(db_path=db_path, actor=actor, role=role)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="aaib")

@@ -1,0 +1,95 @@
+"""Shared plumbing for the CLI: the context object, options and output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..store import Store
+
+DEFAULT_DB = "aaib.db"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What every subcommand gets: where the database is and who is acting."""
+
+    def __init__(self, *, db_path: str, actor: str | None, role: str | None) -> None:
+        self.db_path = db_path
+        self.actor = actor
+        self.role = role
+        self._store: Store | None = None
+
+    def store(self, *, create: bool = False) -> Store:
+        """Open the database (once per command)."""
+        if self._store is None:
+            from ..store import Store
+
+            synchronous = os.environ.get("AAIB_SYNCHRONOUS", "FULL")
+            self._store = Store.open(self.db_path, create=create, synchronous=synchronous)
+            click.get_current_context().call_on_close(self._store.close)
+        return self._store
+
+    def engine(self) -> Engine:
+        """An engine over the database."""
+        from ..engine import Engine
+
+        return Engine(self.store())
+
+    def who(self, actor: str | None, role: str | None) -> tuple[str, str]:
+        """The acting person and role, from options or the environment; clear error if absent."""
+        actor = actor or self.actor
+        role = role or self.role
+        if not actor:
+            raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR")
+        if not role:
+            raise click.UsageError("say in which role: --role ROLE or AAIB_ROLE")
+        return actor, role
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def actor_options(func: F) -> F:
+    """``--actor`` and ``--role`` on a write command (override the global ones)."""
+    func = click.option("--role", "role", help="The acting role (or global --role / AAIB_ROLE).")(
+        func
+    )
+    func = click.option("--actor", "actor", help="Who is acting (or global --actor / AAIB_ACTOR).")(
+        func
+    )
+    return func
+
+
+def json_option(func: F) -> F:
+    """``--json`` on a read command."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as indented JSON."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Iterable[str]) -> str:
+    """A plain-text table."""
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=list(headers), tablefmt="simple", disable_numparse=True)
+
+
+def echo_err(message: str) -> None:
+    """Print to stderr."""
+    click.echo(message, err=True)
+
+
+def is_tty() -> bool:
+    """True when stdout is a terminal."""
+    return sys.stdout.isatty()

@@ -1,0 +1,412 @@
+"""Commands on cases: init, notify, list, show, status, advance, history, set, team, audit."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ._common import Context, actor_options, emit_json, json_option, pass_ctx, table
+
+
+def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="'--set'")
+        fields[name.strip()] = value
+    return fields
+
+
+@click.command()
+@click.option("--workflow", "workflow_path", help="Only check that this workflow loads.")
+@pass_ctx
+def init(obj: Context, workflow_path: str | None) -> None:
+    """Create the database (safe to run again: it only adds what is missing).
+
+    \b
+    Example:
+      aaib --db investigations.db init
+    """
+    store = obj.store(create=True)
+    if workflow_path:
+        from ..definition import load_workflow
+
+        load_workflow(workflow_path)
+    click.echo(f"Database ready: {store.path} ({store.count_cases()} case(s))")
+
+
+@click.command()
+@click.option("--title", required=True, help="Short, anonymised title, e.g. 'Child A'.")
+@click.option(
+    "--known-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Date the incident became known (YYYY-MM-DD); starts the notification clock.",
+)
+@click.option(
+    "--workflow",
+    "workflow_name",
+    default="child-protection",
+    show_default=True,
+    help="Shipped workflow name or path to a YAML file.",
+)
+@click.option("--reason", help="Free-text note recorded with the opening event.")
+@actor_options
+@json_option
+@pass_ctx
+def notify(
+    obj: Context,
+    title: str,
+    known_on: Any,
+    workflow_name: str,
+    reason: str | None,
+    actor: str | None,
+    role: str | None,
+    as_json: bool,
+) -> None:
+    """Open a case for a notified incident and print its reference.
+
+    \b
+    Example:
+      aaib notify --title "Child A" --known-on 2026-11-20 --actor "Ana Ruiz" --role notifier
+    """
+    from ..definition import load_workflow
+
+    actor, role = obj.who(actor, role)
+    definition = load_workflow(workflow_name)
+    case = obj.engine().open_case(
+        definition, title=title, known_on=known_on.date(), actor=actor, role=role, reason=reason
+    )
+    if as_json:
+        emit_json(case.to_json())
+    else:
+        click.echo(case.id)
+
+
+@click.command("list")
+@click.option("--state", help="Only cases in this state.")
+@json_option
+@pass_ctx
+def list_cases(obj: Context, state: str | None, as_json: bool) -> None:
+    """List cases with their state and the clock on it (overdue ones are flagged).
+
+    \b
+    Example:
+      aaib list --state evidence
+    """
+    engine = obj.engine()
+    cases = engine.store.list_cases(state=state)
+    clocks = {}
+    for case in cases:
+        definition = engine.definition_for(case)
+        clocks[case.id] = engine.deadline(case, definition)
+    if as_json:
+        emit_json(
+            [
+                {**c.to_json(), "deadline": clocks[c.id].to_json() if clocks[c.id] else None}
+                for c in cases
+            ]
+        )
+        return
+    if not cases:
+        click.echo("No cases." if state is None else f"No cases in state {state!r}.")
+        return
+    rows = []
+    for c in cases:
+        clock = clocks[c.id]
+        due = ""
+        if clock is not None:
+            due = "OVERDUE " + str(clock.due) if clock.overdue else str(clock.due or "stopped")
+        rows.append([c.id, c.state, due, c.known_on.isoformat(), c.title])
+    click.echo(table(rows, ["case", "state", "due", "known on", "title"]))
+
+
+@click.command()
+@click.argument("case_id", metavar="CASE")
+@json_option
+@pass_ctx
+def show(obj: Context, case_id: str, as_json: bool) -> None:
+    """Show a case's record: workflow, state, fields and team.
+
+    \b
+    Example:
+      aaib show CP-2026-0001 --json
+    """
+    engine = obj.engine()
+    case = engine.get(case_id)
+    team = engine.team(case_id)
+    if as_json:
+        emit_json({**case.to_json(), "team": [m.to_json() for m in team]})
+        return
+    click.echo(f"{case.id}  {case.title}")
+    click.echo(
+        f"  workflow:   {case.workflow_name} v{case.workflow_version} ({case.workflow_hash[:12]})"
+    )
+    click.echo(f"  state:      {case.state}")
+    click.echo(f"  known on:   {case.known_on}")
+    click.echo(f"  opened:     {case.opened_at:%Y-%m-%d %H:%M} by {case.opened_by}")
+    for name, value in case.fields.items():
+        click.echo(f"  {name}: {value}")
+    if team:
+        click.echo("  team:")
+        for m in team:
+            click.echo(f"    {m.name} ({m.role.replace('_', ' ')})")
+
+
+@click.command()
+@click.argument("case_id", metavar="CASE")
+@click.option("--as-role", "as_role", help="Check the triggers for this role too.")
+@json_option
+@pass_ctx
+def status(obj: Context, case_id: str, as_role: str | None, as_json: bool) -> None:
+    """Show the case's state, its deadline, and every trigger with what blocks it.
+
+    \b
+    Example:
+      aaib status CP-2026-0001
+      aaib status CP-2026-0001 --as-role lead_investigator --json
+    """
+    st = obj.engine().status(case_id, role=as_role or None)
+    if as_json:
+        emit_json(st.to_json())
+        return
+    state = st.definition.states[st.case.state]
+    click.echo(f"{st.case.id}  {st.case.title}")
+    click.echo(f"  state:    {state.name}" + (" (ended)" if state.terminal else ""))
+    if state.description:
+        click.echo(f"            {state.description}")
+    if st.deadline is not None:
+        click.echo(f"  deadline: {st.deadline.describe()}")
+    if not st.options:
+        click.echo("  No triggers: the case has ended.")
+        return
+    click.echo("  triggers:")
+    for o in st.options:
+        mark = "ready  " if o.can_fire else "blocked"
+        needs = []
+        if o.sets:
+            needs.append("--set " + " --set ".join(f"{s}=..." for s in o.sets))
+        if o.reason_required:
+            needs.append("--reason")
+        extra = f"  needs {' '.join(needs)}" if needs else ""
+        click.echo(f"    [{mark}] {o.trigger} -> {o.dest}  (roles: {', '.join(o.roles)}){extra}")
+        for b in o.blockers:
+            click.echo(f"              blocked: {b.message}")
+
+
+@click.command()
+@click.argument("case_id", metavar="CASE")
+@click.argument("trigger")
+@click.option("--reason", help="Why (required by some transitions, e.g. suspend).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A case field the transition sets (repeatable).",
+)
+@click.option(
+    "--expect-version",
+    type=int,
+    help="Fail if the case is no longer at this version (optimistic locking).",
+)
+@actor_options
+@pass_ctx
+def advance(
+    obj: Context,
+    case_id: str,
+    trigger: str,
+    reason: str | None,
+    sets: tuple[str, ...],
+    expect_version: int | None,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Fire TRIGGER on CASE. A refusal is recorded and exits 1, naming what blocks it.
+
+    \b
+    Example:
+      aaib advance CP-2026-0001 decide_investigate --set classification=child_death \\
+          --set depth=field --reason "Multi-agency failings suspected" \\
+          --actor "Chris Ode" --role chief_investigator
+    """
+    actor, role = obj.who(actor, role)
+    event = obj.engine().fire(
+        case_id,
+        trigger,
+        actor=actor,
+        role=role,
+        reason=reason,
+        fields=_parse_sets(sets),
+        expected_version=expect_version,
+    )
+    click.echo(f"{case_id}: {event.from_state} -> {event.to_state} ({trigger})")
+
+
+@click.command()
+@click.argument("case_id", metavar="CASE")
+@click.option("--all", "include_all", is_flag=True, help="Include refused attempts.")
+@json_option
+@pass_ctx
+def history(obj: Context, case_id: str, include_all: bool, as_json: bool) -> None:
+    """Show the case's audit trail: every transition (and with --all, refusals too).
+
+    \b
+    Example:
+      aaib history CP-2026-0001 --all
+    """
+    events = obj.engine().history(case_id)
+    if not include_all:
+        events = [e for e in events if e.allowed]
+    if as_json:
+        emit_json([e.to_json() for e in events])
+        return
+    rows = []
+    for e in events:
+        if e.kind in ("transition", "refused"):
+            what = f"{e.trigger}: {e.from_state} -> {e.to_state or 'REFUSED'}"
+        elif e.kind == "opened":
+            what = f"opened in {e.to_state}"
+        elif e.kind == "field_set":
+            what = f"set {e.detail.get('field')} = {e.detail.get('value')}"
+        elif e.kind == "appointed":
+            what = f"appointed {e.detail.get('name')} as {e.detail.get('role')}"
+        else:
+            what = e.kind
+        if e.kind == "refused":
+            blockers = e.detail.get("blockers") or []
+            note = "; ".join(b.get("message", "") for b in blockers) or e.detail.get("refused", "")
+        else:
+            note = e.reason or ""
+        rows.append([e.n, f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.role or "", what, note])
+    click.echo(table(rows, ["#", "at (UTC)", "actor", "role", "what", "reason"]))
+
+
+@click.command("set")
+@click.argument("case_id", metavar="CASE")
+@click.argument("name")
+@click.argument("value")
+@click.option("--reason", help="Why the field is recorded or amended.")
+@actor_options
+@pass_ctx
+def set_field(
+    obj: Context,
+    case_id: str,
+    name: str,
+    value: str,
+    reason: str | None,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Record or amend a case field declared by the workflow (audited).
+
+    \b
+    Example:
+      aaib set CP-2026-0001 terms_of_reference "Multi-agency response, Jan-Mar 2026"
+    """
+    actor, role = obj.who(actor, role)
+    case = obj.engine().set_field(case_id, name, value, actor=actor, role=role, reason=reason)
+    click.echo(f"{case.id}: {name} = {case.fields[name]}")
+
+
+@click.group()
+def team() -> None:
+    """The investigation team of a case.
+
+    \b
+    Example:
+      aaib team appoint CP-2026-0001 "Lee Park" --as lead_investigator
+    """
+
+
+@team.command("appoint")
+@click.argument("case_id", metavar="CASE")
+@click.argument("name")
+@click.option("--as", "case_role", required=True, help="The case role, e.g. lead_investigator.")
+@actor_options
+@pass_ctx
+def team_appoint(
+    obj: Context, case_id: str, name: str, case_role: str, actor: str | None, role: str | None
+) -> None:
+    """Appoint NAME to the case's team in a workflow role.
+
+    \b
+    Example:
+      aaib team appoint CP-2026-0001 "Lee Park" --as lead_investigator \\
+          --actor "Chris Ode" --role chief_investigator
+    """
+    actor, role = obj.who(actor, role)
+    member = obj.engine().appoint(case_id, name, case_role, actor=actor, role=role)
+    click.echo(f"{case_id}: appointed {member.name} as {member.role}")
+
+
+@team.command("list")
+@click.argument("case_id", metavar="CASE")
+@json_option
+@pass_ctx
+def team_list(obj: Context, case_id: str, as_json: bool) -> None:
+    """List the case's team.
+
+    \b
+    Example:
+      aaib team list CP-2026-0001 --json
+    """
+    members = obj.engine().team(case_id)
+    if as_json:
+        emit_json([m.to_json() for m in members])
+        return
+    if not members:
+        click.echo("No one is appointed yet.")
+        return
+    click.echo(
+        table(
+            [[m.name, m.role, f"{m.appointed_at:%Y-%m-%d}", m.appointed_by] for m in members],
+            ["name", "role", "appointed", "by"],
+        )
+    )
+
+
+@click.group()
+def audit() -> None:
+    """Check the tamper-evident audit trail.
+
+    \b
+    Example:
+      aaib audit verify
+    """
+
+
+@audit.command("verify")
+@click.argument("case_id", metavar="[CASE]", required=False)
+@json_option
+@pass_ctx
+def audit_verify(obj: Context, case_id: str | None, as_json: bool) -> None:
+    """Recompute every case's hash chain and replay; exit 1 at the first broken link.
+
+    \b
+    Example:
+      aaib audit verify CP-2026-0001
+    """
+    engine = obj.engine()
+    ids = [case_id] if case_id else [c.id for c in engine.store.list_cases()]
+    results = {cid: engine.verify(cid) for cid in ids}
+    broken = {cid: b for cid, b in results.items() if b is not None}
+    if as_json:
+        emit_json(
+            {
+                "checked": len(ids),
+                "broken": [
+                    {"case": cid, "event": b.n, "message": b.message} for cid, b in broken.items()
+                ],
+            }
+        )
+    elif not broken:
+        click.echo(f"Audit trail intact: {len(ids)} case(s) verified.")
+    for b in broken.values():
+        if not as_json:
+            click.echo(f"BROKEN: {b}", err=True)
+    if broken:
+        sys.exit(1)

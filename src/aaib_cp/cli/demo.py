@@ -1,0 +1,70 @@
+"""``aaib demo``: run a complete sample investigation into a fresh database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import Context, pass_ctx, table
+
+DEMO_DB = "aaib-demo.db"
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    default=DEMO_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the demo database (replaced if it is a previous demo).",
+)
+@pass_ctx
+def demo(obj: Context, db_path: str) -> None:
+    """Run a complete sample investigation, notification to closed, into a fresh database.
+
+    \b
+    Example:
+      aaib demo
+      aaib --db aaib-demo.db history CP-2026-0001
+    """
+    from ..demo import run_demo
+    from ..engine import Engine
+    from ..exceptions import StoreError
+    from ..store import Store
+
+    path = Path(db_path)
+    if path.exists():
+        if not _is_previous_demo(path):
+            raise StoreError(f"{path} exists and is not a demo database; choose another --db")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = Store.open(path, create=True)
+    click.get_current_context().call_on_close(store.close)
+    store.db.execute("CREATE TABLE IF NOT EXISTS demo_marker (created_by TEXT)")
+    store.db.execute("INSERT INTO demo_marker VALUES ('aaib demo')")
+    engine = Engine(store)
+    case_id = run_demo(engine, say=click.echo)
+    click.echo("")
+    click.echo("History:")
+    rows = [
+        [e.n, e.actor, e.role or "", e.kind, e.trigger or "", e.from_state or "", e.to_state or ""]
+        for e in engine.history(case_id)
+    ]
+    click.echo(table(rows, ["#", "actor", "role", "kind", "trigger", "from", "to"]))
+    click.echo("")
+    click.echo(f"Demo database: {path.resolve()}")
+    click.echo(f"Try: aaib --db {db_path} status {case_id}")
+    obj.db_path = str(path)
+
+
+def _is_previous_demo(path: Path) -> bool:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            conn.execute("SELECT 1 FROM demo_marker").fetchall()
+            return True
+    except sqlite3.Error:
+        return False

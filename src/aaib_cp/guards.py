@@ -1,0 +1,252 @@
+"""Named, side-effect-free guards, resolved only through a registry.
+
+A workflow names its guards in YAML (``field_set: terms_of_reference``); this
+module maps each name to Python. Strings from YAML are never imported or called:
+a name that is not registered is a validation error, so ``os.system`` in a YAML
+file can do nothing.
+
+A guard receives a :class:`CaseView` and its parameter, and returns ``None`` when
+it holds, or a sentence in plain words saying what is missing. Library users
+extend a registry with :meth:`GuardRegistry.register`::
+
+    registry = default_registry().copy()
+
+    @registry.register("title_mentions", param=str, describe="the title mentions {param}")
+    def title_mentions(view, param):
+        return None if param in view.case.title else f"the title does not mention {param!r}"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from .model import Case, TeamMember
+
+__all__ = [
+    "CaseView",
+    "Guard",
+    "GuardFunc",
+    "GuardRef",
+    "GuardRegistry",
+    "SimpleCaseView",
+    "default_registry",
+]
+
+
+class CaseView(Protocol):
+    """What a guard may read about a case. The store provides one backed by SQLite."""
+
+    @property
+    def case(self) -> Case:
+        """The case record as stored."""
+        ...
+
+    def team(self) -> Sequence[TeamMember]:
+        """Members of the investigation team."""
+        ...
+
+    def fact(self, name: str) -> Any:
+        """A named fact about the case's records (e.g. ``evidence_by_agency``)."""
+        ...
+
+
+@attrs.frozen
+class SimpleCaseView:
+    """An in-memory :class:`CaseView`, for tests and for exploring workflows."""
+
+    case: Case
+    members: Sequence[TeamMember] = ()
+    facts: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def team(self) -> Sequence[TeamMember]:
+        """Members of the investigation team."""
+        return self.members
+
+    def fact(self, name: str) -> Any:
+        """A named fact; a missing one is a ``KeyError`` naming it."""
+        try:
+            return self.facts[name]
+        except KeyError:
+            raise KeyError(f"fact {name!r} is not available") from None
+
+
+GuardFunc = Callable[[CaseView, Any], "str | None"]
+
+
+@attrs.frozen
+class Guard:
+    """A registered guard: its name, parameter type, description and check."""
+
+    name: str
+    check: GuardFunc
+    param: type | tuple[type, ...] | None
+    describe_template: str
+    doc: str = ""
+    refers: str | None = None
+
+    def referenced_names(self, param: Any) -> list[str]:
+        """Names of workflow fields or roles the parameter refers to (see ``refers``)."""
+        if self.refers is None or param is None:
+            return []
+        if isinstance(param, str):
+            return [param]
+        return [str(p) for p in param]
+
+    def describe(self, param: Any) -> str:
+        """A plain-words description of the condition, e.g. 'a lead investigator is appointed'."""
+        shown = ", ".join(map(str, param)) if isinstance(param, list) else param
+        return self.describe_template.format(param=shown)
+
+    def validate_param(self, param: Any) -> str | None:
+        """None if ``param`` fits, else a message saying what was expected and what was got."""
+        if self.param is None:
+            return None if param is None else f"takes no parameter (got {param!r})"
+        expected = self.param if isinstance(self.param, tuple) else (self.param,)
+        ok = isinstance(param, expected) and not (isinstance(param, bool) and bool not in expected)
+        if not ok:
+            names = " or ".join(t.__name__ for t in expected)
+            return f"needs a parameter of type {names} (got {param!r})"
+        if isinstance(param, list) and not all(isinstance(p, str) for p in param):
+            return f"needs a list of names (got {param!r})"
+        return None
+
+
+@attrs.frozen
+class GuardRef:
+    """A guard as named by a workflow transition, with its parameter."""
+
+    name: str
+    param: Any = None
+
+    def label(self) -> str:
+        """``name`` or ``name: param`` as written in YAML."""
+        return self.name if self.param is None else f"{self.name}: {self.param}"
+
+
+class GuardRegistry:
+    """Maps guard names to :class:`Guard` objects."""
+
+    def __init__(self, guards: Mapping[str, Guard] | None = None) -> None:
+        self._guards: dict[str, Guard] = dict(guards or {})
+
+    def register(
+        self,
+        name: str,
+        *,
+        param: type | tuple[type, ...] | None = None,
+        describe: str,
+        refers: str | None = None,
+    ) -> Callable[[GuardFunc], GuardFunc]:
+        """Decorator registering ``func`` as guard ``name``.
+
+        ``param`` is the parameter's type (None: no parameter); ``describe`` a template
+        with ``{param}``; ``refers`` is ``"field"`` or ``"role"`` when the parameter
+        names workflow fields or roles, so loading checks those names exist.
+        """
+        if refers not in (None, "field", "role"):
+            raise ValueError(f"refers must be 'field', 'role' or None (got {refers!r})")
+        if not name.isidentifier():
+            raise ValueError(f"guard name must be an identifier (got {name!r})")
+
+        def decorator(func: GuardFunc) -> GuardFunc:
+            self._guards[name] = Guard(
+                name, func, param, describe, (func.__doc__ or "").strip(), refers
+            )
+            return func
+
+        return decorator
+
+    def get(self, name: str) -> Guard | None:
+        """The guard called ``name``, or None."""
+        return self._guards.get(name)
+
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._guards)
+
+    def copy(self) -> GuardRegistry:
+        """An independent copy to extend without changing this one."""
+        return GuardRegistry(self._guards)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._guards
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._guards.values())
+
+    def evaluate(self, ref: GuardRef, view: CaseView) -> str | None:
+        """Run the guard named by ``ref``; None when it holds, else why not."""
+        guard = self._guards[ref.name]
+        return guard.check(view, ref.param)
+
+
+_DEFAULT = GuardRegistry()
+
+
+def default_registry() -> GuardRegistry:
+    """The registry of guards shipped with aaib-cp (shared; ``copy()`` it to extend)."""
+    return _DEFAULT
+
+
+def _missing_fields(case: Case, names: Sequence[str]) -> list[str]:
+    return [n for n in names if case.fields.get(n) in (None, "")]
+
+
+@_DEFAULT.register(
+    "field_set", param=str, describe="the case field '{param}' is recorded", refers="field"
+)
+def field_set(view: CaseView, param: str) -> str | None:
+    """The named case field has a value."""
+    missing = _missing_fields(view.case, [param])
+    return f"the case field '{param}' is not recorded" if missing else None
+
+
+@_DEFAULT.register(
+    "fields_set", param=list, describe="the case fields {param} are recorded", refers="field"
+)
+def fields_set(view: CaseView, param: list[str]) -> str | None:
+    """Every named case field has a value."""
+    missing = _missing_fields(view.case, param)
+    if not missing:
+        return None
+    return "the case fields " + ", ".join(f"'{m}'" for m in missing) + " are not recorded"
+
+
+@_DEFAULT.register(
+    "field_in",
+    param=dict,
+    describe="a case field has one of the listed values ({param})",
+    refers="field",
+)
+def field_in(view: CaseView, param: dict[str, Any]) -> str | None:
+    """Each named field has one of the listed values: ``field_in: {depth: [formal, field]}``."""
+    for field, allowed in param.items():
+        values = allowed if isinstance(allowed, list) else [allowed]
+        if view.case.fields.get(field) not in values:
+            got = view.case.fields.get(field)
+            return f"the case field '{field}' is {got!r}, not one of {', '.join(map(str, values))}"
+    return None
+
+
+@_DEFAULT.register(
+    "team_has_role", param=str, describe="someone is appointed as {param}", refers="role"
+)
+def team_has_role(view: CaseView, param: str) -> str | None:
+    """At least one team member holds the named case role."""
+    if any(m.role == param for m in view.team()):
+        return None
+    return f"no one is appointed as {param.replace('_', ' ')}"
+
+
+@_DEFAULT.register(
+    "team_at_least", param=int, describe="the investigation team has at least {param} members"
+)
+def team_at_least(view: CaseView, param: int) -> str | None:
+    """The team has at least N distinct members."""
+    count = len({m.name for m in view.team()})
+    if count >= param:
+        return None
+    return f"the investigation team has {count} member(s), at least {param} are needed"

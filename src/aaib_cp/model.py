@@ -1,0 +1,187 @@
+"""Domain records of an investigation, as attrs classes.
+
+Records are built from outside data with named constructors (``Case.from_row``),
+never ``Case(**row)``, so the storage layout can change without touching callers.
+This module imports nothing from SQLite or click.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+__all__ = ["Case", "Event", "EventKind", "TeamMember"]
+
+
+class EventKind:
+    """The kinds of event in a case's append-only audit trail."""
+
+    OPENED = "opened"
+    TRANSITION = "transition"
+    REFUSED = "refused"
+    FIELD_SET = "field_set"
+    APPOINTED = "appointed"
+    WORKFLOW_CHANGED = "workflow_changed"
+
+    #: kinds that move the case between states, in replay order
+    MOVES = frozenset({OPENED, TRANSITION})
+
+
+def _loads(value: Any) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    loaded = json.loads(value)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+@attrs.frozen
+class Case:
+    """One investigation: where it stands in its workflow, and its recorded fields."""
+
+    id: str
+    title: str
+    workflow_name: str
+    workflow_version: str
+    workflow_hash: str
+    state: str
+    previous_state: str | None
+    version: int
+    opened_at: datetime
+    opened_by: str
+    known_on: date
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Case:
+        """Build a case from a stored row."""
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            workflow_name=row["workflow_name"],
+            workflow_version=str(row["workflow_version"]),
+            workflow_hash=row["workflow_hash"],
+            state=row["state"],
+            previous_state=row["previous_state"],
+            version=int(row["version"]),
+            opened_at=datetime.fromisoformat(row["opened_at"]),
+            opened_by=row["opened_by"],
+            known_on=date.fromisoformat(row["known_on"]),
+            fields=_loads(row["fields"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping (dates as ISO strings)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "workflow": {
+                "name": self.workflow_name,
+                "version": self.workflow_version,
+                "hash": self.workflow_hash,
+            },
+            "state": self.state,
+            "previous_state": self.previous_state,
+            "version": self.version,
+            "opened_at": self.opened_at.isoformat(),
+            "opened_by": self.opened_by,
+            "known_on": self.known_on.isoformat(),
+            "fields": dict(self.fields),
+        }
+
+
+@attrs.frozen
+class Event:
+    """One entry of a case's append-only, hash-chained audit trail."""
+
+    seq: int
+    case_id: str
+    n: int
+    at: datetime
+    actor: str
+    role: str | None
+    kind: str
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    detail: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    @property
+    def allowed(self) -> bool:
+        """False for a refused attempt."""
+        return self.kind != EventKind.REFUSED
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Event:
+        """Build an event from a stored row."""
+        return cls(
+            seq=int(row["seq"]),
+            case_id=row["case_id"],
+            n=int(row["n"]),
+            at=datetime.fromisoformat(row["at"]),
+            actor=row["actor"],
+            role=row["role"],
+            kind=row["kind"],
+            trigger=row["trigger"],
+            from_state=row["from_state"],
+            to_state=row["to_state"],
+            reason=row["reason"],
+            detail=_loads(row["detail"]),
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "n": self.n,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "role": self.role,
+            "kind": self.kind,
+            "trigger": self.trigger,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "reason": self.reason,
+            "detail": dict(self.detail),
+            "hash": self.hash,
+        }
+
+
+@attrs.frozen
+class TeamMember:
+    """A person appointed to a case's investigation team in a case role."""
+
+    case_id: str
+    name: str
+    role: str
+    appointed_at: datetime
+    appointed_by: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> TeamMember:
+        """Build a team member from a stored row."""
+        return cls(
+            case_id=row["case_id"],
+            name=row["name"],
+            role=row["role"],
+            appointed_at=datetime.fromisoformat(row["appointed_at"]),
+            appointed_by=row["appointed_by"],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "appointed_at": self.appointed_at.isoformat(),
+            "appointed_by": self.appointed_by,
+        }

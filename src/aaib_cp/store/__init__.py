@@ -1,0 +1,19 @@
+"""SQLite persistence through sqlite-utils: the only package that speaks SQL."""
+
+from __future__ import annotations
+
+from . import schema  # noqa: F401  (registers the core migration)
+from .database import MIGRATIONS, connect, migration, transaction
+from .facts import FACTS, StoreCaseView, fact
+from .store import Store
+
+__all__ = [
+    "FACTS",
+    "MIGRATIONS",
+    "Store",
+    "StoreCaseView",
+    "connect",
+    "fact",
+    "migration",
+    "transaction",
+]

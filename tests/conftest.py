@@ -1,0 +1,53 @@
+"""Shared fixtures and the hypothesis profiles (``ci`` is used when CI is set)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from aaib_cp import Engine, Store, load_workflow
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "workflows" / "child-protection.yaml"
+
+
+class FixedClock:
+    """A clock tests can set and move."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store() -> Store:
+    s = Store.memory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def workflow():
+    return load_workflow("child-protection")
+
+
+@pytest.fixture
+def engine(store: Store, clock: FixedClock) -> Engine:
+    return Engine(store, clock=clock)

@@ -203,10 +203,9 @@ def test_schema_accepts_shipped_and_rejects_broken():
     jsonschema = pytest.importorskip("jsonschema")
     import json
 
-    from tests.conftest import REPO
-
     from aaib_cp.definition import shipped_workflow_path
     from aaib_cp.yamlsource import load_yaml_file
+    from tests.conftest import REPO
 
     schema = json.loads((REPO / "workflows" / "workflow.schema.json").read_text())
     for name in shipped_workflows():

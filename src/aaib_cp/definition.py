@@ -275,18 +275,20 @@ class _Parser:
         self.problems.append(self.doc.problem(path, message, key=key))
 
     # -- small typed readers -------------------------------------------------
-    def _str(self, value: Any, path: PathKey, *, required: bool = True) -> str | None:
+    def _str(
+        self, value: Any, path: PathKey, *, required: bool = True, key: bool = False
+    ) -> str | None:
         if value is None:
             if required:
-                self.err(path, "is required")
+                self.err(path, "is required", key=key)
             return None
         if not isinstance(value, str):
-            self.err(path, f"must be text (got {value!r})")
+            self.err(path, f"must be text (got {value!r})", key=key)
             return None
         return value
 
-    def _name(self, value: Any, path: PathKey, what: str) -> str | None:
-        text = self._str(value, path)
+    def _name(self, value: Any, path: PathKey, what: str, *, key: bool = False) -> str | None:
+        text = self._str(value, path, key=key)
         if text is None:
             return None
         if not _NAME.match(text):
@@ -294,6 +296,7 @@ class _Parser:
                 path,
                 f"{what} name {text!r} must be lower-case letters, digits and underscores, "
                 "starting with a letter",
+                key=key,
             )
             return None
         return text
@@ -360,7 +363,7 @@ class _Parser:
         if not self.problems:
             self._graph_checks(states, transitions, initial or "")
         if self.problems:
-            raise DefinitionError(self.problems)
+            raise DefinitionError(sorted(self.problems, key=lambda p: (p.line, p.column)))
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return WorkflowDefinition(
             name=name or "",
@@ -395,7 +398,7 @@ class _Parser:
         elif isinstance(value, dict):
             for key, spec in value.items():
                 sub: PathKey = (*path, key)
-                name = self._name(key, sub, "role")
+                name = self._name(key, sub, "role", key=True)
                 if isinstance(spec, dict):
                     self._unknown_keys(spec, _ROLE_KEYS, sub)
                     desc = self._str(spec.get("description"), (*sub, "description"), required=False)
@@ -439,7 +442,7 @@ class _Parser:
         out: dict[str, FieldDef] = {}
         for key, spec in self._mapping(value, ("fields",), "fields").items():
             path: PathKey = ("fields", key)
-            name = self._name(key, path, "field")
+            name = self._name(key, path, "field", key=True)
             spec = self._mapping(spec, path, f"field {key!r}")
             self._unknown_keys(spec, _FIELD_KEYS, path)
             ftype = spec.get("type", "text")
@@ -503,7 +506,7 @@ class _Parser:
         states: dict[str, StateDef] = {}
         for key, spec in raw.items():
             path: PathKey = ("states", key)
-            name = self._name(key, path, "state")
+            name = self._name(key, path, "state", key=True)
             spec = {} if spec is None else self._mapping(spec, path, f"state {key!r}")
             self._unknown_keys(spec, _STATE_KEYS, path)
             desc = self._str(spec.get("description"), (*path, "description"), required=False)

@@ -29,6 +29,7 @@ from .exceptions import (
 from .guards import CaseView, GuardRegistry, default_registry
 from .machine import CompiledWorkflow
 from .model import Case, Event, EventKind, TeamMember
+from .text import clean_line, clean_text
 
 __all__ = [
     "Blocker",
@@ -42,7 +43,6 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
-MAX_TEXT = 20_000
 
 
 class CaseStore(Protocol):
@@ -177,16 +177,7 @@ def coerce_field(field: FieldDef, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise InputError(f"field '{field.name}': {value!r} is not a whole number") from None
-    text = str(value)
-    _check_text(f"field '{field.name}'", text)
-    return text
-
-
-def _check_text(what: str, text: str) -> None:
-    if len(text) > MAX_TEXT:
-        raise InputError(f"{what}: text longer than {MAX_TEXT} characters")
-    if "\x00" in text:
-        raise InputError(f"{what}: contains a NUL character")
+    return clean_text(str(value), f"field '{field.name}'")
 
 
 def replay_state(definition: WorkflowDefinition, events: Sequence[Event]) -> tuple[str, str | None]:
@@ -275,10 +266,10 @@ class Engine:
         reason: str | None = None,
     ) -> Case:
         """Open a case in the workflow's initial state; returns it with its reference."""
-        _check_text("title", title)
-        if not title.strip():
-            raise InputError("title: must not be empty")
-        self._check_actor(definition, actor, role)
+        title = clean_line(title, "title")
+        actor = self._check_actor(definition, actor, role)
+        if reason is not None:
+            reason = clean_text(reason, "reason")
         now = self.clock()
         if known_on > now.date():
             raise InputError(f"known_on: {known_on.isoformat()} is in the future")
@@ -330,15 +321,17 @@ class Engine:
 
     # -- deciding ----------------------------------------------------------------
     @staticmethod
-    def _check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> None:
+    def _check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
+        """The cleaned actor name; InputError for a missing actor or unknown role."""
         if not actor or not actor.strip():
             raise InputError("actor: say who is acting (--actor or AAIB_ACTOR)")
-        _check_text("actor", actor)
+        actor = clean_line(actor, "actor")
         if role is not None and role not in definition.roles:
             raise InputError(
                 f"role: unknown role {role!r}{suggest(role, definition.roles)}; "
                 f"one of {', '.join(definition.roles)}"
             )
+        return actor
 
     def decide(
         self,
@@ -450,11 +443,12 @@ class Engine:
         Raises a :class:`~aaib_cp.exceptions.TransitionRefused` subclass when refused;
         the refusal is then the only thing written.
         """
+        trigger = clean_line(trigger, "trigger", max_len=100)
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        self._check_actor(definition, actor, role)
+        actor = self._check_actor(definition, actor, role)
         if reason is not None:
-            _check_text("reason", reason)
+            reason = clean_text(reason, "reason")
         if expected_version is not None and expected_version != case.version:
             raise StaleCaseError(
                 f"case {case.id} changed underneath you (read at version {expected_version}, "
@@ -601,7 +595,9 @@ class Engine:
         """Record or amend a case field while the case is open (audited)."""
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        self._check_actor(definition, actor, role)
+        actor = self._check_actor(definition, actor, role)
+        if reason is not None:
+            reason = clean_text(reason, "reason")
         if definition.states[case.state].terminal:
             raise InputError(f"{case.id} has ended ({case.state}); its fields are final")
         if name not in definition.fields:
@@ -650,10 +646,8 @@ class Engine:
         """Appoint a person to the case's team in a workflow role (audited)."""
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        self._check_actor(definition, actor, role)
-        _check_text("name", name)
-        if not name.strip():
-            raise InputError("name: must not be empty")
+        actor = self._check_actor(definition, actor, role)
+        name = clean_line(name, "name")
         if case_role not in definition.roles:
             raise InputError(f"unknown role {case_role!r}{suggest(case_role, definition.roles)}")
         spec = definition.roles[case_role]
@@ -675,7 +669,7 @@ class Engine:
         if missing:
             raise self._refuse(case, actor=actor, role=role, action=action, message=missing)
         now = self.clock()
-        member = TeamMember(case.id, name.strip(), case_role, now, actor)
+        member = TeamMember(case.id, name, case_role, now, actor)
         with self.store.transaction():
             if not self.store.add_team_member(member):
                 raise InputError(f"{member.name} is already appointed as {case_role} on {case.id}")

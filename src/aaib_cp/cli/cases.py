@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
@@ -42,7 +41,7 @@ def init(obj: Context, workflow_path: str | None) -> None:
 @click.option("--title", required=True, help="Short, anonymised title, e.g. 'Child A'.")
 @click.option(
     "--known-on",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     required=True,
     help="Date the incident became known (YYYY-MM-DD); starts the notification clock.",
 )
@@ -60,7 +59,7 @@ def init(obj: Context, workflow_path: str | None) -> None:
 def notify(
     obj: Context,
     title: str,
-    known_on: Any,
+    known_on: str,
     workflow_name: str,
     reason: str | None,
     actor: str | None,
@@ -74,11 +73,13 @@ def notify(
       aaib notify --title "Child A" --known-on 2026-11-20 --actor "Ana Ruiz" --role notifier
     """
     from ..definition import load_workflow
+    from ..text import parse_date
 
     actor, role = obj.who(actor, role)
+    known = parse_date(known_on, "known_on")
     definition = load_workflow(workflow_name)
     case = obj.engine().open_case(
-        definition, title=title, known_on=known_on.date(), actor=actor, role=role, reason=reason
+        definition, title=title, known_on=known, actor=actor, role=role, reason=reason
     )
     if as_json:
         emit_json(case.to_json())

@@ -1,0 +1,311 @@
+"""Hostile input: every case gets one clear line, exit 1, and leaves the database unchanged.
+
+The corpus lives in tests/hostile/. SQL and shell metacharacters are data, stored
+verbatim; control characters and bidirectional overrides are refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aaib_cp.cli import cli
+
+HOSTILE = Path(__file__).parent / "hostile"
+WORKFLOWS = sorted(p.name for p in (HOSTILE / "workflows").glob("*.yaml"))
+BROKEN = [w for w in WORKFLOWS if w != "norway-states.yaml"]
+EXPECTED = {
+    "alias-bomb.yaml": ":1:4: anchors are not allowed",
+    "dotted-callbacks.yaml": "unknown guard 'os.system'",
+    "duplicate-keys.yaml": ":3:1: version: duplicate key 'version'",
+    "empty.yaml": "must be a YAML mapping",
+    "malformed.yaml": ":8:7: invalid YAML",
+    "not-a-mapping.yaml": "must be a YAML mapping",
+    "python-tag.yaml": "explicit tag",
+    "sql-in-names.yaml": ":8:3: states.analysis'; DROP TABLE cases;--: state name",
+    "unknown-keys.yaml": ":3:1: model: unknown key 'model'",
+    "wrong-types.yaml": ":3:10: initial: must be text",
+}
+ENV = {"AAIB_ACTOR": "Ana", "AAIB_ROLE": "notifier"}
+
+
+def dump(db: Path) -> list[str]:
+    """A logical dump of the database, to compare before and after."""
+    with sqlite3.connect(db) as conn:
+        return list(conn.iterdump())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cases.db"
+    assert 0 == CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code
+    result = CliRunner(env=ENV).invoke(
+        cli, ["--db", str(path), "notify", "--title", "Child A", "--known-on", "2026-01-05"]
+    )
+    assert 0 == result.exit_code, result.output
+    return path
+
+
+def invoke(db: Path, *args: str, env: dict[str, str] | None = None):
+    return CliRunner(env={**ENV, **(env or {})}).invoke(cli, ["--db", str(db), *args])
+
+
+def assert_refused(result, db_before: list[str], db: Path, needle: str) -> None:
+    assert 1 == result.exit_code, result.output
+    assert needle in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert db_before == dump(db)
+
+
+class TestCorpus:
+    def test_corpus_is_complete(self):
+        """Every file in the corpus has an expected message."""
+        assert set(BROKEN) == set(EXPECTED)
+
+    @pytest.mark.parametrize("name", BROKEN)
+    def test_hostile_workflow_refused_on_notify(self, db, name):
+        """Opening a case under a hostile workflow is refused, located, and changes nothing."""
+        before = dump(db)
+        path = HOSTILE / "workflows" / name
+        result = invoke(
+            db, "notify", "--title", "X", "--known-on", "2026-01-05", "--workflow", str(path)
+        )
+        assert_refused(result, before, db, EXPECTED[name])
+
+    @pytest.mark.parametrize("name", BROKEN)
+    def test_hostile_workflow_validate_lines(self, name):
+        """`workflow validate` prints one located line per problem and exits 1."""
+        path = HOSTILE / "workflows" / name
+        result = CliRunner().invoke(cli, ["workflow", "validate", str(path)])
+        assert 1 == result.exit_code
+        lines = result.output.strip().splitlines()
+        assert lines[-1].endswith("problem(s) found.")
+        assert all(line.startswith(str(path) + ":") for line in lines[:-1])
+
+    def test_norway_states_are_states(self, db):
+        """States named no, on and off load as strings and can be entered."""
+        path = HOSTILE / "workflows" / "norway-states.yaml"
+        result = invoke(
+            db,
+            "notify",
+            "--title",
+            "N",
+            "--known-on",
+            "2026-01-05",
+            "--workflow",
+            str(path),
+            env={"AAIB_ROLE": "lead"},
+        )
+        assert 0 == result.exit_code, result.output
+        case = result.output.strip()
+        for trigger in ("analyse", "switch_on", "switch_off", "finish"):
+            assert 0 == invoke(db, "advance", case, trigger, env={"AAIB_ROLE": "lead"}).exit_code
+        assert "done" in invoke(db, "status", case).output
+
+    def test_huge_workflow_refused(self, db, tmp_path):
+        """A huge file is refused before it is parsed."""
+        huge = tmp_path / "huge.yaml"
+        huge.write_text("name: x\ndescription: " + "a" * 2_000_000 + "\n")
+        before = dump(db)
+        result = invoke(
+            db, "notify", "--title", "X", "--known-on", "2026-01-05", "--workflow", str(huge)
+        )
+        assert_refused(result, before, db, "larger than 1000000 bytes")
+
+    def test_invalid_utf8_workflow_refused(self, db, tmp_path):
+        """Bytes that are not UTF-8 are refused with their position."""
+        bad = tmp_path / "bad.yaml"
+        bad.write_bytes(b"name: caf\xe9\n")
+        before = dump(db)
+        result = invoke(
+            db, "notify", "--title", "X", "--known-on", "2026-01-05", "--workflow", str(bad)
+        )
+        assert_refused(result, before, db, "bad.yaml:1:10: not valid UTF-8")
+
+    @pytest.mark.parametrize("when", ["2026-02-30", "2026-13-01", "30/01/2026", "tomorrow"])
+    def test_impossible_dates(self, db, when):
+        """Impossible dates are refused in one line naming the field."""
+        before = dump(db)
+        result = invoke(db, "notify", "--title", "X", "--known-on", when)
+        assert_refused(result, before, db, f"known_on: '{when}' is not a valid date")
+
+    def test_not_sqlite(self, tmp_path):
+        """A file that is not SQLite is refused and left untouched."""
+        copy = tmp_path / "not-sqlite.db"
+        shutil.copy(HOSTILE / "not-sqlite.db", copy)
+        original = copy.read_bytes()
+        result = CliRunner().invoke(cli, ["--db", str(copy), "list"])
+        assert 1 == result.exit_code
+        assert "is not an SQLite database" in result.output
+        assert original == copy.read_bytes()
+
+    def test_newer_schema(self, db):
+        """A database from a newer aaib-cp is refused and not migrated."""
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO schema_migrations (name) VALUES ('zz_from_the_future')")
+        before = dump(db)
+        result = invoke(db, "list")
+        assert_refused(result, before, db, "written by a newer aaib-cp")
+
+
+class TestTextFields:
+    SQL = "Robert'); DROP TABLE cases;-- $(rm -rf ~) `id` | & ; \"quoted\" O'Brien"
+
+    def test_sql_and_shell_metacharacters_are_data(self, db):
+        """Metacharacters are stored and shown verbatim; nothing is executed or dropped."""
+        result = invoke(db, "notify", "--title", self.SQL, "--known-on", "2026-01-05")
+        assert 0 == result.exit_code, result.output
+        case = result.output.strip()
+        assert self.SQL in invoke(db, "show", case).output
+        assert 2 == len(invoke(db, "list", "--json").output.split('"id"')) - 1
+
+    @pytest.mark.parametrize(
+        ("option", "value", "needle"),
+        [
+            ("--title", "Child\x00A", "title: character 6 is control character U+0000"),
+            ("--title", "Child\nA", "title: character 6 is a line break"),
+            ("--title", "Child \u202eA", "bidirectional override (U+202E)"),
+            ("--reason", "bell\x07", "reason: character 5 is control character U+0007"),
+            ("--title", "x" * 501, "title: longer than 500 characters"),
+        ],
+    )
+    def test_control_characters_refused(self, db, option, value, needle):
+        """Control characters and bidi overrides are refused in one line, changing nothing."""
+        before = dump(db)
+        given = {"--title": "T", "--known-on": "2026-01-05", option: value}
+        args = ["notify", *(part for pair in given.items() for part in pair)]
+        assert_refused(invoke(db, *args), before, db, needle)
+
+    def test_multiline_reason_allowed(self, db):
+        """A reason may span lines."""
+        case = "CP-" + invoke(db, "list", "--json").output.split('"CP-')[1].split('"')[0]
+        result = invoke(
+            db,
+            "advance",
+            case,
+            "suspend",
+            "--reason",
+            "line one\nline two",
+            env={"AAIB_ROLE": "chief_investigator"},
+        )
+        assert 0 == result.exit_code, result.output
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+class TestFuzz:
+    """Arbitrary text in every text option: never a traceback, and bad input changes nothing."""
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(title=TEXT, reason=TEXT, actor=TEXT, known=TEXT)
+    def test_notify(self, db, title, reason, actor, known):
+        """notify with arbitrary title, reason, actor and date."""
+        before = dump(db)
+        result = invoke(
+            db,
+            "--actor",
+            actor,
+            "notify",
+            "--title",
+            title,
+            "--reason",
+            reason,
+            "--known-on",
+            known,
+        )
+        assert result.exit_code in (0, 1, 2), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        if result.exit_code != 0:
+            assert before == dump(db)
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(case=TEXT, trigger=TEXT, reason=TEXT, field=TEXT, value=TEXT, role=TEXT)
+    def test_advance(self, db, case, trigger, reason, field, value, role):
+        """advance with arbitrary case, trigger, reason, --set and role: at most a refusal."""
+        before = [
+            line
+            for line in dump(db)
+            if 'INSERT INTO "events"' not in line and "audit_heads" not in line
+        ]
+        events = sum('INSERT INTO "events"' in line for line in dump(db))
+        result = invoke(
+            db,
+            "advance",
+            case or "CP-2026-0001",
+            trigger,
+            "--reason",
+            reason,
+            "--set",
+            f"{field}={value}",
+            "--role",
+            role,
+        )
+        assert result.exit_code in (1, 2), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        after = dump(db)
+        assert before == [
+            line
+            for line in after
+            if 'INSERT INTO "events"' not in line and "audit_heads" not in line
+        ]
+        assert sum('INSERT INTO "events"' in line for line in after) - events in (0, 1)
+
+    @settings(
+        max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(name=TEXT, role=TEXT, field=TEXT, value=TEXT)
+    def test_team_and_set(self, db, name, role, field, value):
+        """team appoint and set with arbitrary text never crash."""
+        for args in (
+            ["team", "appoint", "CP-2026-0001", name, "--as", role],
+            ["set", "CP-2026-0001", field, value],
+        ):
+            result = invoke(db, *args, "--role", "chief_investigator")
+            assert result.exit_code in (0, 1, 2), result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_subprocess_control_character_is_one_line(tmp_path):
+    """As a real process: a NUL-free control character in a title is one line, exit 1."""
+    env = {
+        "AAIB_DB": str(tmp_path / "x.db"),
+        "AAIB_ACTOR": "Ana",
+        "AAIB_ROLE": "notifier",
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "aaib_cp", "init"], env=env, check=True, capture_output=True
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aaib_cp",
+            "notify",
+            "--title",
+            "a\x1bb",
+            "--known-on",
+            "2026-01-05",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert 1 == result.returncode
+    assert [
+        "Error: title: character 2 is control character U+001B, which is not allowed here"
+    ] == result.stderr.strip().splitlines()

@@ -393,8 +393,10 @@ class Engine:
                 blockers.append(Blocker("guard", ref.name, failure))
         return Decision(case, trigger, transition, tuple(blockers))
 
-    def status(self, case_id: str, *, role: str | None = None) -> CaseStatus:
-        """The case's state and every trigger from it, with what blocks each."""
+    def status(
+        self, case_id: str, *, role: str | None = None, today: date | None = None
+    ) -> CaseStatus:
+        """The case's state, its clocks as of ``today``, and every trigger, with its blockers."""
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
         view = self.store.view(case)
@@ -425,7 +427,7 @@ class Engine:
                     blockers=blockers,
                 )
             )
-        clocks = tuple(self.clocks(case, definition))
+        clocks = tuple(self.clocks(case, definition, today=today))
         state = next((c for c in clocks if c.kind == "state"), None)
         return CaseStatus(case, definition, tuple(options), state, clocks)
 

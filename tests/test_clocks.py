@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from aaib_cp import DefinitionError, Engine, Store
 from aaib_cp.cli import cli
-from aaib_cp.deadlines import WorkingCalendar, add_months
+from aaib_cp.deadlines import WorkingCalendar
 from aaib_cp.definition import workflow_from_text
 from tests.conftest import FixedClock
 
@@ -319,7 +319,7 @@ class TestDeadlinesCommand:
     def test_text_output_flags_overdue(self, db_path, three_cases):
         """The text listing says OVERDUE with the working days late, and counts them."""
         text = cli_text(db_path, "deadlines", "--as-of", "2026-03-02")
-        assert "OVERDUE 1 working days" in text
+        assert "OVERDUE 1 working day " in text
         assert "3 clock(s), 1 overdue (as of 2026-03-02)." in text.splitlines()[-1]
 
     def test_list_flags_overdue_case(self, db_path, three_cases):

@@ -96,6 +96,11 @@ class CaseClock:
         """``working days`` or ``days``."""
         return "working days" if self.rule.unit == "working_days" else "days"
 
+    def amount(self, n: int) -> str:
+        """``n`` in the clock's unit: ``1 working day``, ``3 days``."""
+        words = self.unit_words if abs(n) != 1 else self.unit_words[:-1]
+        return f"{n} {words}"
+
     def within(self, n: int) -> bool:
         """True when the clock runs out within ``n`` days of its unit (or has run out)."""
         return self.days_left is not None and self.days_left <= n
@@ -108,16 +113,14 @@ class CaseClock:
             return f"{self.label}: clock stopped while suspended"
         assert self.due is not None and self.days_left is not None
         if self.kind == "interim_statement":
-            when = "today" if self.days_left == 0 else f"{-self.days_left} days ago"
+            when = "today" if self.days_left == 0 else f"{self.amount(-self.days_left)} ago"
             return (
                 f"{self.label}: due {self.due}, the {_ordinal(self.number or 1)} anniversary "
                 f"of {self.start} ({when})"
             )
         if self.days_left < 0:
-            return (
-                f"{self.label}: OVERDUE since {self.due} ({-self.days_left} {self.unit_words} late)"
-            )
-        return f"{self.label}: due {self.due} ({self.days_left} {self.unit_words} left)"
+            return f"{self.label}: OVERDUE since {self.due} ({self.amount(-self.days_left)} late)"
+        return f"{self.label}: due {self.due} ({self.amount(self.days_left)} left)"
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""

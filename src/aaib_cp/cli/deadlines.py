@@ -14,14 +14,14 @@ PROGRESS_FROM = 500
 
 
 def left_text(clock: Any) -> str:
-    """Days left in words: ``3 working days``, ``OVERDUE 2 days``, ``stopped``, ``today``."""
+    """Days left in words: ``3 working days``, ``OVERDUE 1 day``, ``stopped (suspended)``."""
     if clock.paused:
         return "stopped (suspended)"
     if clock.kind == "interim_statement":
-        return "due today" if clock.days_left == 0 else f"due {-clock.days_left} days ago"
+        return "due today" if clock.days_left == 0 else f"due {clock.amount(-clock.days_left)} ago"
     if clock.overdue:
-        return f"OVERDUE {-clock.days_left} {clock.unit_words}"
-    return f"{clock.days_left} {clock.unit_words}"
+        return f"OVERDUE {clock.amount(-clock.days_left)}"
+    return clock.amount(clock.days_left)
 
 
 @click.command()

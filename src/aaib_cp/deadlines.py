@@ -8,7 +8,7 @@ weekends and public holidays of a :class:`WorkingCalendar` and stopping the cloc
 while the case is suspended (for example, for criminal proceedings)::
 
     rule, problems = DeadlineRule.parse({"working_days": 5, "from": "known_on"})
-    due_date(rule, date(2025, 12, 23), calendar=WorkingCalendar())  # 2025-12-31
+    due_date(rule, date(2025, 12, 23), calendar=WorkingCalendar())  # 2026-01-02
 
 Public holidays come from the maintained ``holidays`` library, per UK nation.
 This module is pure: no storage, no command line.

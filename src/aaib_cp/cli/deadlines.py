@@ -9,7 +9,7 @@ import click
 
 from ._common import as_of_option, emit_json, is_tty, json_option, pass_ctx, table
 
-#: Show a progress bar on a terminal from this many open cases.
+#: Show a progress bar on a terminal from this many cases in the database.
 PROGRESS_FROM = 500
 
 

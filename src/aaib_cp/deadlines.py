@@ -8,7 +8,7 @@ weekends and public holidays of a :class:`WorkingCalendar` and stopping the cloc
 while the case is suspended (for example, for criminal proceedings)::
 
     rule, problems = DeadlineRule.parse({"working_days": 5, "from": "known_on"})
-    due_date(rule, date(2025, 12, 23), calendar=WorkingCalendar())  # 2025-12-31
+    due_date(rule, date(2025, 12, 23), calendar=WorkingCalendar())  # 2026-01-02
 
 Public holidays come from the maintained ``holidays`` library, per UK nation.
 This module is pure: no storage, no command line.
@@ -274,18 +274,24 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, last))
 
 
-def anniversaries(start: date, until: date) -> list[date]:
-    """Each anniversary of ``start`` up to and including ``until`` (Feb 29 → Feb 28)."""
+def anniversaries(start: date, until: date, *, months: int = 12) -> list[date]:
+    """Each anniversary of ``start`` up to and including ``until`` (Feb 29 → Feb 28).
+
+    With ``months``, every ``months`` calendar months instead of every year.
+    """
+    if not _is_whole(months) or months < 1:
+        raise InputError(f"months must be a positive whole number (got {_show(months)})")
     out: list[date] = []
-    years = 1
+    periods = 1
     while True:
-        if start.year + years > 9999:
+        index = start.year * 12 + start.month - 1 + months * periods
+        if index // 12 > 9999:
             return out
-        day = add_months(start, 12 * years)
+        day = add_months(start, months * periods)
         if day > until:
             return out
         out.append(day)
-        years += 1
+        periods += 1
 
 
 def _checked_suspensions(suspensions: Sequence[Suspension]) -> list[Suspension]:

@@ -29,6 +29,7 @@ __all__ = [
     "ANY_OPEN",
     "PREVIOUS",
     "FieldDef",
+    "InterimStatements",
     "RoleDef",
     "StateDef",
     "TransitionDef",
@@ -72,9 +73,21 @@ _TOP_KEYS = {
     "states": "the states",
     "transitions": "the transitions",
     "invariants": "invariants per state",
+    "interim_statements": "when interim statements fall due",
 }
 _STATE_KEYS = ("description", "deadline")
-_TRANSITION_KEYS = ("trigger", "source", "dest", "roles", "guards", "reason", "sets", "description")
+_TRANSITION_KEYS = (
+    "trigger",
+    "source",
+    "dest",
+    "roles",
+    "guards",
+    "reason",
+    "sets",
+    "description",
+    "deadline",
+)
+_INTERIM_KEYS = ("from", "until", "label")
 _FIELD_KEYS = ("type", "choices", "description")
 _ROLE_KEYS = ("description", "scope", "appointed_by")
 _SCOPES = ("organisation", "case")
@@ -137,6 +150,7 @@ class TransitionDef:
     sets: tuple[str, ...] = ()
     description: str = ""
     index: int = 0
+    deadline: DeadlineRule | None = None
 
     @property
     def returns(self) -> bool:
@@ -147,6 +161,16 @@ class TransitionDef:
     def reason_required(self) -> bool:
         """True when firing needs a reason."""
         return self.reason == "required"
+
+
+@attrs.frozen
+class InterimStatements:
+    """When interim statements fall due: every ``interim_statement_months`` months after
+    the date named ``anchor``, until the case first enters state ``until``."""
+
+    anchor: str
+    until: str
+    label: str = "Interim statement"
 
 
 @attrs.frozen
@@ -168,6 +192,7 @@ class WorkflowDefinition:
     content_hash: str
     source_text: str
     filename: str
+    interim_statements: InterimStatements | None = None
     _index: dict[tuple[str, str], TransitionDef] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -360,6 +385,7 @@ class _Parser:
         initial = self._initial(data.get("initial"), states)
         transitions = self._transitions(data.get("transitions"), states, roles, fields)
         invariants = self._invariants(data.get("invariants"), states)
+        interim = self._interim(data.get("interim_statements"), states, fields)
         if not self.problems:
             self._graph_checks(states, transitions, initial or "")
         if self.problems:
@@ -381,6 +407,7 @@ class _Parser:
             content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
             source_text=self.source_text,
             filename=self.doc.filename,
+            interim_statements=interim,
         )
 
     def _roles(self, value: Any) -> dict[str, RoleDef]:
@@ -544,6 +571,47 @@ class _Parser:
             )
         return rule
 
+    def _interim(
+        self, value: Any, states: Mapping[str, StateDef], fields: Mapping[str, FieldDef]
+    ) -> InterimStatements | None:
+        path: PathKey = ("interim_statements",)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            example = "{from: state:scoping, until: state:final_report}"
+            self.err(path, f"must be a mapping such as {example} (got {value!r})")
+            return None
+        self._unknown_keys(value, _INTERIM_KEYS, path)
+        ok = True
+        anchor = value.get("from")
+        anchors = ["opened", "known_on", *(f"state:{s}" for s in states)]
+        anchors += [n for n, f in fields.items() if f.type == "date"]
+        if not isinstance(anchor, str) or anchor not in anchors:
+            shown = "is required" if anchor is None else f"unknown date {anchor!r}"
+            self.err(
+                (*path, "from"),
+                f"{shown}{suggest(anchor, anchors)}; use opened, known_on, state:<name> "
+                "or a date field (the date the anniversaries count from)",
+            )
+            ok = False
+        until = value.get("until")
+        targets = [f"state:{s}" for s in states]
+        if not isinstance(until, str) or until not in targets:
+            shown = "is required" if until is None else f"unknown state {until!r}"
+            self.err(
+                (*path, "until"),
+                f"{shown}{suggest(until, targets)}; use state:<name>, the state in which "
+                "the final report is issued",
+            )
+            ok = False
+        label = value.get("label", "Interim statement")
+        if not isinstance(label, str) or not label.strip():
+            self.err((*path, "label"), f"must be text (got {label!r})")
+            ok = False
+        if not ok:
+            return None
+        return InterimStatements(anchor=anchor, until=until[len("state:") :], label=label.strip())
+
     def _initial(self, value: Any, states: Mapping[str, StateDef]) -> str | None:
         name = self._str(value, ("initial",))
         if name is None:
@@ -633,6 +701,16 @@ class _Parser:
             else:
                 sets.append(f)
         desc = self._str(spec.get("description"), (*path, "description"), required=False)
+        deadline = None
+        if "deadline" in spec:
+            deadline = self._deadline(spec["deadline"], (*path, "deadline"), states, fields)
+            if dest == PREVIOUS:
+                self.err(
+                    (*path, "deadline"),
+                    f"a '{PREVIOUS}' transition cannot have a deadline: "
+                    "clocks stop in the pause state it leaves",
+                )
+                ok = False
         if not ok or trigger is None or dest is None or sources is None or guard_refs is None:
             return None
         return TransitionDef(
@@ -645,6 +723,7 @@ class _Parser:
             sets=tuple(sets),
             description=desc or "",
             index=i,
+            deadline=deadline,
         )
 
     def _sources(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .deadlines import DeadlineRule
 from .definition import WorkflowDefinition
 
 __all__ = ["workflow_dot", "workflow_json", "workflow_mermaid", "workflow_text"]
@@ -70,6 +71,13 @@ def workflow_text(definition: WorkflowDefinition) -> str:
         lines.append(f"  {state.name}{flag}: {state.description}")
         if state.deadline is not None:
             lines.append(f"      deadline: {state.deadline.describe()}")
+    interim = definition.interim_statements
+    if interim is not None:
+        every = definition.setting("interim_statement_months")
+        lines.append(
+            f"  interim statements: every {every} months from {interim.anchor} "
+            f"until {interim.until}"
+        )
     lines.append("")
     lines.append("transitions:")
     for t in definition.transitions:
@@ -82,7 +90,15 @@ def workflow_text(definition: WorkflowDefinition) -> str:
             lines.append(f"      sets: {', '.join(t.sets)}")
         if t.reason_required:
             lines.append("      reason: required")
+        if t.deadline is not None:
+            lines.append(f"      deadline: {t.deadline.describe()}")
     return "\n".join(lines) + "\n"
+
+
+def _rule_json(rule: DeadlineRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {"amount": rule.amount, "unit": rule.unit, "from": rule.anchor, "label": rule.label}
 
 
 def workflow_json(definition: WorkflowDefinition) -> str:
@@ -106,16 +122,17 @@ def workflow_json(definition: WorkflowDefinition) -> str:
             s.name: {
                 "description": s.description,
                 "terminal": s.terminal,
-                "deadline": None
-                if s.deadline is None
-                else {
-                    "amount": s.deadline.amount,
-                    "unit": s.deadline.unit,
-                    "from": s.deadline.anchor,
-                    "label": s.deadline.label,
-                },
+                "deadline": _rule_json(s.deadline),
             }
             for s in definition.states.values()
+        },
+        "interim_statements": None
+        if definition.interim_statements is None
+        else {
+            "from": definition.interim_statements.anchor,
+            "until": f"state:{definition.interim_statements.until}",
+            "label": definition.interim_statements.label,
+            "every_months": definition.setting("interim_statement_months"),
         },
         "transitions": [
             {
@@ -126,6 +143,7 @@ def workflow_json(definition: WorkflowDefinition) -> str:
                 "guards": [g.label() for g in t.guards],
                 "reason": t.reason,
                 "sets": list(t.sets),
+                "deadline": _rule_json(t.deadline),
             }
             for t in definition.transitions
         ],

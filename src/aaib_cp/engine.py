@@ -60,6 +60,7 @@ class CaseStore(Protocol):
         self, case_id: str, *, at: datetime, actor: str, role: str | None, kind: str, **content: Any
     ) -> Event: ...
     def events(self, case_id: str) -> list[Event]: ...
+    def move_events(self, case_ids: Sequence[str]) -> dict[str, list[Event]]: ...
     def event_rows(self, case_id: str) -> list[dict[str, Any]]: ...
     def audit_head(self, case_id: str) -> tuple[int, str] | None: ...
     def add_team_member(self, member: TeamMember) -> bool: ...
@@ -129,6 +130,7 @@ class CaseStatus:
     definition: WorkflowDefinition
     options: tuple[TriggerOption, ...]
     deadline: Any = None
+    clocks: tuple[Any, ...] = ()
 
     @property
     def terminal(self) -> bool:
@@ -146,6 +148,8 @@ class CaseStatus:
                 "terminal": state.terminal,
             },
             "deadline": self.deadline.to_json() if self.deadline is not None else None,
+            "clocks": [c.to_json() for c in self.clocks],
+            "overdue": any(c.overdue for c in self.clocks),
             "triggers": [o.to_json() for o in self.options],
         }
 
@@ -382,8 +386,10 @@ class Engine:
                 blockers.append(Blocker("guard", ref.name, failure))
         return Decision(case, trigger, transition, tuple(blockers))
 
-    def status(self, case_id: str, *, role: str | None = None) -> CaseStatus:
-        """The case's state and every trigger from it, with what blocks each."""
+    def status(
+        self, case_id: str, *, role: str | None = None, today: date | None = None
+    ) -> CaseStatus:
+        """The case's state, its clocks as of ``today``, and every trigger, with its blockers."""
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
         view = self.store.view(case)
@@ -414,13 +420,53 @@ class Engine:
                     blockers=blockers,
                 )
             )
-        return CaseStatus(case, definition, tuple(options), self.deadline(case, definition))
+        clocks = tuple(self.clocks(case, definition, today=today))
+        state = next((c for c in clocks if c.kind == "state"), None)
+        return CaseStatus(case, definition, tuple(options), state, clocks)
 
     def deadline(self, case: Case, definition: WorkflowDefinition) -> Any:
         """The clock on the case's current state, if the state declares a deadline."""
         from .clocks import state_clock
 
         return state_clock(case, definition, self.store.events(case.id), today=self.clock().date())
+
+    def clocks(
+        self, case: Case, definition: WorkflowDefinition | None = None, *, today: date | None = None
+    ) -> list[Any]:
+        """Every clock of the case (:func:`aaib_cp.clocks.case_clocks`), as of ``today``."""
+        from .clocks import case_clocks
+
+        definition = definition or self.definition_for(case)
+        when = today or self.clock().date()
+        return case_clocks(case, definition, self.store.events(case.id), today=when)
+
+    def open_cases(self, cases: Sequence[Case] | None = None) -> list[Case]:
+        """The cases that have not ended (each workflow is loaded once)."""
+        cases = self.store.list_cases() if cases is None else cases
+        return [c for c in cases if not self.definition_for(c).states[c.state].terminal]
+
+    def open_clocks(
+        self,
+        cases: Sequence[Case] | None = None,
+        *,
+        today: date | None = None,
+        progress: Callable[[Sequence[Case]], Any] | None = None,
+    ) -> list[Any]:
+        """Every clock of every open case, by due date (:func:`aaib_cp.clocks.open_clocks`).
+
+        The events of all the cases are read in one query. ``progress`` wraps the
+        list of cases while they are worked through (e.g. a progress bar).
+        """
+        from .clocks import open_clocks
+
+        open_ = self.open_cases(cases)
+        events = self.store.move_events([c.id for c in open_])
+        definitions = {c.workflow_hash: self.definition_for(c) for c in open_}
+        when = today or self.clock().date()
+        if progress is None:
+            return open_clocks(open_, definitions, events, today=when)
+        with progress(open_) as bar:
+            return open_clocks(bar, definitions, events, today=when)
 
     # -- acting ------------------------------------------------------------------
     def fire(

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "set": ("cases", "set_field"),
     "team": ("cases", "team"),
     "audit": ("cases", "audit"),
+    "deadlines": ("deadlines", "deadlines"),
     "workflow": ("workflow", "workflow"),
     "demo": ("demo", "demo"),
 }

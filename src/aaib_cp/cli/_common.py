@@ -73,6 +73,16 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
 
 
+def as_of_option(func: F) -> F:
+    """``--as-of DATE``: count days left as on that date instead of today."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Count the days left as on this date (YYYY-MM-DD). Default: today.",
+    )(func)
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ._common import Context, actor_options, emit_json, json_option, pass_ctx, table
+from ._common import Context, actor_options, as_of_option, emit_json, json_option, pass_ctx, table
 
 
 def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -89,25 +89,33 @@ def notify(
 
 @click.command("list")
 @click.option("--state", help="Only cases in this state.")
+@as_of_option
 @json_option
 @pass_ctx
-def list_cases(obj: Context, state: str | None, as_json: bool) -> None:
-    """List cases with their state and the clock on it (overdue ones are flagged).
+def list_cases(obj: Context, state: str | None, as_of: Any, as_json: bool) -> None:
+    """List cases with their state and soonest deadline (OVERDUE when any clock has run out).
 
     \b
     Example:
       aaib list --state evidence
+      aaib list --as-of 2026-12-31 --json
     """
     engine = obj.engine()
     cases = engine.store.list_cases(state=state)
-    clocks = {}
-    for case in cases:
-        definition = engine.definition_for(case)
-        clocks[case.id] = engine.deadline(case, definition)
+    clocks: dict[str, list[Any]] = {c.id: [] for c in cases}
+    for clock in engine.open_clocks(cases, today=as_of.date() if as_of else None):
+        clocks[clock.case_id].append(clock)
     if as_json:
         emit_json(
             [
-                {**c.to_json(), "deadline": clocks[c.id].to_json() if clocks[c.id] else None}
+                {
+                    **c.to_json(),
+                    "deadline": next(
+                        (k.to_json() for k in clocks[c.id] if k.kind == "state"), None
+                    ),
+                    "clocks": [k.to_json() for k in clocks[c.id]],
+                    "overdue": any(k.overdue for k in clocks[c.id]),
+                }
                 for c in cases
             ]
         )
@@ -117,10 +125,17 @@ def list_cases(obj: Context, state: str | None, as_json: bool) -> None:
         return
     rows = []
     for c in cases:
-        clock = clocks[c.id]
-        due = ""
-        if clock is not None:
-            due = "OVERDUE " + str(clock.due) if clock.overdue else str(clock.due or "stopped")
+        own = clocks[c.id]  # soonest first
+        late = [k for k in own if k.overdue]
+        running = [k for k in own if k.due is not None and k.kind != "interim_statement"]
+        if late:
+            due = f"OVERDUE {late[0].due}"
+        elif running:
+            due = str(running[0].due)
+        elif own:
+            due = "stopped" if own[0].paused else f"interim {own[0].due}"
+        else:
+            due = ""
         rows.append([c.id, c.state, due, c.known_on.isoformat(), c.title])
     click.echo(table(rows, ["case", "state", "due", "known on", "title"]))
 
@@ -160,17 +175,18 @@ def show(obj: Context, case_id: str, as_json: bool) -> None:
 @click.command()
 @click.argument("case_id", metavar="CASE")
 @click.option("--as-role", "as_role", help="Check the triggers for this role too.")
+@as_of_option
 @json_option
 @pass_ctx
-def status(obj: Context, case_id: str, as_role: str | None, as_json: bool) -> None:
-    """Show the case's state, its deadline, and every trigger with what blocks it.
+def status(obj: Context, case_id: str, as_role: str | None, as_of: Any, as_json: bool) -> None:
+    """Show the case's state, its deadlines (with days left), and every trigger and its blockers.
 
     \b
     Example:
       aaib status CP-2026-0001
       aaib status CP-2026-0001 --as-role lead_investigator --json
     """
-    st = obj.engine().status(case_id, role=as_role or None)
+    st = obj.engine().status(case_id, role=as_role or None, today=as_of.date() if as_of else None)
     if as_json:
         emit_json(st.to_json())
         return
@@ -179,8 +195,10 @@ def status(obj: Context, case_id: str, as_role: str | None, as_json: bool) -> No
     click.echo(f"  state:    {state.name}" + (" (ended)" if state.terminal else ""))
     if state.description:
         click.echo(f"            {state.description}")
-    if st.deadline is not None:
-        click.echo(f"  deadline: {st.deadline.describe()}")
+    if st.clocks:
+        click.echo("  deadlines:")
+        for clock in st.clocks:
+            click.echo(f"    {clock.describe()}")
     if not st.options:
         click.echo("  No triggers: the case has ended.")
         return

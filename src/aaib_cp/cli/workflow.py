@@ -70,10 +70,15 @@ def validate(source: str, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "mermaid", "dot", "json"]),
+    type=click.Choice(["text", "mermaid", "dot", "json", "svg", "png"]),
     default="text",
     show_default=True,
-    help="text to read, mermaid or dot to draw, json for programs.",
+    help="text to read, mermaid or dot to draw, json for programs, svg or png for a picture.",
+)
+@click.option(
+    "--current",
+    metavar="STATE",
+    help="Highlight this state in the svg or png picture.",
 )
 @click.option(
     "-o",
@@ -81,18 +86,39 @@ def validate(source: str, as_json: bool) -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Write to this file instead of standard output.",
 )
-def show(source: str, fmt: str, output: str | None) -> None:
-    """Print a workflow as text, a Mermaid or Graphviz DOT diagram, or JSON.
+def show(source: str, fmt: str, current: str | None, output: str | None) -> None:
+    """Print a workflow as text, a Mermaid or Graphviz DOT diagram, JSON, or a picture.
+
+    svg and png draw the states in rows from the initial state, arrows labelled with
+    their triggers, terminal states with a double border (drawn with matplotlib).
 
     \b
     Example:
       aaib workflow show child-protection --format mermaid -o workflow.mmd
       aaib workflow show child-protection --format dot | dot -Tsvg > workflow.svg
+      aaib workflow show child-protection --format png --current analysis -o workflow.png
     """
     from ..definition import load_workflow
-    from ..diagrams import workflow_dot, workflow_json, workflow_mermaid, workflow_text
+    from ..diagrams import (
+        workflow_dot,
+        workflow_figure,
+        workflow_json,
+        workflow_mermaid,
+        workflow_text,
+    )
 
     definition = load_workflow(source)
+    if fmt in ("svg", "png"):
+        picture = workflow_figure(definition, current=current, fmt=fmt)
+        if output:
+            with open(output, "wb") as fh:
+                fh.write(picture)
+            click.echo(f"Wrote {output}")
+        else:
+            click.get_binary_stream("stdout").write(picture)
+        return
+    if current is not None:
+        raise click.UsageError("--current applies to --format svg or png only")
     render = {
         "text": workflow_text,
         "mermaid": workflow_mermaid,

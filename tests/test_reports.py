@@ -1,0 +1,370 @@
+"""Reports: what each audience shows and hides, DRAFT marks, escaping, self-containment."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aaib_cp.exceptions import InputError
+from aaib_cp.reports import (
+    DEFAULT_PUBLIC_STATES,
+    ReportData,
+    markdown_escape,
+    public_states,
+    render,
+)
+from tests.report_fixtures import (
+    ADDRESSES,
+    DATES_OF_BIRTH,
+    OUTCOME_LABELS,
+    PROTECTED_DESCRIPTION,
+    RATIONALE,
+    REAL_NAMES,
+    rich_report,
+)
+
+FORMATS = ("md", "html")
+PUBLIC = [(a, f) for a in ("public", "summary") for f in FORMATS]
+ALL = [(a, f) for a in ("restricted", "public", "summary") for f in FORMATS]
+QUESTION = "Did the person knowingly depart from protocols?"
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    return rich_report()
+
+
+class TestRestricted:
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_shows_real_names_and_classifications(self, data, fmt):
+        """The team's report has real names, dates of birth, addresses and outcomes."""
+        text = render(data, audience="restricted", fmt=fmt)
+        wanted = [*REAL_NAMES, *DATES_OF_BIRTH, *OUTCOME_LABELS, RATIONALE, QUESTION]
+        assert [] == [w for w in wanted if markdown_escape(w) not in text and w not in text]
+
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_is_marked_restricted(self, data, fmt):
+        """The restricted report says so, at the top and the bottom."""
+        text = render(data, audience="restricted", fmt=fmt)
+        assert 2 == text.count("RESTRICTED — contains real names and just-culture classifications")
+
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_withholds_protected_content(self, data, fmt):
+        """Protected evidence is listed but its description is withheld even from the team."""
+        text = render(data, audience="restricted", fmt=fmt)
+        assert PROTECTED_DESCRIPTION not in text
+        assert "protected material: withheld" in text
+
+    def test_may_exist_before_the_final_report(self):
+        """The restricted report renders in draft_report."""
+        text = render(rich_report(state="draft_report"), audience="restricted", fmt="md")
+        assert "Investigation report (restricted)" in text
+
+
+class TestPublicAndSummary:
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_no_real_identifiers(self, data, audience, fmt):
+        """No real name, date of birth or address appears in a public output."""
+        text = render(data, audience=audience, fmt=fmt)
+        leaked = [w for w in (*REAL_NAMES, *DATES_OF_BIRTH, *ADDRESSES) if w in text]
+        assert [] == leaked
+
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_classifications_only_as_counts(self, data, audience, fmt):
+        """Outcomes per act, answers and rationales stay out; the counts are published."""
+        text = render(data, audience=audience, fmt=fmt)
+        hidden = [w for w in (*OUTCOME_LABELS, RATIONALE, QUESTION, "Marx") if w in text]
+        assert [] == hidden
+        counted = {
+            "public": "Referred outside the safety investigation 1",
+            "summary": "1 referred outside the safety investigation",
+        }[audience]
+        assert counted in _plain(text)
+
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_protected_evidence_absent(self, data, audience, fmt):
+        """Protected evidence is left out entirely, description and reference."""
+        text = render(data, audience=audience, fmt=fmt)
+        assert PROTECTED_DESCRIPTION not in text
+        assert "E2" not in text
+
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_public_uses_pseudonyms(self, data, fmt):
+        """The public report names people by pseudonym and keeps the narrative."""
+        text = render(data, audience="public", fmt=fmt)
+        for pseudonym in ("Social worker 1", "Health visitor 1", "Child B"):
+            assert pseudonym in text
+        assert "Referral screened; no further action" in text
+
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_recommendations_and_addressees(self, data, audience, fmt):
+        """Recommendations appear with their reference and the organisation addressed."""
+        text = render(data, audience=audience, fmt=fmt)
+        assert markdown_escape("CP-2026-0001-SR01") in text or "CP-2026-0001-SR01" in text
+        assert "Wexbridge NHS Trust" in text
+        assert "presumption of blame" in text
+
+    def test_summary_is_short(self, data):
+        """The executive summary leaves out the chronology, evidence and people tables."""
+        text = render(data, audience="summary", fmt="md")
+        assert ["Executive summary", "What happened", "Why it happened"] == re.findall(
+            r"^#{1,2} (?:DRAFT: )?(.+)$", text, flags=re.M
+        )[:3]
+        assert "Referral screened" not in text and "| Pseudonym |" not in text
+
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    @pytest.mark.parametrize("state", ["consultation", "draft_report", "suspended"])
+    def test_refused_before_final_report(self, audience, fmt, state):
+        """Public outputs before final_report raise InputError naming the case and state."""
+        with pytest.raises(InputError, match=f"CP-2026-0001 is in '{state}'"):
+            render(rich_report(state=state), audience=audience, fmt=fmt)
+
+    def test_public_states_follow_the_workflow(self, workflow):
+        """From final_report on, along ordinary transitions, are the shipped default."""
+        assert DEFAULT_PUBLIC_STATES == public_states(workflow)
+
+    def test_caller_decides_public_states(self):
+        """The allowed states are the caller's: a custom set is honoured."""
+        text = render(
+            rich_report(state="closed_early"),
+            audience="public",
+            fmt="md",
+            public_states={"closed_early"},
+        )
+        assert "Investigation report" in text
+
+
+class TestRedactAndCheck:
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_redact_reaches_every_text(self, data, audience, fmt):
+        """The redact function is applied to every text of the public view."""
+        text = render(
+            data, audience=audience, fmt=fmt, redact=lambda s: s.replace("Wexbridge", "X")
+        )
+        assert "Wexbridge" not in text
+
+    def test_redact_leaves_pictures(self, data):
+        """Pictures are embedded unchanged when redact rewrites text."""
+        text = render(data, audience="public", fmt="html", redact=lambda s: s.replace("A", "B"))
+        assert _data_uri(data.timeline_png) in text
+
+    def test_restricted_is_not_redacted(self, data):
+        """The restricted report is for the team: redact is not applied."""
+        text = render(data, audience="restricted", fmt="md", redact=lambda s: "")
+        assert REAL_NAMES[0] in text
+
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_check_sees_the_whole_output(self, data, audience, fmt):
+        """check receives exactly the rendered output, and its error propagates."""
+        seen: list[str] = []
+        text = render(data, audience=audience, fmt=fmt, check=seen.append)
+        assert [text] == seen
+
+        def refuse(_: str) -> None:
+            raise InputError("anonymiser: a registered name remains")
+
+        with pytest.raises(InputError, match="registered name"):
+            render(data, audience=audience, fmt=fmt, check=refuse)
+
+
+class TestDraft:
+    @pytest.mark.parametrize(("audience", "fmt"), ALL)
+    @pytest.mark.parametrize("draft", [True, False])
+    def test_draft_mark_iff_draft(self, audience, fmt, draft):
+        """Every output is marked DRAFT exactly when the data is a draft."""
+        text = render(rich_report(draft=draft), audience=audience, fmt=fmt)
+        assert draft == ("DRAFT" in text)
+
+    def test_html_watermark(self):
+        """The HTML draft has a fixed, diagonal watermark and a banner."""
+        text = render(rich_report(draft=True), audience="public", fmt="html")
+        assert '<div class="watermark" aria-hidden="true">DRAFT</div>' in text
+        assert "rotate(-35deg)" in text and 'class="banner banner-draft"' in text
+
+
+class TestEscaping:
+    @pytest.mark.parametrize(("audience", "fmt"), ALL)
+    def test_script_in_free_text_is_inert(self, data, audience, fmt):
+        """Free text with <script> is escaped in every output."""
+        text = render(data, audience=audience, fmt=fmt)
+        assert "<script" not in text.lower()
+        assert "&lt;script&gt;" in text
+
+    def test_html_tags_are_balanced(self, data):
+        """Hostile text cannot open an element: the only scripts and tags are the template's."""
+        hostile = attrs.evolve(
+            data, case=attrs.evolve(data.case, title='"><img src=x onerror=alert(1)>')
+        )
+        text = render(hostile, audience="public", fmt="html")
+        assert "onerror=alert(1)>" not in text and "<img src=x" not in text
+
+    @given(st.text())
+    def test_markdown_escape_leaves_no_markup(self, text):
+        """Escaped Markdown has no raw <, > or unescaped emphasis, link or table characters."""
+        escaped = markdown_escape(text)
+        assert "<" not in escaped and ">" not in escaped
+        assert not re.search(r"(?<!\\)[*_`\[\]|#]", escaped.replace("\\\\", ""))
+
+    def test_markdown_block_starts_are_escaped(self):
+        """A line that would start a list, heading or quote is escaped."""
+        assert "\\- item\n\\1. one\n\\# title" == markdown_escape("- item\n1. one\n# title")
+
+
+class TestSelfContained:
+    @pytest.mark.parametrize("audience", ["restricted", "public", "summary"])
+    def test_no_external_urls(self, data, audience):
+        """No src or href points anywhere but a data URI or a fragment."""
+        text = render(data, audience=audience, fmt="html")
+        links = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text)
+        assert [] == [u for u in links if not u.startswith(("data:", "#"))]
+        assert "http://" not in text and "https://" not in text
+
+    def test_images_embedded_as_data_uris(self, data):
+        """The timeline and workflow pictures are embedded with alt text."""
+        text = render(data, audience="public", fmt="html")
+        images = _Images.parse(text)
+        assert 2 == len(images)
+        assert all(i["src"].startswith("data:image/png;base64,") for i in images)
+        assert all(i.get("alt") for i in images)
+
+    def test_svg_workflow_preferred(self, data):
+        """A workflow SVG is embedded as image/svg+xml."""
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'
+        with_svg = attrs.evolve(data, workflow_svg=svg)
+        assert "data:image/svg+xml;base64," in render(with_svg, audience="public", fmt="html")
+
+    def test_accessible_structure(self, data):
+        """The page declares its language, has one h1 and table headers."""
+        text = render(data, audience="public", fmt="html")
+        assert '<html lang="en-GB">' in text
+        assert 1 == text.count("<h1>")
+        assert '<th scope="col">' in text
+
+
+class TestModel:
+    def test_json_round_trip(self, data):
+        """to_json then from_json gives back the same data, pictures included."""
+        assert data == ReportData.from_json(json.dumps(data.to_json()))
+
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            (("classifications", 0, "category", "blame"), "category: expected one of"),
+            (("findings", 0, "kind", "root"), "kind: expected one of"),
+            (("people", 0, "pseudonym", 7), r"people\[0\]\.pseudonym: expected text"),
+            (("feedback", 0, "attendees", -1), "attendees: expected a whole number"),
+            (("timeline_png", None, None, "not base64!"), "timeline_png: expected base64"),
+        ],
+    )
+    def test_bad_data_names_the_field(self, data, change, message):
+        """from_mapping rejects bad values with the path of the field."""
+        raw = data.to_json()
+        key, index, field, value = change
+        if index is None:
+            raw[key] = value
+        else:
+            raw[key][index][field] = value
+        with pytest.raises(InputError, match=message):
+            ReportData.from_mapping(raw)
+
+    def test_unknown_field_is_refused(self, data):
+        """A misspelt field is an error, not silently dropped."""
+        raw = data.to_json()
+        raw["people"][0]["realname"] = "x"
+        with pytest.raises(InputError, match="unknown field 'realname'"):
+            ReportData.from_mapping(raw)
+
+    @pytest.mark.parametrize(("audience", "fmt"), [("everyone", "md"), ("public", "pdf")])
+    def test_bad_audience_or_format(self, data, audience, fmt):
+        """An unknown audience or format is an InputError."""
+        with pytest.raises(InputError, match="expected one of"):
+            render(data, audience=audience, fmt=fmt)
+
+
+class TestChromium:
+    def test_public_html_renders_in_chromium(self, data, tmp_path):
+        """Headless Chromium shows the headings, the decoded timeline and the recommendations."""
+        binary = shutil.which("chromium")
+        if binary is None:
+            if os.environ.get("AAIB_REQUIRE_CHROMIUM") == "1":
+                pytest.fail("AAIB_REQUIRE_CHROMIUM=1 but no chromium binary on PATH")
+            pytest.skip("chromium not installed")
+        html = render(data, audience="public", fmt="html")
+        # Test-only probe: the report itself runs no script (its CSP forbids it), so the copy
+        # under test allows one inline script that marks which images decoded.
+        probe = (
+            "<script>addEventListener('load', () => { for (const i of document.images) "
+            "i.dataset.decoded = i.complete && i.naturalWidth > 0 ? 'yes' : 'no'; "
+            "document.body.dataset.probed = 'yes'; });</script>"
+        )
+        html = html.replace(
+            "default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';"
+        )
+        page = tmp_path / "public.html"
+        page.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
+        result = subprocess.run(
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        dom = result.stdout
+        assert 'data-probed="yes"' in dom, result.stderr[-2000:]
+        headings = re.findall(r"<h2>(.*?)</h2>", dom)
+        assert {"What happened", "Findings", "Safety recommendations"} <= set(headings)
+        images = _Images.parse(dom)
+        assert ["yes", "yes"] == [i.get("data-decoded") for i in images]
+        assert 'id="timeline"' in dom
+        assert 2 == len(re.findall(r'<tr class="recommendation" id="CP-2026-0001-SR0\d">', dom))
+
+
+def _plain(text: str) -> str:
+    """Rendered text without tags, table pipes or repeated spaces."""
+    import html
+
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>|\|", " ", text))).strip()
+
+
+def _data_uri(content: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(content).decode()
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs_):
+        if tag == "img":
+            self.images.append({k: v or "" for k, v in attrs_})
+
+    @classmethod
+    def parse(cls, text: str) -> list[dict[str, str]]:
+        parser = cls()
+        parser.feed(text)
+        return parser.images

@@ -69,8 +69,21 @@ def _raw_transition(conn: sqlite3.Connection, case_id: str, n: int, state: str, 
     conn.execute(_CASE_SQL, (dest, state, at, case_id))
     conn.execute(
         _EVENT_SQL,
-        (case_id, n, at, CHIEF[0], CHIEF[1], "transition", "suspend", state, dest, "benchmark",
-         "{}", _FAKE_HASH, _FAKE_HASH),
+        (
+            case_id,
+            n,
+            at,
+            CHIEF[0],
+            CHIEF[1],
+            "transition",
+            "suspend",
+            state,
+            dest,
+            "benchmark",
+            "{}",
+            _FAKE_HASH,
+            _FAKE_HASH,
+        ),
     )
     conn.execute("COMMIT")
 
@@ -99,8 +112,12 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
         engine = Engine(store)
         suspended: set[str] = set()
 
-        def engine_run(store: Any = store, engine: Any = engine, suspended: set[str] = suspended,
-                       cases: list[str] = cases) -> None:
+        def engine_run(
+            store: Any = store,
+            engine: Any = engine,
+            suspended: set[str] = suspended,
+            cases: list[str] = cases,
+        ) -> None:
             for i in range(fires):
                 case_id = cases[i % len(cases)]
                 trigger = "resume" if case_id in suspended else "suspend"
@@ -117,8 +134,12 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
         heads = dict(conn.execute("SELECT case_id, n FROM audit_heads").fetchall())
         states = dict(conn.execute("SELECT id, state FROM cases").fetchall())
 
-        def raw_run(conn: sqlite3.Connection = conn, heads: dict[str, int] = heads,
-                    states: dict[str, str] = states, cases: list[str] = cases) -> None:
+        def raw_run(
+            conn: sqlite3.Connection = conn,
+            heads: dict[str, int] = heads,
+            states: dict[str, str] = states,
+            cases: list[str] = cases,
+        ) -> None:
             for i in range(fires):
                 case_id = cases[i % len(cases)]
                 state = states[case_id]

@@ -150,8 +150,9 @@ def measurement(
     return decorator
 
 
-def median_time(func: Callable[[], Any], repeat: int, *, setup: Callable[[], Any] | None = None
-                ) -> tuple[float, list[float]]:
+def median_time(
+    func: Callable[[], Any], repeat: int, *, setup: Callable[[], Any] | None = None
+) -> tuple[float, list[float]]:
     """Median wall time of ``func()`` in seconds over ``repeat`` runs, and every sample."""
     samples = []
     for _ in range(max(1, repeat)):

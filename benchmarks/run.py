@@ -75,8 +75,18 @@ def render_table(rows: list[Row], numbers: dict[str, int]) -> str:
                 "-" if passed is None else ("pass" if passed else "MISS"),
             ]
         )
-    headers = ["#", "measurement", "variant", "size", "median", "baseline", "baseline median",
-               "ratio", "target", "result"]
+    headers = [
+        "#",
+        "measurement",
+        "variant",
+        "size",
+        "median",
+        "baseline",
+        "baseline median",
+        "ratio",
+        "target",
+        "result",
+    ]
     return tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
 
 
@@ -86,8 +96,9 @@ def _parse_sizes(text: str | None) -> tuple[int, ...] | None:
     try:
         sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of whole numbers",
-                                 param_hint="'--sizes'") from None
+        raise click.BadParameter(
+            f"{text!r} is not a comma-separated list of whole numbers", param_hint="'--sizes'"
+        ) from None
     if not sizes or min(sizes) < 1:
         raise click.BadParameter("sizes must be positive whole numbers", param_hint="'--sizes'")
     return sizes
@@ -120,10 +131,20 @@ def environment() -> dict[str, Any]:
     help="Where to write every sample as JSON.",
 )
 @click.option("--seed", default=8, show_default=True, help="Seed of the synthetic data.")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Scratch directory for the databases (default: a temporary one, removed).")
-def main(quick: bool, sizes: str | None, repeat: int | None, only: tuple[str, ...],
-         json_out: Path, seed: int, workdir: Path | None) -> None:
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scratch directory for the databases (default: a temporary one, removed).",
+)
+def main(
+    quick: bool,
+    sizes: str | None,
+    repeat: int | None,
+    only: tuple[str, ...],
+    json_out: Path,
+    seed: int,
+    workdir: Path | None,
+) -> None:
     """Measure aaib-cp against raw SQLite and Python start-up; print a table, write JSON."""
     measurements = load_measurements()
     names = {m.name for m in measurements}

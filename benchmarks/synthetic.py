@@ -205,9 +205,7 @@ class _CaseWriter:
                 "appointed_by": by,
             }
         )
-        self.event(
-            actor=by, role=by_role, kind="appointed", detail={"name": name, "role": role}
-        )
+        self.event(actor=by, role=by_role, kind="appointed", detail={"name": name, "role": role})
         self.version += 1
 
 
@@ -303,9 +301,7 @@ def generate_cases(count: int, *, seed: int = 8, workflow: Any) -> Iterator[Synt
     rng = random.Random(seed)
     first, last = datetime(2015, 1, 5, 9, tzinfo=UTC), datetime(2026, 1, 5, 9, tzinfo=UTC)
     span = int((last - first).total_seconds())
-    openings = sorted(
-        first + timedelta(seconds=rng.randrange(span)) for _ in range(count)
-    )
+    openings = sorted(first + timedelta(seconds=rng.randrange(span)) for _ in range(count))
     counters: dict[int, int] = {}
     for index, opened in enumerate(openings):
         counters[opened.year] = counters.get(opened.year, 0) + 1
@@ -371,10 +367,7 @@ def build_database(
 def _insert(conn: Any, batch: list[SyntheticCase]) -> int:
     conn.executemany(
         f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES ({', '.join('?' * 13)})",
-        [
-            tuple(c.case_row[k.strip()] for k in _CASE_COLUMNS.split(","))
-            for c in batch
-        ],
+        [tuple(c.case_row[k.strip()] for k in _CASE_COLUMNS.split(",")) for c in batch],
     )
     events = [e for c in batch for e in c.events]
     keys = [k.strip() for k in _EVENT_COLUMNS.split(",")]
@@ -404,25 +397,34 @@ def case_records(seed: int, index: int, *, chronology_entries: int = 1000) -> di
     rng = random.Random(f"{seed}:{index}")
     agencies = rng.sample(AGENCIES, rng.randint(3, 7))
     people = [
-        {"id": f"P{i + 1}", "name": _name(rng), "agency": rng.choice(agencies),
-         "role": rng.choice(ROLES_IN_AGENCY)}
+        {
+            "id": f"P{i + 1}",
+            "name": _name(rng),
+            "agency": rng.choice(agencies),
+            "role": rng.choice(ROLES_IN_AGENCY),
+        }
         for i in range(rng.randint(4, 12))
     ]
     evidence = [
-        {"id": f"E{i + 1}", "agency": rng.choice(agencies), "kind": rng.choice(EVIDENCE_KINDS),
-         "received": (date(2024, 1, 1) + timedelta(days=rng.randint(0, 300))).isoformat()}
+        {
+            "id": f"E{i + 1}",
+            "agency": rng.choice(agencies),
+            "kind": rng.choice(EVIDENCE_KINDS),
+            "received": (date(2024, 1, 1) + timedelta(days=rng.randint(0, 300))).isoformat(),
+        }
         for i in range(rng.randint(5, 40))
     ]
     chronology = list(_chronology(rng, agencies, people, chronology_entries))
     acts = [
-        {"id": f"A{i + 1}", "entry": rng.randrange(len(chronology)) + 1 if chronology else None,
-         "person": rng.choice(people)["id"],
-         "description": f"Decision after {rng.choice(CONTACTS)} not escalated"}
+        {
+            "id": f"A{i + 1}",
+            "entry": rng.randrange(len(chronology)) + 1 if chronology else None,
+            "person": rng.choice(people)["id"],
+            "description": f"Decision after {rng.choice(CONTACTS)} not escalated",
+        }
         for i in range(rng.randint(2, 8))
     ]
-    factors = [
-        {"act": act["id"], "hfacs": rng.choice(HFACS)} for act in acts for _ in range(2)
-    ]
+    factors = [{"act": act["id"], "hfacs": rng.choice(HFACS)} for act in acts for _ in range(2)]
     return {
         "agencies": agencies,
         "people": people,

@@ -72,3 +72,50 @@ class TestHostile:
         """Absurdly deep nesting is refused instead of exhausting the stack."""
         with pytest.raises(DefinitionError, match="nested deeper"):
             load_yaml_text("a: " + "[" * 100 + "]" * 100)
+
+
+class TestParsers:
+    """libyaml (when PyYAML has it) and the pure-Python parser give the same documents."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "a: no\nb: ~\nc: 12\nd: 1.5\ne: '12'\nf: \"x\"\ng: |\n  block\nh: [1, two, 3.0]\n",
+            "- {x: 1}\n- y: [a, b]\n  z: null\n",
+            "key: value\nkey: again\n",
+            "a: !!python/object:os.system x\n",
+        ],
+    )
+    def test_same_data_positions_and_problems(self, text, monkeypatch):
+        """Data, value and key positions, and problems are identical with either parser."""
+        import yaml
+
+        from aaib_cp import yamlsource
+
+        def load() -> tuple:
+            try:
+                doc = load_yaml_text(text)
+            except DefinitionError as exc:
+                return ("error", [str(p) for p in exc.problems])
+            return (doc.data, doc.positions, doc.key_positions)
+
+        fast = load()
+        monkeypatch.setattr(yamlsource, "_Loader", yaml.SafeLoader)
+        assert fast == load()
+
+    def test_shipped_workflow_same_with_either_parser(self, monkeypatch):
+        """The shipped workflow loads to the same document with either parser."""
+        import yaml
+
+        from aaib_cp import yamlsource
+        from tests.conftest import SHIPPED
+
+        text = SHIPPED.read_text("utf-8")
+        fast = load_yaml_text(text)
+        monkeypatch.setattr(yamlsource, "_Loader", yaml.SafeLoader)
+        slow = load_yaml_text(text)
+        assert (slow.data, slow.positions, slow.key_positions) == (
+            fast.data,
+            fast.positions,
+            fast.key_positions,
+        )

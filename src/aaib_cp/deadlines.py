@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 
 import attrs
-import holidays
 
 from .exceptions import InputError
 
@@ -89,6 +88,8 @@ class _YearTable:
 @functools.cache
 def _year_table(subdiv: str, year: int) -> _YearTable:
     """Holidays dated in ``year`` (neighbouring years are built too, for observed days)."""
+    import holidays  # ~70 ms to import: only when a working-day clock is computed
+
     years = range(max(1, year - 1), min(9999, year + 1) + 1)
     table = holidays.country_holidays("GB", subdiv=subdiv, years=years)
     names = {d: str(name) for d, name in table.items() if d.year == year}

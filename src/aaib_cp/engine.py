@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -27,9 +27,11 @@ from .exceptions import (
     WorkflowMismatch,
 )
 from .guards import CaseView, GuardRegistry, default_registry
-from .machine import CompiledWorkflow
 from .model import Case, Event, EventKind, TeamMember
 from .text import clean_line, clean_text
+
+if TYPE_CHECKING:
+    from .machine import CompiledWorkflow
 
 __all__ = [
     "Blocker",
@@ -189,6 +191,8 @@ def replay_state(definition: WorkflowDefinition, events: Sequence[Event]) -> tup
 
     Raises :class:`WorkflowMismatch` if an event does not follow from the one before.
     """
+    from .machine import CompiledWorkflow
+
     compiled = CompiledWorkflow(definition)
     state, previous = definition.initial, None
     for event in events:
@@ -227,26 +231,34 @@ class Engine:
         self.guards = guards or default_registry()
         self.clock = clock
         self._compiled: dict[str, CompiledWorkflow] = {}
+        self._definitions: dict[str, WorkflowDefinition] = {}
 
     # -- workflows -------------------------------------------------------------
     def compiled(self, definition: WorkflowDefinition) -> CompiledWorkflow:
-        """The machine for a definition, built once per content hash."""
+        """The machine for a definition, built once per content hash, when first needed.
+
+        Reading a case (``status``, guards, history) never needs the machine, so
+        ``transitions`` is imported and the machine built only to move a case.
+        """
         compiled = self._compiled.get(definition.content_hash)
         if compiled is None:
+            from .machine import CompiledWorkflow
+
             compiled = self._compiled[definition.content_hash] = CompiledWorkflow(definition)
+            self._definitions.setdefault(definition.content_hash, definition)
         return compiled
 
     def definition_for(self, case: Case) -> WorkflowDefinition:
-        """The exact workflow the case runs under, as stored with it."""
-        compiled = self._compiled.get(case.workflow_hash)
-        if compiled is not None:
-            return compiled.definition
+        """The exact workflow the case runs under, as stored with it (read once per engine)."""
+        definition = self._definitions.get(case.workflow_hash)
+        if definition is not None:
+            return definition
         row = self.store.workflow_source(case.workflow_hash)
         definition = workflow_from_text(
             row["source_text"], filename=row["filename"], guards=self.guards
         )
         self._check_fits(case, definition)
-        return self.compiled(definition).definition
+        return self._definitions.setdefault(definition.content_hash, definition)
 
     @staticmethod
     def _check_fits(case: Case, definition: WorkflowDefinition) -> None:
@@ -311,7 +323,7 @@ class Engine:
                     "workflow_hash": definition.content_hash,
                 },
             )
-        self.compiled(definition)
+        self._definitions.setdefault(definition.content_hash, definition)
         return case
 
     def get(self, case_id: str) -> Case:
@@ -377,6 +389,8 @@ class Engine:
         for name in transition.sets:
             if given.get(name) in (None, ""):
                 blockers.append(Blocker("field", name, f"{trigger!r} needs a value for '{name}'"))
+        if not transition.guards:
+            return Decision(case, trigger, transition, tuple(blockers))
         merged = {**case.fields, **{k: v for k, v in given.items() if v not in (None, "")}}
         would_be = attrs.evolve(case, fields=merged)
         guard_view = base.with_case(would_be) if hasattr(base, "with_case") else base

@@ -71,6 +71,10 @@ class CompiledWorkflow:
         self._cursor = _Cursor()
         self.machine.add_model(self._cursor, initial=definition.initial)
         self._lock = threading.Lock()
+        # The machine is deterministic: its only conditions read ``previous``. So a
+        # move, once computed by ``transitions``, is remembered; firing the same
+        # trigger from the same state again costs a dict lookup, not a machine run.
+        self._moves: dict[tuple[str, str, str | None], str] = {}
 
     def move(self, state: str, trigger: str, *, previous: str | None) -> str:
         """The state reached by firing ``trigger`` from ``state``.
@@ -78,6 +82,10 @@ class CompiledWorkflow:
         Raises :class:`UnknownTrigger` if the trigger does not exist from ``state``,
         and :class:`WorkflowMismatch` if the state is not part of this workflow.
         """
+        key = (state, trigger, previous)
+        known = self._moves.get(key)
+        if known is not None:
+            return known
         if state not in self.definition.states:
             raise WorkflowMismatch(
                 f"state {state!r} is not part of workflow {self.definition.name} "
@@ -96,4 +104,6 @@ class CompiledWorkflow:
                     f"cannot return from {state!r}: the recorded previous state "
                     f"{previous!r} is not a state it can return to"
                 )
-            return self._cursor.state
+            dest = self._cursor.state
+        self._moves[key] = dest
+        return dest

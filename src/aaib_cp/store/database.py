@@ -12,10 +12,12 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import StoreError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["MIGRATIONS", "Database", "connect", "migration"]
 
@@ -25,9 +27,53 @@ DEFAULT_BUSY_TIMEOUT_MS = 10_000
 #: Named migrations, applied in order, each once. A feature module adds its own
 #: with :func:`migration`; a database holding a name not listed here comes from a
 #: newer aaib-cp and is refused.
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
 
-Database = sqlite_utils.Database
+
+class Database:
+    """The store's connection: plain ``sqlite3`` for ``execute``, sqlite-utils for the rest.
+
+    Importing sqlite-utils costs about 60 ms, more than everything a command like
+    ``aaib status`` needs, so it is imported on first use: ``execute``, ``conn`` and
+    ``close`` are the sqlite3 connection's own, and every other attribute
+    (``db["table"]``, ``db.table(...)``, ``db.query(...)``, ``insert_all`` ...) is
+    that of a :class:`sqlite_utils.Database` wrapping the same connection, built
+    when first asked for.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._utils: sqlite_utils.Database | None = None
+        # What sqlite_utils.Database does on connecting, so behaviour does not
+        # depend on whether it has been built yet.
+        conn.execute("PRAGMA recursive_triggers = on")
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        """Run one SQL statement (as ``sqlite_utils.Database.execute`` does)."""
+        if parameters is not None:
+            return self.conn.execute(sql, parameters)
+        return self.conn.execute(sql)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        """The :class:`sqlite_utils.Database` over this connection."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
+
+    def __getitem__(self, table_name: str) -> Any:
+        return self.utils[table_name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_utils":
+            raise AttributeError(name)
+        return getattr(self.utils, name)
 
 
 def migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
@@ -74,7 +120,7 @@ def connect(
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     _migrate(db, path)
     return db
 

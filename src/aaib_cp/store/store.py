@@ -225,6 +225,8 @@ class Store:
             "SELECT n, hash FROM audit_heads WHERE case_id = ?", [case_id]
         ).fetchone()
         n, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        # Stored as canonical JSON; the hashed content is that JSON read back.
+        detail_text = _dumps(detail) if detail else "{}"
         content = {
             "case_id": case_id,
             "n": n,
@@ -236,7 +238,7 @@ class Store:
             "from_state": from_state,
             "to_state": to_state,
             "reason": reason,
-            "detail": json.loads(_dumps(detail or {})),
+            "detail": json.loads(detail_text) if detail else {},
         }
         digest = event_hash(prev, content)
         cursor = self.db.execute(
@@ -253,16 +255,19 @@ class Store:
                 from_state,
                 to_state,
                 reason,
-                _dumps(content["detail"]),
+                detail_text,
                 prev,
                 digest,
             ],
         )
-        self.db.execute(
-            "INSERT INTO audit_heads (case_id, n, hash) VALUES (?, ?, ?) "
-            "ON CONFLICT(case_id) DO UPDATE SET n = excluded.n, hash = excluded.hash",
-            [case_id, n, digest],
-        )
+        if head:
+            self.db.execute(
+                "UPDATE audit_heads SET n = ?, hash = ? WHERE case_id = ?", [n, digest, case_id]
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO audit_heads (case_id, n, hash) VALUES (?, ?, ?)", [case_id, n, digest]
+            )
         return Event(
             seq=int(cursor.lastrowid or 0),
             case_id=case_id,

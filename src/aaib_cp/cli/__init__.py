@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "team": ("cases", "team"),
     "audit": ("cases", "audit"),
     "workflow": ("workflow", "workflow"),
+    "agency": ("records", "agency"),
+    "person": ("records", "person"),
+    "evidence": ("records", "evidence"),
+    "chronology": ("records", "chronology"),
     "demo": ("demo", "demo"),
 }
 

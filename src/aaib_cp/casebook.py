@@ -537,7 +537,10 @@ class Casebook:
             target = target / check_file_name(item.file_name or item.sha256)
         if target.exists():
             raise InputError(f"{target} already exists; choose another destination")
-        target.write_bytes(self.blobs.path(item.sha256).read_bytes())
+        try:
+            target.write_bytes(self.blobs.path(item.sha256).read_bytes())
+        except OSError as exc:
+            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
         try:
             with self.store.transaction():
                 self.store.append_event(

@@ -144,5 +144,8 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
             frameon=False,
         )
         metadata = {"Date": None} if suffix == ".svg" else {"Software": "aaib-cp"}
-        fig.savefig(target, format=suffix[1:], dpi=120, metadata=metadata)
+        try:
+            fig.savefig(target, format=suffix[1:], dpi=120, metadata=metadata)
+        except OSError as exc:
+            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
     return target

@@ -86,6 +86,9 @@ class BlobStore:
             os.replace(tmp, final)
             os.chmod(final, 0o444)
             return sha, size, True
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot store {source.name} in {self.root}: {exc.strerror}") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -16,6 +16,7 @@ from aaib_cp.cli import cli
 from aaib_cp.deadlines import WorkingCalendar
 from aaib_cp.definition import workflow_from_text
 from tests.conftest import FixedClock
+from tests.journeys import supply_evidence
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}
 LEAD = {"actor": "Lee", "role": "lead_investigator"}
@@ -70,6 +71,7 @@ def to_consultation(engine, case_id):
     engine.appoint(case_id, "Lee", "lead_investigator", **CHIEF)
     engine.fire(case_id, "agree_scope", **LEAD, fields={"terms_of_reference": "ToR"})
     engine.appoint(case_id, "Sam", "investigator", **LEAD)
+    supply_evidence(engine, case_id)
     engine.fire(case_id, "begin_analysis", **LEAD)
     engine.fire(case_id, "begin_classification", **LEAD)
     engine.appoint(case_id, "Rita", "reviewer", **LEAD)

@@ -5,8 +5,10 @@ Used by ``aaib demo`` and by the tests, so the demo can never silently rot.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 from .definition import load_workflow
 from .engine import Engine
@@ -16,6 +18,11 @@ __all__ = ["run_demo"]
 
 CHIEF = ("Chris Ode", "chief_investigator")
 LEAD = ("Lee Park", "lead_investigator")
+INVESTIGATOR = ("Sam Idowu", "investigator")
+
+CSC = "Northshire Children's Social Care"
+POLICE = "Northshire Police"
+HEALTH = "Northshire Community Health"
 
 
 def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
@@ -64,6 +71,7 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     fire("resume", LEAD, reason="The police have completed their interviews.")
     engine.appoint(case.id, "Sam Idowu", "investigator", actor=LEAD[0], role=LEAD[1])
     say("  appointed Sam Idowu as investigator")
+    _gather_evidence(engine, case.id, known_on, say)
     fire("begin_analysis", LEAD)
     fire("begin_classification", LEAD)
     engine.appoint(case.id, "Rita Haas", "reviewer", actor=LEAD[0], role=LEAD[1])
@@ -78,3 +86,91 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     broken = engine.verify(case.id)
     say(f"{case.id} is '{final.state}'. Audit trail: {'intact' if broken is None else broken}.")
     return case.id
+
+
+def _gather_evidence(
+    engine: Engine, case_id: str, known_on: date, say: Callable[[str], None]
+) -> None:
+    """Agencies, people, evidence and a small chronology (with a gap and a key episode)."""
+    from .casebook import Casebook
+
+    book = Casebook(engine)
+    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+    for name, kind in ((CSC, "social_care"), (POLICE, "police"), (HEALTH, "health")):
+        book.add_agency(case_id, name, kind, **sam)
+    say(f"  registered agencies: {CSC}, {POLICE}, {HEALTH}")
+    people = [
+        ("Dana Fictional", "child", None),
+        ("Morgan Fictional", "parent", None),
+        ("Alex Example", "social worker", CSC),
+        ("Robin Example", "team manager", CSC),
+        ("Kit Example", "police officer", POLICE),
+        ("Jamie Example", "health visitor", HEALTH),
+    ]
+    names = [book.add_person(case_id, n, r, agency=a, **sam).pseudonym for n, r, a in people]
+    say(f"  registered people as {', '.join(names)}")
+
+    def day(n: int) -> str:
+        return (known_on - timedelta(days=n)).isoformat()
+
+    with tempfile.TemporaryDirectory() as folder:
+        record = Path(folder) / "csc-case-record.txt"
+        record.write_text("Fictional case record of Child A (sample data for the demo).\n")
+        stored = book.blobs is not None
+        e1 = book.add_evidence(
+            case_id,
+            kind="case_record",
+            description="Children's social care case record, review period",
+            obtained_how="Requested from the agency under the terms of reference",
+            obtained_on=known_on,
+            agency=CSC,
+            file=record if stored else None,
+            **sam,
+        )
+    e2 = book.add_evidence(
+        case_id,
+        kind="agency_report",
+        description="Police incident log and officer's report",
+        obtained_how="Supplied by the agency's review liaison",
+        obtained_on=known_on,
+        agency=POLICE,
+        **sam,
+    )
+    e3 = book.add_evidence(
+        case_id,
+        kind="interview",
+        description="Conversation with the health visitor",
+        obtained_how="Practitioner conversation held by the review team",
+        obtained_on=known_on,
+        agency=HEALTH,
+        **sam,
+    )
+    say(f"  registered evidence {e1.label} (with file), {e2.label}, {e3.label}")
+    try:
+        engine.fire(case_id, "begin_analysis", actor=LEAD[0], role=LEAD[1])
+    except TransitionRefused as refused:
+        say(f"  refused, as it should be:    {refused}")
+    entries = [
+        (day(120), CSC, "Referral received; home visit, child seen", ["Child A", "Social Worker 1"],
+         e1.label, False),
+        (day(110), HEALTH, "Health visitor review at home", ["Child A", "Health Visitor 1"],
+         e3.label, False),
+        (day(100), CSC, "Case closed to single-agency support", ["Team Manager 1"], e1.label, True),
+        (day(30), POLICE, "Domestic abuse call-out; child present, not spoken to",
+         ["Child A", "Police Officer 1", "Parent 1"], e2.label, True),
+        (day(25), HEALTH, "Missed health appointment", ["Parent 1"], None, False),
+    ]  # fmt: skip
+    for when, agency, what, who, item, key in entries:
+        book.add_entry(
+            case_id,
+            when=when,
+            agency=agency,
+            what=what,
+            people=who,
+            evidence=item,
+            key_episode=key,
+            **sam,
+        )
+    chron = book.chronology(case_id)
+    gaps = ", ".join(f"{g.days} days" for g in chron.gaps)
+    say(f"  chronology: {len(chron.entries)} entries, gap(s) in contact with the child: {gaps}")

@@ -615,6 +615,33 @@ class Engine:
             return None
         return f"{actor} is not appointed as {role} on {case.id}"
 
+    def authorise(
+        self, case_id: str, *, actor: str, role: str | None, action: str, roles: Sequence[str]
+    ) -> tuple[Case, WorkflowDefinition, str]:
+        """Check that ``actor`` may do ``action`` on an open case in ``role``.
+
+        ``roles`` lists the roles allowed; a case role must also be held on the case.
+        Returns the case, its workflow and the cleaned actor name. A refusal is
+        recorded on the audit trail and raised as :class:`RoleRefused`.
+        """
+        case = self.store.get_case(case_id)
+        definition = self.definition_for(case)
+        actor = self._check_actor(definition, actor, role)
+        if definition.states[case.state].terminal:
+            raise InputError(f"{case.id} has ended ({case.state}); its records are final")
+        if role not in roles:
+            raise self._refuse(
+                case,
+                actor=actor,
+                role=role,
+                action=action,
+                message=f"role {role!r} may not {action}; it needs {' or '.join(roles)}",
+            )
+        missing = self._appointment_missing(case, definition, actor, role, self.store.view(case))
+        if missing:
+            raise self._refuse(case, actor=actor, role=role, action=action, message=missing)
+        return case, definition, actor
+
     def _refuse(
         self,
         case: Case,

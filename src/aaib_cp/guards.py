@@ -250,3 +250,35 @@ def team_at_least(view: CaseView, param: int) -> str | None:
     if count >= param:
         return None
     return f"the investigation team has {count} member(s), at least {param} are needed"
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
+@_DEFAULT.register(
+    "every_agency_supplied_evidence",
+    describe="every involved agency has supplied evidence or a recorded reason why not",
+)
+def every_agency_supplied_evidence(view: CaseView, param: None) -> str | None:
+    """At least one agency is registered, and each has an evidence item or a no-evidence reason."""
+    if not view.fact("agency_names"):
+        return "no agency is registered on the case"
+    missing = view.fact("agencies_without_evidence")
+    if not missing:
+        return None
+    return f"no evidence item or recorded reason from: {_names(missing)}"
+
+
+@_DEFAULT.register(
+    "chronology_covers_every_agency",
+    describe="the chronology has at least one entry from every involved agency",
+)
+def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
+    """At least one agency is registered, and each has an entry in the chronology."""
+    if not view.fact("agency_names"):
+        return "no agency is registered on the case"
+    missing = view.fact("agencies_without_chronology")
+    if not missing:
+        return None
+    return f"the chronology has no entry from: {_names(missing)}"

@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("cases", "audit"),
     "deadlines": ("deadlines", "deadlines"),
     "workflow": ("workflow", "workflow"),
+    "agency": ("records", "agency"),
+    "person": ("records", "person"),
+    "evidence": ("records", "evidence"),
+    "chronology": ("records", "chronology"),
     "demo": ("demo", "demo"),
 }
 

@@ -40,6 +40,7 @@ def demo(obj: Context, db_path: str) -> None:
             raise StoreError(f"{path} exists and is not a demo database; choose another --db")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_previous_evidence(path)
     store = Store.open(path, create=True)
     click.get_current_context().call_on_close(store.close)
     store.db.execute("CREATE TABLE IF NOT EXISTS demo_marker (created_by TEXT)")
@@ -68,3 +69,17 @@ def _is_previous_demo(path: Path) -> bool:
             return True
     except sqlite3.Error:
         return False
+
+
+def _remove_previous_evidence(path: Path) -> None:
+    """Remove the previous demo's evidence folder (only content-addressed files in it)."""
+    import re
+    import shutil
+
+    from ..store.blobs import evidence_dir_for
+
+    folder = evidence_dir_for(path)
+    if folder.is_dir() and all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in folder.iterdir()):
+        for item in folder.iterdir():
+            item.chmod(0o644)
+        shutil.rmtree(folder)

@@ -502,10 +502,17 @@ class Casebook:
         actor: str,
         role: str | None = None,
     ) -> Path:
-        """Copy an item's file out (checking its hash first); recorded as an export."""
+        """Copy an item's file out (checking its hash first); recorded as an export.
+
+        A protected item (a witness statement, health data, ...) is refused, and the
+        refusal audited, unless a disclosure of it has been approved.
+        """
         case = self.store.get_case(case_id)
         actor, role = self._reader(actor, role, case)
         item = self.item(case_id, ref)
+        from .safetybook import SafetyBook
+
+        SafetyBook(self.engine).check_release(case, item.ref, actor=actor, role=role)
         if item.sha256 is None:
             raise InputError(f"{item.label} has no file to export")
         if self.blobs is None:

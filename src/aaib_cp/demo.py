@@ -9,10 +9,14 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .definition import load_workflow
 from .engine import Engine
 from .exceptions import TransitionRefused
+
+if TYPE_CHECKING:
+    from .safetybook import SafetyBook
 
 __all__ = ["run_demo"]
 
@@ -77,10 +81,15 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     engine.appoint(case.id, "Rita Haas", "reviewer", actor=LEAD[0], role=LEAD[1])
     say("  appointed Rita Haas as reviewer")
     fire("begin_recommendations", LEAD)
+    safety = _recommend(engine, case.id, say)
     fire("write_draft", LEAD)
     fire("send_for_consultation", LEAD)
+    _consult(engine, case.id, say)
     fire("issue_final_report", LEAD)
+    issued = [r.ref for r in safety.recommendations(case.id) if r.issued]
+    say(f"  issued with the final report: {', '.join(issued)}")
     fire("track_responses", LEAD)
+    _follow_up(engine, case.id, say)
     fire("close", LEAD, reason="All recommendations answered and assessed.")
     final = engine.get(case.id)
     broken = engine.verify(case.id)
@@ -174,3 +183,90 @@ def _gather_evidence(
     chron = book.chronology(case_id)
     gaps = ", ".join(f"{g.days} days" for g in chron.gaps)
     say(f"  chronology: {len(chron.entries)} entries, gap(s) in contact with the child: {gaps}")
+
+
+def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> SafetyBook:
+    """An urgent recommendation issued at once, another for the final report, a safety action."""
+    from .safetybook import SafetyBook
+
+    book = SafetyBook(engine)
+    lead = {"actor": LEAD[0], "role": LEAD[1]}
+    urgent = book.add_recommendation(
+        case_id,
+        to_agency=CSC,
+        priority="urgent",
+        text="Review every open case closed to single-agency support after a domestic abuse "
+        "call-out, and see each child.",
+        issue=True,
+        **lead,
+    )
+    later = book.add_recommendation(
+        case_id,
+        to="Department for Education",
+        priority="normal",
+        text="Require police to share domestic abuse call-outs involving a child with "
+        "children's social care within one working day.",
+        **lead,
+    )
+    say(f"  recommendations: {urgent.ref} (urgent, issued, reply due {urgent.response_due}), "
+        f"{later.ref} (for the final report)")  # fmt: skip
+    action = book.add_safety_action(
+        case_id,
+        agency=POLICE,
+        text="Officers now speak to every child present at a domestic abuse call-out.",
+        **lead,
+    )
+    say(f"  safety action already taken by {action.organisation} recorded as {action.ref}")
+    return book
+
+
+def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
+    """The draft goes to two parties; one comments, one has none; the comment is dispositioned."""
+    from .safetybook import SafetyBook
+
+    book = SafetyBook(engine)
+    lead = {"actor": LEAD[0], "role": LEAD[1]}
+    parties = book.send_draft(case_id, [CSC, "Parent 1"], **lead)
+    say(f"  draft sent to {', '.join(p.label for p in parties)}; comments due {parties[0].due_on}")
+    rep = book.represent(
+        case_id,
+        CSC,
+        text="The case closure in paragraph 4 followed the policy of the time.",
+        **lead,
+    )
+    book.represent(case_id, "Parent 1", none=True, **lead)
+    try:
+        engine.fire(case_id, "issue_final_report", actor=LEAD[0], role=LEAD[1])
+    except TransitionRefused as refused:
+        say(f"  refused, as it should be:    {refused}")
+    book.dispose(
+        case_id,
+        rep.ref,
+        disposition="partly_accepted",
+        reason="The policy is now quoted; the finding about its use stands.",
+        **lead,
+    )
+    say(f"  representation {rep.ref} partly accepted; Parent 1 made none")
+
+
+def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
+    """Responses are recorded and assessed; staff hear the outcome."""
+    from .safetybook import SafetyBook
+
+    book = SafetyBook(engine)
+    lead = {"actor": LEAD[0], "role": LEAD[1]}
+    reviewer = {"actor": "Rita Haas", "role": "reviewer"}
+    for rec in book.recommendations(case_id):
+        book.respond(case_id, rec.ref, text=f"{rec.addressee} accepts and will act.", **lead)
+        graded = book.assess(
+            case_id, rec.ref, grade="adequate", text="The action answers the risk.", close=True,
+            **reviewer,
+        )  # fmt: skip
+        say(f"  {graded.ref}: response {graded.grade}, {graded.status}")
+    book.add_feedback(
+        case_id,
+        held_on=engine.clock().date(),
+        attendees=["Alex Example", "Robin Example", "Jamie Example"],
+        **lead,
+    )
+    say("  feedback session with staff recorded")

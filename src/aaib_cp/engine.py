@@ -17,6 +17,7 @@ import attrs
 
 from .audit import ChainBreak, verify_chain
 from .definition import FieldDef, TransitionDef, WorkflowDefinition, suggest, workflow_from_text
+from .effects import EffectRegistry, default_effects
 from .exceptions import (
     GuardFailed,
     InputError,
@@ -226,9 +227,11 @@ class Engine:
         *,
         guards: GuardRegistry | None = None,
         clock: Clock = _utcnow,
+        effects: EffectRegistry | None = None,
     ) -> None:
         self.store = store
         self.guards = guards or default_registry()
+        self.effects = effects if effects is not None else default_effects()
         self.clock = clock
         self._compiled: dict[str, CompiledWorkflow] = {}
         self._definitions: dict[str, WorkflowDefinition] = {}
@@ -499,7 +502,8 @@ class Engine:
         Checks the role, the inputs the transition needs and every guard; then, in
         one transaction, writes the new state (failing with
         :class:`~aaib_cp.exceptions.StaleCaseError` if the case changed since it
-        was read, or since ``expected_version``) and appends the event.
+        was read, or since ``expected_version``), appends the event and runs the
+        trigger's effects (:mod:`aaib_cp.effects`).
         Raises a :class:`~aaib_cp.exceptions.TransitionRefused` subclass when refused;
         the refusal is then the only thing written.
         """
@@ -542,10 +546,10 @@ class Engine:
         dest = self.compiled(definition).move(case.state, trigger, previous=case.previous_state)
         new_fields = {**case.fields, **clean_fields} if clean_fields else None
         with self.store.transaction():
-            self.store.update_case(
+            version = self.store.update_case(
                 case, at=now, state=dest, previous_state=case.state, fields=new_fields
             )
-            return self.store.append_event(
+            event = self.store.append_event(
                 case.id,
                 at=now,
                 actor=actor,
@@ -557,6 +561,17 @@ class Engine:
                 reason=reason,
                 detail={"fields": clean_fields} if clean_fields else {},
             )
+            moved = attrs.evolve(case, state=dest, previous_state=case.state, version=version)
+            self.effects.run(
+                trigger,
+                self.store,
+                moved,
+                definition=definition,
+                at=now,
+                actor=actor,
+                role=role,
+            )
+            return event
 
     def _coerce_fields(
         self,

@@ -16,7 +16,8 @@ one clear line with exit code 1::
     ├── StaleCaseError                    the case changed underneath the caller
     ├── WorkflowMismatch                  the case no longer fits its workflow
     ├── IntegrityError                    a stored record or file fails verification
-    └── StoreError                        the database cannot be used
+    ├── StoreError                        the database cannot be used
+    └── ProtectedMaterial (PermissionError) protected material without an approved disclosure
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "Problem",
+    "ProtectedMaterial",
     "RecordNotFound",
     "RoleRefused",
     "StaleCaseError",
@@ -145,3 +147,10 @@ class IntegrityError(AaibCpError):
 
 class StoreError(AaibCpError):
     """The database cannot be used (not SQLite, newer schema, locked, ...)."""
+
+
+class ProtectedMaterial(AaibCpError, PermissionError):
+    """Protected material (a witness statement, notes, drafts, health data) may not leave.
+
+    Only an approved disclosure (named approver, stated ground) lets one item out.
+    """

@@ -282,3 +282,61 @@ def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
     if not missing:
         return None
     return f"the chronology has no entry from: {_names(missing)}"
+
+
+@_DEFAULT.register(
+    "draft_sent_to_parties",
+    describe="the draft report has been sent to at least one directly involved party",
+)
+def draft_sent_to_parties(view: CaseView, param: None) -> str | None:
+    """At least one party was sent the draft for consultation."""
+    if view.fact("consultation_parties"):
+        return None
+    return "the draft has not been sent to any party (aaib consultation send)"
+
+
+@_DEFAULT.register(
+    "every_party_answered",
+    describe="every party sent the draft has made representations or is recorded as making none",
+)
+def every_party_answered(view: CaseView, param: None) -> str | None:
+    """Each party has a representation, or a record that it made none (e.g. the period ended)."""
+    missing = view.fact("parties_not_answered")
+    if not missing:
+        return None
+    return f"no representation, nor a record of none, from: {_names(missing)}"
+
+
+@_DEFAULT.register(
+    "representations_dispositioned",
+    describe="every representation on the draft is accepted, partly accepted or not accepted",
+)
+def representations_dispositioned(view: CaseView, param: None) -> str | None:
+    """Every representation has a disposition."""
+    missing = view.fact("representations_undisposed")
+    if not missing:
+        return None
+    return f"representations without a disposition: {_names(missing)}"
+
+
+@_DEFAULT.register(
+    "feedback_session_recorded",
+    describe="a feedback session with staff has been recorded",
+)
+def feedback_session_recorded(view: CaseView, param: None) -> str | None:
+    """At least one feedback session is recorded."""
+    if view.fact("feedback_sessions"):
+        return None
+    return "no feedback session with staff is recorded (aaib feedback add)"
+
+
+@_DEFAULT.register(
+    "recommendations_settled",
+    describe="every recommendation is issued, answered and assessed, or closed",
+)
+def recommendations_settled(view: CaseView, param: None) -> str | None:
+    """Each recommendation not closed is issued and its latest response assessed."""
+    missing = view.fact("recommendations_unsettled")
+    if not missing:
+        return None
+    return "; ".join(missing)

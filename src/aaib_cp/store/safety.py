@@ -159,7 +159,7 @@ _SCHEMA = [
     )
     """,
     """
-    CREATE TABLE notes (
+    CREATE TABLE case_notes (
         id INTEGER PRIMARY KEY,
         case_id TEXT NOT NULL REFERENCES cases(id),
         ref TEXT NOT NULL,
@@ -171,7 +171,7 @@ _SCHEMA = [
     )
     """,
     """
-    CREATE TRIGGER notes_fixed BEFORE UPDATE OF case_id, ref, text ON notes
+    CREATE TRIGGER notes_fixed BEFORE UPDATE OF case_id, ref, text ON case_notes
     BEGIN SELECT RAISE(ABORT, 'notes are fixed once recorded'); END
     """,
     """
@@ -562,7 +562,7 @@ def insert_note(
 ) -> Note:
     """Record an investigator's note."""
     store.db.execute(
-        "INSERT INTO notes (case_id, ref, text, protected, added_at, added_by)"
+        "INSERT INTO case_notes (case_id, ref, text, protected, added_at, added_by)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         [case_id, ref, text, int(protected), at.isoformat(), by],
     )
@@ -571,7 +571,7 @@ def insert_note(
 
 def notes(store: Store, case_id: str) -> list[Note]:
     """The case's notes, in order."""
-    rows = _rows(store.db, "SELECT * FROM notes WHERE case_id = ? ORDER BY id", [case_id])
+    rows = _rows(store.db, "SELECT * FROM case_notes WHERE case_id = ? ORDER BY id", [case_id])
     return [
         Note(
             r["ref"],

@@ -35,6 +35,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "person": ("records", "person"),
     "evidence": ("records", "evidence"),
     "chronology": ("records", "chronology"),
+    "recommendation": ("safety", "recommendation"),
+    "safety-action": ("safety", "safety_action"),
+    "consultation": ("safety", "consultation"),
+    "feedback": ("safety", "feedback"),
+    "note": ("safety", "note"),
+    "disclosure": ("safety", "disclosure"),
     "demo": ("demo", "demo"),
 }
 

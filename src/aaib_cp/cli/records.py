@@ -355,9 +355,13 @@ def evidence_list(obj: Context, case_id: str, all_versions: bool, as_json: bool)
     Example:
       aaib evidence list CP-2026-0001
     """
-    items = _book(obj).evidence(case_id, all_versions=all_versions)
+    from ..safetybook import SafetyBook
+
+    book = _book(obj)
+    items = book.evidence(case_id, all_versions=all_versions)
+    protected = SafetyBook(book.engine).protected_items(case_id)
     if as_json:
-        emit_json([i.to_json() for i in items])
+        emit_json([{**i.to_json(), "protected": protected.get(i.ref, False)} for i in items])
         return
     if not items:
         click.echo("No evidence registered yet.")
@@ -365,6 +369,7 @@ def evidence_list(obj: Context, case_id: str, all_versions: bool, as_json: bool)
     rows = [
         [
             i.label + (" (superseded)" if i.superseded else ""),
+            "yes" if protected.get(i.ref) else "",
             i.kind,
             i.agency or "",
             i.obtained_on.isoformat(),
@@ -373,7 +378,9 @@ def evidence_list(obj: Context, case_id: str, all_versions: bool, as_json: bool)
         ]
         for i in items
     ]
-    click.echo(table(rows, ["item", "kind", "agency", "obtained", "file", "description"]))
+    click.echo(
+        table(rows, ["item", "protected", "kind", "agency", "obtained", "file", "description"])
+    )
 
 
 @evidence.command("show")
@@ -453,6 +460,31 @@ def evidence_export(
     actor, role = _reader(obj, actor, role)
     target = _book(obj).export_evidence(case_id, item_ref, output, actor=actor, role=role)
     click.echo(f"{case_id}: exported {item_ref} to {target}")
+
+
+@evidence.command("protect")
+@click.argument("case_id", metavar="CASE")
+@click.argument("item_ref", metavar="ITEM")
+@click.option("--reason", required=True, help="Why it is protected (e.g. 'health data').")
+@actor_options
+@pass_ctx
+def evidence_protect(
+    obj: Context, case_id: str, item_ref: str, reason: str, actor: str | None, role: str | None
+) -> None:
+    """Mark an item as protected material: no export or public output without a disclosure.
+
+    Interviews (witness statements) are protected from the start; mark any other
+    item that holds, e.g., health data or identifies who gave evidence.
+
+    \b
+    Example:
+      aaib evidence protect CP-2026-0001 E2 --reason "GP records: health data"
+    """
+    from ..safetybook import SafetyBook
+
+    actor, role = obj.who(actor, role)
+    SafetyBook(obj.engine()).protect(case_id, item_ref, reason=reason, actor=actor, role=role)
+    click.echo(f"{case_id}: {item_ref.upper()} is protected material")
 
 
 @evidence.command("verify")

@@ -30,12 +30,12 @@ def at(day: date) -> datetime:
 
 
 def case_at(engine: Engine, workflow, state: str) -> str:
-    """A case brought to ``state`` (evidence or later) with a lead, investigator, reviewer, chair."""
+    """A case brought to ``state`` (evidence or later): lead, investigator, reviewer, chair."""
     case_id = case_in_evidence(engine, workflow)
     supply_evidence(engine, case_id)
     engine.appoint(case_id, "Rita", "reviewer", **LEAD)
     engine.appoint(case_id, "Pat", "panel_chair", **CHIEF)
-    for dest, trigger in _PATH:
+    for _dest, trigger in _PATH:
         if engine.get(case_id).state == state:
             break
         if trigger == "issue_final_report":

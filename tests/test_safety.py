@@ -138,7 +138,7 @@ class TestResponsesAndOverdue:
 
     def test_overdue_the_day_after_the_deadline(self, engine, workflow, clock):
         """Unanswered, it is not overdue on its due day and is overdue the day after."""
-        case_id, ref = self.issued(engine, workflow, clock)
+        _, ref = self.issued(engine, workflow, clock)
         safety = book(engine)
         assert [] == safety.overdue(today=date(2026, 5, 31))
         (late,) = safety.overdue(today=date(2026, 6, 1))

@@ -151,6 +151,14 @@ class TestOverdueCli:
         after = aaib(db, "recommendation", "overdue", "--as-of", "2026-06-01", "--json")
         assert (0, []) == (after.returncode, overdue_refs(after.stdout))
 
+    def test_deadlines_lists_recommendation_clocks(self, db, issued):
+        """aaib deadlines shows the response clock beside the statutory ones, unless asked not."""
+        clocks = json.loads(ok(db, "deadlines", "--as-of", "2026-06-01", "--json"))["clocks"]
+        late = [(c["kind"], c["label"], c["overdue"]) for c in clocks if c["overdue"]]
+        assert [("recommendation_response", "Response to SR01", True)] == late
+        quiet = ok(db, "deadlines", "--as-of", "2026-06-01", "--no-recommendations", "--json")
+        assert [] == [c for c in json.loads(quiet)["clocks"] if c["kind"].startswith("recomm")]
+
 
 class TestFinalReportRefusedCli:
     def check_unchanged(self, db: str, case_id: str, before: dict) -> None:

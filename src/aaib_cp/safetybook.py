@@ -386,6 +386,63 @@ class SafetyBook:
         late = [o for r in issued for o in r.overdue(when)]
         return sorted(late, key=lambda o: (-o.days_late, o.case_id, o.ref, o.what))
 
+    def clocks(
+        self, *, today: date | None = None, cases: Sequence[Case] | None = None
+    ) -> list[Any]:
+        """The running recommendation clocks of every case, as :class:`CaseClock` records.
+
+        One ``recommendation_response`` clock per issued, open, unanswered
+        recommendation and one ``recommendation_assessment`` clock per ungraded
+        response, for ``aaib deadlines`` to list beside the statutory clocks.
+        """
+        from .clocks import CaseClock
+        from .deadlines import DeadlineRule
+
+        when = today or self._today()
+        listed = self.store.list_cases() if cases is None else cases
+        states = {c.id: c.state for c in listed}
+        out = []
+
+        def clock(rec: Recommendation, kind: str, label: str, start: date, due: date) -> Any:
+            anchor = "issued" if kind == "recommendation_response" else "received"
+            rule = DeadlineRule(max((due - start).days, 1), "days", anchor, label)
+            return CaseClock(
+                case_id=rec.case_id,
+                label=label,
+                state=states.get(rec.case_id, ""),
+                rule=rule,
+                start=start,
+                due=due,
+                paused=False,
+                days_left=(due - when).days,
+                kind=kind,
+            )
+
+        for rec in sdb.recommendations(self.store, issued_open=True):
+            short = rec.ref.rsplit("-", 1)[-1]
+            if not rec.responses and rec.issued_on and rec.response_due:
+                out.append(
+                    clock(
+                        rec,
+                        "recommendation_response",
+                        f"Response to {short}",
+                        rec.issued_on,
+                        rec.response_due,
+                    )
+                )
+            for r in rec.responses:
+                if not r.assessed:
+                    out.append(
+                        clock(
+                            rec,
+                            "recommendation_assessment",
+                            f"Assessment of {short} response {r.n}",
+                            r.received_on,
+                            r.assessment_due,
+                        )
+                    )
+        return out
+
     # -- safety actions ----------------------------------------------------------------------
     def add_safety_action(
         self,

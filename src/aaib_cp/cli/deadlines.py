@@ -32,18 +32,31 @@ def left_text(clock: Any) -> str:
     metavar="N",
     help="Only clocks due within N days (working days for working-day clocks), or overdue.",
 )
+@click.option(
+    "--no-recommendations",
+    "recommendations_too",
+    flag_value=False,
+    default=True,
+    help="Leave out the response and assessment clocks of safety recommendations.",
+)
 @as_of_option
 @json_option
 @pass_ctx
 def deadlines(
-    obj: Any, overdue: bool, within: int | None, as_of: datetime | None, as_json: bool
+    obj: Any,
+    overdue: bool,
+    within: int | None,
+    recommendations_too: bool,
+    as_of: datetime | None,
+    as_json: bool,
 ) -> None:
     """List every open clock of every open case, soonest first, flagging overdue ones.
 
     A case's clocks are its state's deadline, the deadlines of transitions due to
     fire (e.g. the final report) and the interim statement due on the latest
-    anniversary. Clocks stopped while a case is suspended are listed last (not with
-    --overdue or --within).
+    anniversary, and the response and assessment clocks of issued safety
+    recommendations (calendar days). Clocks stopped while a case is suspended are
+    listed last (not with --overdue or --within).
 
     \b
     Example:
@@ -63,6 +76,13 @@ def deadlines(
             )
 
     clocks = engine.open_clocks(cases, today=today, progress=progress)
+    if recommendations_too:
+        from ..safetybook import SafetyBook
+
+        clocks = sorted(
+            clocks + SafetyBook(engine).clocks(today=today, cases=cases),
+            key=lambda c: (c.due is None, c.due or today, c.case_id, c.label),
+        )
     if overdue:
         clocks = [c for c in clocks if c.overdue]
     if within is not None:

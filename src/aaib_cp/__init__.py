@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .exceptions import (
     AaibCpError,
     CaseNotFound,
+    ConflictOfInterest,
     DefinitionError,
     GuardFailed,
     InputError,
@@ -40,6 +41,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AaibCpError",
     "CaseNotFound",
+    "ConflictOfInterest",
     "DefinitionError",
     "Engine",
     "GuardFailed",

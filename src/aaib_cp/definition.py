@@ -89,7 +89,7 @@ _TRANSITION_KEYS = (
 )
 _INTERIM_KEYS = ("from", "until", "label")
 _FIELD_KEYS = ("type", "choices", "description")
-_ROLE_KEYS = ("description", "scope", "appointed_by")
+_ROLE_KEYS = ("description", "scope", "appointed_by", "independent")
 _SCOPES = ("organisation", "case")
 
 
@@ -110,6 +110,7 @@ class RoleDef:
     description: str = ""
     scope: str = "organisation"
     appointed_by: tuple[str, ...] = ()
+    independent: bool = False
 
     @property
     def is_case_role(self) -> bool:
@@ -445,11 +446,22 @@ class _Parser:
                     if scope == "organisation" and by:
                         self.err((*sub, "appointed_by"), "only case roles are appointed")
                     appointers[key] = ((*sub, "appointed_by"), by)
+                    independent = spec.get("independent", False)
+                    if not isinstance(independent, bool):
+                        self.err(
+                            (*sub, "independent"), f"must be true or false (got {independent!r})"
+                        )
+                        independent = False
+                    if independent and scope != "case":
+                        self.err(
+                            (*sub, "independent"), "only case roles are checked for independence"
+                        )
                 else:
                     desc = self._str(spec, sub, required=False) if spec is not None else ""
                     scope = "organisation"
+                    independent = False
                 if name:
-                    roles[name] = RoleDef(name, desc or "", scope)
+                    roles[name] = RoleDef(name, desc or "", scope, independent=independent)
         else:
             self.err(path, "must be a list or a mapping of role names to descriptions")
         for key, (sub, by) in appointers.items():

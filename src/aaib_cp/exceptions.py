@@ -12,6 +12,7 @@ one clear line with exit code 1::
     ├── TransitionRefused                 a trigger cannot fire now
     │   ├── UnknownTrigger                the trigger does not exist from this state
     │   ├── RoleRefused                   the acting role may not fire it
+    │   ├── ConflictOfInterest            an appointee is affiliated with an involved agency
     │   └── GuardFailed                   one or more guards block it
     ├── StaleCaseError                    the case changed underneath the caller
     ├── WorkflowMismatch                  the case no longer fits its workflow
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 __all__ = [
     "AaibCpError",
     "CaseNotFound",
+    "ConflictOfInterest",
     "DefinitionError",
     "GuardFailed",
     "InputError",
@@ -118,6 +120,10 @@ class UnknownTrigger(TransitionRefused):
 
 class RoleRefused(TransitionRefused):
     """The acting role is not allowed to fire the trigger."""
+
+
+class ConflictOfInterest(TransitionRefused):
+    """The person is affiliated with an agency involved in the case."""
 
 
 class GuardFailed(TransitionRefused):

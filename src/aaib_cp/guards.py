@@ -282,3 +282,19 @@ def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
     if not missing:
         return None
     return f"the chronology has no entry from: {_names(missing)}"
+
+
+@_DEFAULT.register(
+    "team_independent",
+    describe="no independent team member is affiliated with an agency involved in the case",
+)
+def team_independent(view: CaseView, param: None) -> str | None:
+    """Members in roles marked ``independent`` have no affiliation with an involved agency."""
+    conflicts = view.fact("independence_conflicts")
+    if not conflicts:
+        return None
+    return "; ".join(
+        f"{c['name']} ({c['role'].replace('_', ' ')}) is affiliated with {c['agency']}, "
+        "an agency involved in the case"
+        for c in conflicts
+    )

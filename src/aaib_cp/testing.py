@@ -517,14 +517,16 @@ def workflow_test(
     """A pytest test class (a ``unittest.TestCase``) that runs :class:`WorkflowStateMachine`.
 
     A relative ``workflow`` path is found from the current directory, else from the
-    directory of the file that calls this. ``settings`` is a ``hypothesis.settings``
+    directory of the file that calls this or the nearest folder above it. ``settings`` is a ``hypothesis.settings``
     (default: :func:`default_settings`, i.e. the active profile without deadlines).
     """
     path = Path(workflow)
     if not path.is_absolute() and not path.exists():
-        caller = Path(inspect.stack()[1].filename).parent
-        if (caller / path).exists():
-            path = caller / path
+        caller = Path(inspect.stack()[1].filename).resolve().parent
+        for folder in (caller, *caller.parents):
+            if (folder / path).exists():
+                path = folder / path
+                break
     source: str | Path = path if path.exists() else str(workflow)
     definition = load_workflow(source, guards=guards)
     machine = type(

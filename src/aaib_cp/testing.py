@@ -517,8 +517,8 @@ def workflow_test(
     """A pytest test class (a ``unittest.TestCase``) that runs :class:`WorkflowStateMachine`.
 
     A relative ``workflow`` path is found from the current directory, else from the
-    directory of the file that calls this or the nearest folder above it. ``settings`` is a ``hypothesis.settings``
-    (default: :func:`default_settings`, i.e. the active profile without deadlines).
+    directory of the file that calls this or the nearest folder above it. ``settings``
+    is a ``hypothesis.settings`` (default: :func:`default_settings`).
     """
     path = Path(workflow)
     if not path.is_absolute() and not path.exists():

@@ -516,6 +516,8 @@ def workflow_test(
 ) -> type:
     """A pytest test class (a ``unittest.TestCase``) that runs :class:`WorkflowStateMachine`.
 
+    The machine class it runs is its ``workflow_machine`` attribute.
+
     A relative ``workflow`` path is found from the current directory, else from the
     directory of the file that calls this or the nearest folder above it. ``settings``
     is a ``hypothesis.settings`` (default: :func:`default_settings`).
@@ -535,6 +537,7 @@ def workflow_test(
         {"workflow": definition, "guards": guards},
     )
     test_case: type = machine.TestCase
+    test_case.workflow_machine = machine  # type: ignore[attr-defined]
     test_case.settings = settings if settings is not None else default_settings()
     return test_case
 

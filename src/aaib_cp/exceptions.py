@@ -16,6 +16,7 @@ one clear line with exit code 1::
     │   └── GuardFailed                   one or more guards block it
     ├── StaleCaseError                    the case changed underneath the caller
     ├── WorkflowMismatch                  the case no longer fits its workflow
+    ├── ExplorationError (RuntimeError)   a workflow cannot be explored (workflow check)
     ├── IntegrityError                    a stored record or file fails verification
     └── StoreError                        the database cannot be used
 """
@@ -29,6 +30,7 @@ __all__ = [
     "CaseNotFound",
     "ConflictOfInterest",
     "DefinitionError",
+    "ExplorationError",
     "GuardFailed",
     "InputError",
     "IntegrityError",
@@ -143,6 +145,10 @@ class StaleCaseError(AaibCpError):
 
 class WorkflowMismatch(AaibCpError):
     """The case's recorded workflow does not fit the definition it is loaded under."""
+
+
+class ExplorationError(AaibCpError, RuntimeError):
+    """A workflow cannot be explored, e.g. a predicate reads a fact it does not declare."""
 
 
 class IntegrityError(AaibCpError):

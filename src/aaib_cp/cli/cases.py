@@ -488,29 +488,42 @@ def audit() -> None:
 @json_option
 @pass_ctx
 def audit_verify(obj: Context, case_id: str | None, as_json: bool) -> None:
-    """Recompute every case's hash chain and replay; exit 1 at the first broken link.
+    """Recompute every case's hash chain, replay and evidence file hashes; exit 1 if broken.
+
+    Reports the first broken link of each case's chain (naming the case and event)
+    and every evidence file that is missing or altered.
 
     \b
     Example:
       aaib audit verify CP-2026-0001
     """
+    from ..casebook import Casebook
+
     engine = obj.engine()
     ids = [case_id] if case_id else [c.id for c in engine.store.list_cases()]
     results = {cid: engine.verify(cid) for cid in ids}
     broken = {cid: b for cid, b in results.items() if b is not None}
+    checks = Casebook(engine).verify_evidence(case_id)
+    bad_files = [c for c in checks if not c.ok]
     if as_json:
         emit_json(
             {
                 "checked": len(ids),
+                "evidence_files_checked": len(checks),
                 "broken": [
                     {"case": cid, "event": b.n, "message": b.message} for cid, b in broken.items()
                 ],
+                "evidence": [c.to_json() for c in bad_files],
             }
         )
-    elif not broken:
-        click.echo(f"Audit trail intact: {len(ids)} case(s) verified.")
-    for b in broken.values():
-        if not as_json:
+    elif not broken and not bad_files:
+        click.echo(
+            f"Audit trail intact: {len(ids)} case(s) and {len(checks)} evidence file(s) verified."
+        )
+    if not as_json:
+        for b in broken.values():
             click.echo(f"BROKEN: {b}", err=True)
-    if broken:
+        for c in bad_files:
+            click.echo(f"EVIDENCE: {c}", err=True)
+    if broken or bad_files:
         sys.exit(1)

@@ -282,3 +282,51 @@ def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
     if not missing:
         return None
     return f"the chronology has no entry from: {_names(missing)}"
+
+
+@_DEFAULT.register(
+    "acts_classified",
+    describe=(
+        "every act of concern has a classification, confirmed by a reviewer where it"
+        " refers the person onward"
+    ),
+)
+def acts_classified(view: CaseView, param: None) -> str | None:
+    """At least one act is recorded; each is classified, wrongdoing outcomes confirmed."""
+    if not view.fact("act_refs"):
+        return "no act of concern is recorded (aaib act add)"
+    problems = [f"act {ref} is not classified" for ref in view.fact("acts_unclassified")]
+    for item in view.fact("classifications_unconfirmed"):
+        what = f"act {item['act']} ({item['outcome'].lower()})"
+        if item["status"] == "returned":
+            problems.append(
+                f"{what} was returned by reviewer {item['by']} ({item['reason']}) and must be"
+                " classified again"
+            )
+        else:
+            problems.append(f"{what} awaits confirmation by a reviewer")
+    return "; ".join(problems) or None
+
+
+@_DEFAULT.register(
+    "acts_have_factors",
+    describe="at least one contributory factor bears on every act of concern",
+)
+def acts_have_factors(view: CaseView, param: None) -> str | None:
+    """Every act of concern has at least one contributory factor."""
+    missing = view.fact("acts_without_factors")
+    if not missing:
+        return None
+    return "; ".join(f"act {ref} has no contributory factor" for ref in missing)
+
+
+@_DEFAULT.register(
+    "classifications_cite_evidence",
+    describe="every classification cites at least one evidence item",
+)
+def classifications_cite_evidence(view: CaseView, param: None) -> str | None:
+    """The current classification of every act cites at least one evidence item."""
+    missing = view.fact("classifications_without_evidence")
+    if not missing:
+        return None
+    return "; ".join(f"the classification of act {ref} cites no evidence item" for ref in missing)

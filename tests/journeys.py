@@ -64,9 +64,7 @@ def answers(plan: dict[str, bool], evidence: tuple[str, ...] = ("E1",)) -> dict:
     return {q: AnswerGiven(a, f"Because of what {q} found", evidence) for q, a in plan.items()}
 
 
-def analyse_and_classify(
-    engine: Engine, case_id: str, *, who: dict[str, str] = LEAD
-) -> str:
+def analyse_and_classify(engine: Engine, case_id: str, *, who: dict[str, str] = LEAD) -> str:
     """What begin_recommendations needs: an act with a factor and an evidenced classification.
 
     Needs supply_evidence first (it cites E1 and C1); the act is a blameless error, so no

@@ -231,7 +231,10 @@ def read_answers(
             add(path, f"unknown question {qid!r} in tree {chosen.name}{hint}", key=True)
             continue
         if not isinstance(item, dict):
-            add(path, f"an answer must be a mapping with answer and rationale, not {type_name(item)}")
+            add(
+                path,
+                f"an answer must be a mapping with answer and rationale, not {type_name(item)}",
+            )
             continue
         for key in item:
             if key not in _ANSWER_KEYS:
@@ -254,11 +257,18 @@ def read_answers(
         refs = [refs] if isinstance(refs, str) else refs
         labels: list[str] = []
         if not isinstance(refs, list):
-            add((*path, "evidence"), f"evidence must be a list of item references, not {type_name(refs)}")
+            add(
+                (*path, "evidence"),
+                f"evidence must be a list of item references, not {type_name(refs)}",
+            )
             ok = False
             refs = []
         for i, ref in enumerate(refs):
-            where = (*path, "evidence", i) if isinstance(item.get("evidence"), list) else (*path, "evidence")
+            where = (
+                (*path, "evidence", i)
+                if isinstance(item.get("evidence"), list)
+                else (*path, "evidence")
+            )
             if not isinstance(ref, str):
                 add(where, f"an evidence reference must be text like E3, not {type_name(ref)}")
                 ok = False
@@ -293,13 +303,19 @@ def _check_path(
         return
     route = " -> ".join([*(q for q, _ in walk.path), walk.outcome.id])
     for qid in walk.unused:
-        add(("answers", qid), f"question {qid!r} is not on the path of these answers ({route})", key=True)
+        add(
+            ("answers", qid),
+            f"question {qid!r} is not on the path of these answers ({route})",
+            key=True,
+        )
     needs_peers = [q for q, _ in walk.path if tree.question(q).needs_note]
     if needs_peers and not peers:
         q = tree.question(needs_peers[0])
         add((), f"peers is required because {q.id!r} is on the path: {q.note_prompt}")
     if peers and not needs_peers:
-        add(("peers",), f"peers belong to the substitution test, which is not on the path ({route})")
+        add(
+            ("peers",), f"peers belong to the substitution test, which is not on the path ({route})"
+        )
 
 
 # -- stored records -----------------------------------------------------------------

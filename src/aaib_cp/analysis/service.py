@@ -376,6 +376,11 @@ class Analysis:
         doc = load_yaml_file(path)
         return read_answers(doc, tree=tree, evidence=lambda ref: resolve(ref).label)
 
+    def check_can_classify(self, case_id: str, act: str, *, actor: str, role: str) -> Act:
+        """The act, if ``actor`` may classify it in ``role`` (check before asking questions)."""
+        case, actor = self._authorise(case_id, actor=actor, role=role, action="classify an act")
+        return self._act(case.id, act)
+
     def classify(
         self,
         case_id: str,

@@ -462,7 +462,9 @@ _CURRENT = (
 @fact("act_refs")
 def act_refs(db: Database, case_id: str) -> list[str]:
     """References of the case's acts of concern, in the order recorded."""
-    return [r[0] for r in db.execute("SELECT ref FROM acts WHERE case_id = ? ORDER BY id", [case_id])]
+    return [
+        r[0] for r in db.execute("SELECT ref FROM acts WHERE case_id = ? ORDER BY id", [case_id])
+    ]
 
 
 @fact("acts_unclassified")

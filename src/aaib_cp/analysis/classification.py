@@ -250,7 +250,9 @@ def read_answers(
         if not isinstance(rationale, str) or not rationale.strip():
             add(
                 (*path, "rationale") if "rationale" in item else path,
-                f"every answer needs a rationale (text explaining it), got {type_name(rationale)}",
+                "every answer needs a rationale; this one is blank"
+                if isinstance(rationale, str)
+                else f"every answer needs a rationale (text), not {type_name(rationale)}",
             )
             ok = False
         refs = item.get("evidence", [])
@@ -523,7 +525,7 @@ def review_problem(classification: Classification, *, reviewer: str, action: str
         verb = "confirm" if action == "confirm" else "return"
         return (
             f"{reviewer} classified {label} and so cannot {verb} it:"
-            " a second reviewer must (four eyes)"
+            " another reviewer must (four eyes)"
         )
     return None
 

@@ -505,3 +505,18 @@ class TestDraftProperties:
         assert tree.walk(plan).outcome.id == one.outcome_id
         assert one.record == two.record
         assert one.needs_confirmation == tree.walk(plan).outcome.refers_onward
+
+
+class TestDemo:
+    def test_demo_classifies_confirms_and_finds(self, engine):
+        """The demo records one honest error, one confirmed wrongdoing outcome and findings."""
+        from aaib_cp.demo import run_demo
+
+        case_id = run_demo(engine, say=lambda _: None)
+        analysis = Analysis(engine)
+        assert "closed" == engine.get(case_id).state
+        assert {"honest_error": 1, "at_risk": 0, "wrongdoing": 1} == analysis.counts(case_id)
+        assert ["not_required", "confirmed"] == [
+            c.status for c in analysis.classifications(case_id)
+        ]
+        assert ["contributory", "causal"] == [f.kind for f in analysis.findings(case_id)]

@@ -39,3 +39,56 @@ def supply_evidence(engine: Engine, case_id: str, *, who: dict[str, str] = LEAD)
             evidence=item.ref,
             **who,
         )
+
+
+#: Answers to Reason's tree that end in a blameless error (no second signature needed).
+BLAMELESS = {
+    "actions_intended": False,
+    "unauthorised_substance": False,
+    "knowingly_violating": False,
+    "substitution_test": True,
+    "unsafe_acts_history": False,
+}
+#: Answers to Reason's tree that end in a possible reckless violation (refers onward).
+RECKLESS = {
+    "actions_intended": True,
+    "consequences_intended": False,
+    "unauthorised_substance": False,
+    "knowingly_violating": True,
+    "procedures_sound": True,
+}
+PEERS = "Two social workers in the same team with similar caseloads"
+
+
+def answers(plan: dict[str, bool], evidence: tuple[str, ...] = ("E1",)) -> dict:
+    """AnswerGiven for each answer in ``plan``, each with a rationale and the evidence."""
+    from aaib_cp.analysis.classification import AnswerGiven
+
+    return {q: AnswerGiven(a, f"Because of what {q} found", evidence) for q, a in plan.items()}
+
+
+def analyse_and_classify(engine: Engine, case_id: str, *, who: dict[str, str] = LEAD) -> str:
+    """What begin_recommendations needs: an act with a factor and an evidenced classification.
+
+    Needs supply_evidence first (it cites E1 and C1); the act is a blameless error, so no
+    reviewer's confirmation is needed. Returns the act's reference.
+    """
+    from aaib_cp.analysis.service import Analysis
+
+    book = Casebook(engine)
+    book.add_person(case_id, "Sue Example", "social worker", **who)
+    analysis = Analysis(engine)
+    act = analysis.add_act(
+        case_id,
+        person="Social Worker 1",
+        when="2026-01-10",
+        description="Closed the case after one home visit",
+        chronology=["C1"],
+        evidence=["E1"],
+        **who,
+    )
+    analysis.add_factor(
+        case_id, code="ORG.CASELOAD", acts=[act.ref], evidence=["E1"], note="30 cases", **who
+    )
+    analysis.classify(case_id, act.ref, answers(BLAMELESS), peers=PEERS, **who)
+    return act.ref

@@ -35,6 +35,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "person": ("records", "person"),
     "evidence": ("records", "evidence"),
     "chronology": ("records", "chronology"),
+    "act": ("analysis", "act"),
+    "factor": ("analysis", "factor"),
+    "taxonomy": ("analysis", "taxonomy"),
+    "classify": ("analysis", "classify"),
+    "classification": ("analysis", "classification"),
+    "finding": ("analysis", "finding"),
     "demo": ("demo", "demo"),
 }
 

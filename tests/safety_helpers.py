@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from aaib_cp import Engine
 from aaib_cp.safetybook import SafetyBook
-from tests.journeys import AGENCY, consult, supply_evidence
+from tests.journeys import AGENCY, analyse_and_classify, consult, supply_evidence
 from tests.records_helpers import CHIEF, LEAD, case_in_evidence
 
 REVIEWER = {"actor": "Rita", "role": "reviewer"}
@@ -40,6 +40,8 @@ def case_at(engine: Engine, workflow, state: str) -> str:
             break
         if trigger == "issue_final_report":
             consult(engine, case_id)
+        if trigger == "begin_recommendations":
+            analyse_and_classify(engine, case_id)
         engine.fire(case_id, trigger, **LEAD)
     assert state == engine.get(case_id).state
     return case_id

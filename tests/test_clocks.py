@@ -16,7 +16,7 @@ from aaib_cp.cli import cli
 from aaib_cp.deadlines import WorkingCalendar
 from aaib_cp.definition import workflow_from_text
 from tests.conftest import FixedClock
-from tests.journeys import consult, supply_evidence
+from tests.journeys import analyse_and_classify, consult, supply_evidence
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}
 LEAD = {"actor": "Lee", "role": "lead_investigator"}
@@ -74,6 +74,7 @@ def to_consultation(engine, case_id):
     supply_evidence(engine, case_id)
     engine.fire(case_id, "begin_analysis", **LEAD)
     engine.fire(case_id, "begin_classification", **LEAD)
+    analyse_and_classify(engine, case_id)
     engine.appoint(case_id, "Rita", "reviewer", **LEAD)
     for trigger in ("begin_recommendations", "write_draft", "send_for_consultation"):
         engine.fire(case_id, trigger, **LEAD)

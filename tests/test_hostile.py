@@ -6,6 +6,7 @@ verbatim; control characters and bidirectional overrides are refused.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -309,3 +310,177 @@ def test_subprocess_control_character_is_one_line(tmp_path):
     assert [
         "Error: title: character 2 is control character U+001B, which is not allowed here"
     ] == result.stderr.strip().splitlines()
+
+
+CSV = HOSTILE / "csv"
+LEAD_ENV = {"AAIB_ACTOR": "Lee", "AAIB_ROLE": "lead_investigator"}
+
+
+@pytest.fixture
+def evidence_case(tmp_path: Path) -> tuple[Path, str]:
+    """A case in the evidence phase with one agency, and Lee appointed as lead."""
+    path = tmp_path / "records.db"
+    chief = {"AAIB_ACTOR": "Chris", "AAIB_ROLE": "chief_investigator"}
+    assert 0 == invoke(path, "init").exit_code
+    case = invoke(path, "notify", "--title", "Child A", "--known-on", "2026-01-05").output.strip()
+    invoke(path, "advance", case, "start_triage", env=chief)
+    invoke(
+        path,
+        "advance",
+        case,
+        "decide_investigate",
+        "--set",
+        "classification=other",
+        "--set",
+        "depth=field",
+        "--reason",
+        "r",
+        env=chief,
+    )
+    invoke(path, "team", "appoint", case, "Lee", "--as", "lead_investigator", env=chief)
+    invoke(path, "advance", case, "agree_scope", "--set", "terms_of_reference=x", env=LEAD_ENV)
+    result = invoke(
+        path, "agency", "add", case, "Northshire Police", "--kind", "police", env=LEAD_ENV
+    )
+    assert 0 == result.exit_code, result.output
+    return path, case
+
+
+class TestCsvCorpus:
+    @pytest.mark.parametrize(
+        ("name", "needle"),
+        [
+            ("bad-date.csv", "bad-date.csv: row 9: when: '2026-02-30' is not a valid date"),
+            ("invalid-utf8.csv", "not valid UTF-8"),
+            ("control-chars.csv", "control character U+0007"),
+            ("unknown-column.csv", "colour"),
+        ],
+    )
+    def test_bad_csv_imports_nothing(self, evidence_case, name, needle):
+        """A hostile CSV is refused with its row and field, and imports nothing."""
+        db, case = evidence_case
+        before = dump(db)
+        result = invoke(db, "chronology", "import", case, str(CSV / name), env=LEAD_ENV)
+        assert_refused(result, before, db, needle)
+
+    def test_bom_is_accepted(self, evidence_case):
+        """A spreadsheet's UTF-8 byte-order mark does not break the header."""
+        db, case = evidence_case
+        result = invoke(db, "chronology", "import", case, str(CSV / "bom.csv"), env=LEAD_ENV)
+        assert 0 == result.exit_code, result.output
+        assert 2 == len(
+            json.loads(invoke(db, "chronology", "show", case, "--json").output)["entries"]
+        )
+
+    def test_sql_and_shell_text_is_data(self, evidence_case):
+        """Metacharacters in imported text are stored verbatim."""
+        db, case = evidence_case
+        result = invoke(
+            db, "chronology", "import", case, str(CSV / "sql-and-shell.csv"), env=LEAD_ENV
+        )
+        assert 0 == result.exit_code, result.output
+        shown = json.loads(invoke(db, "chronology", "show", case, "--json").output)
+        assert "DROP TABLE chronology;-- $(rm -rf ~) `id`" in shown["entries"][0]["what"]
+
+
+class TestEvidenceFiles:
+    @pytest.mark.parametrize(
+        "name",
+        ["../../etc/passwd", "/etc/passwd", "..", "a/../../b.txt", "sub/dir.txt", "bad\x00name"],
+    )
+    def test_path_traversal_in_file_names_refused(self, evidence_case, tmp_path, name):
+        """A recorded file name with a path in it is refused, and nothing is stored."""
+        db, case = evidence_case
+        source = tmp_path / "statement.txt"
+        source.write_text("statement")
+        before = dump(db)
+        result = invoke(
+            db,
+            "evidence",
+            "add",
+            case,
+            "--kind",
+            "document",
+            "--description",
+            "d",
+            "--obtained-how",
+            "given",
+            "--obtained-on",
+            "2026-01-06",
+            "--file",
+            str(source),
+            "--file-name",
+            name,
+            env=LEAD_ENV,
+        )
+        assert 1 == result.exit_code, result.output
+        assert before == dump(db)
+        store = db.parent / f"{db.stem}-evidence"
+        assert not store.exists() or not any(p.is_file() for p in store.rglob("*"))
+
+    def test_audit_verify_rehashes_evidence(self, evidence_case, tmp_path):
+        """`aaib audit verify` exits 1 naming an evidence file altered on disk."""
+        db, case = evidence_case
+        source = tmp_path / "note.txt"
+        source.write_text("original")
+        assert (
+            0
+            == invoke(
+                db,
+                "evidence",
+                "add",
+                case,
+                "--kind",
+                "document",
+                "--description",
+                "d",
+                "--obtained-how",
+                "given",
+                "--obtained-on",
+                "2026-01-06",
+                "--file",
+                str(source),
+                env=LEAD_ENV,
+            ).exit_code
+        )
+        assert 0 == invoke(db, "audit", "verify").exit_code
+        (stored,) = [p for p in (db.parent / f"{db.stem}-evidence").rglob("*") if p.is_file()]
+        stored.chmod(0o644)
+        stored.write_text("tampered")
+        result = invoke(db, "audit", "verify")
+        assert 1 == result.exit_code
+        assert f"EVIDENCE: {case} E1" in result.output
+        assert "altered" in result.output
+
+
+class TestRecordsFuzz:
+    """Arbitrary text in the records commands' options: never a traceback, no partial write."""
+
+    @settings(
+        max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(name=TEXT, kind=TEXT, person=TEXT, person_role=TEXT, when=TEXT, what=TEXT)
+    def test_records_commands(self, evidence_case, name, kind, person, person_role, when, what):
+        """agency add, person add and chronology add with arbitrary text."""
+        db, case = evidence_case
+        for args in (
+            ["agency", "add", case, name, "--kind", kind],
+            ["person", "add", case, person, "--as", person_role],
+            [
+                "chronology",
+                "add",
+                case,
+                "--when",
+                when,
+                "--agency",
+                "Northshire Police",
+                "--what",
+                what,
+            ],
+        ):
+            before = dump(db)
+            result = invoke(db, *args, env=LEAD_ENV)
+            assert result.exit_code in (0, 1, 2), result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+            if result.exit_code != 0:
+                assert before == dump(db), args

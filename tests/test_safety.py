@@ -57,11 +57,17 @@ class TestRecommendationRecords:
         with pytest.raises(InputError, match="exactly one"):
             book(engine).add_recommendation(case_id, to_agency=AGENCY, to="DfE", text="x", **LEAD)
 
-    def test_findings_are_kept_as_references(self, engine, workflow):
-        """Linked findings are stored as the references given, in order, without duplicates."""
+    def test_findings_must_exist_and_are_kept_in_order(self, engine, workflow):
+        """Linked findings must be the case's; they are kept in order, without duplicates."""
+        from aaib_cp.analysis.service import Analysis
+
         case_id = case_at(engine, workflow, "recommendations")
+        with pytest.raises(RecordNotFound, match="no finding F1"):
+            book(engine).add_recommendation(case_id, **TO_DFE, findings=["F1"], **LEAD)
+        for _ in range(2):
+            Analysis(engine).add_finding(case_id, kind="causal", text="t", acts=["A1"], **LEAD)
         rec = book(engine).add_recommendation(
-            case_id, **TO_DFE, findings=["F2", "F1", "F2"], **LEAD
+            case_id, **TO_DFE, findings=["F2", "f1", "F2"], **LEAD
         )
         assert ("F2", "F1") == rec.findings
 

@@ -217,8 +217,6 @@ class TestCommands:
             "Department for Education",
             "--text",
             "Guidance.",
-            "--finding",
-            "F1",
             *AS_LEAD,
         )
         listed = json.loads(ok(db, "recommendation", "list", issued, "--json"))

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 from .exceptions import (
     AaibCpError,
     CaseNotFound,
+    ConflictOfInterest,
     DefinitionError,
+    ExplorationError,
     GuardFailed,
     InputError,
     IntegrityError,
@@ -40,8 +42,10 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AaibCpError",
     "CaseNotFound",
+    "ConflictOfInterest",
     "DefinitionError",
     "Engine",
+    "ExplorationError",
     "GuardFailed",
     "GuardRegistry",
     "InputError",

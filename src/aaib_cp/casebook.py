@@ -193,7 +193,22 @@ class Casebook:
                 kind="agency_added",
                 detail={"agency": name, "kind": kind},
             )
+            conflicts = [c for c in self.store.conflicts(case.id) if c["agency"] == name]
+            if conflicts:
+                self.store.append_event(
+                    case.id,
+                    at=self.engine.clock(),
+                    actor=actor,
+                    role=role,
+                    kind="independence_conflict",
+                    detail={"agency": name, "members": conflicts},
+                )
         return agency
+
+    def conflicts(self, case_id: str) -> list[dict[str, str]]:
+        """Serving independent team members affiliated with an agency on the case."""
+        self.store.get_case(case_id)
+        return self.store.conflicts(case_id)
 
     def agencies(self, case_id: str) -> list[Agency]:
         """The agencies involved in the case."""

@@ -18,6 +18,7 @@ import attrs
 
 from .exceptions import InputError
 from .records import When
+from .text import text_problem
 
 __all__ = [
     "COLUMNS",
@@ -163,10 +164,9 @@ def _text(value: str, *, required: bool) -> str:
     text = value.strip()
     if required and not text:
         raise ValueError("must not be empty")
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"longer than {MAX_TEXT} characters")
-    if "\x00" in text:
-        raise ValueError("contains a NUL character")
+    problem = text_problem(text, multiline=True, max_len=MAX_TEXT)
+    if problem is not None:
+        raise ValueError(problem)
     return text
 
 

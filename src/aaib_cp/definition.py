@@ -30,6 +30,7 @@ __all__ = [
     "PREVIOUS",
     "FieldDef",
     "InterimStatements",
+    "InvariantDef",
     "RoleDef",
     "StateDef",
     "TransitionDef",
@@ -72,8 +73,8 @@ _TOP_KEYS = {
     "settings": "settings",
     "states": "the states",
     "transitions": "the transitions",
-    "invariants": "invariants per state",
     "interim_statements": "when interim statements fall due",
+    "invariants": "named invariants",
 }
 _STATE_KEYS = ("description", "deadline")
 _TRANSITION_KEYS = (
@@ -89,7 +90,8 @@ _TRANSITION_KEYS = (
 )
 _INTERIM_KEYS = ("from", "until", "label")
 _FIELD_KEYS = ("type", "choices", "description")
-_ROLE_KEYS = ("description", "scope", "appointed_by")
+_ROLE_KEYS = ("description", "scope", "appointed_by", "independent")
+_INVARIANT_KEYS = ("description", "in", "from", "holds")
 _SCOPES = ("organisation", "case")
 
 
@@ -110,6 +112,7 @@ class RoleDef:
     description: str = ""
     scope: str = "organisation"
     appointed_by: tuple[str, ...] = ()
+    independent: bool = False
 
     @property
     def is_case_role(self) -> bool:
@@ -174,6 +177,31 @@ class InterimStatements:
 
 
 @attrs.frozen
+class InvariantDef:
+    """A named condition the workflow's guards guarantee when a case enters its scope.
+
+    The scope is the states in ``states`` (all, if empty) once the case has entered
+    ``from_state`` (always, if None). A case in a pause state counts as being in the
+    state it was paused from. See :mod:`aaib_cp.invariants`.
+    """
+
+    name: str
+    holds: tuple[GuardRef, ...]
+    states: tuple[str, ...] = ()
+    from_state: str | None = None
+    description: str = ""
+
+    def scope_text(self) -> str:
+        """Where it applies, in words: ``in a, b from c``."""
+        parts = []
+        if self.states:
+            parts.append("in " + ", ".join(self.states))
+        if self.from_state:
+            parts.append(f"from {self.from_state} on")
+        return " ".join(parts) or "everywhere"
+
+
+@attrs.frozen
 class WorkflowDefinition:
     """A validated workflow. Build one with :func:`load_workflow` or :func:`parse_workflow`."""
 
@@ -188,7 +216,7 @@ class WorkflowDefinition:
     fields: Mapping[str, FieldDef]
     settings: Mapping[str, Any]
     nation: str
-    invariants: Mapping[str, tuple[Any, ...]]
+    invariants: tuple[InvariantDef, ...]
     content_hash: str
     source_text: str
     filename: str
@@ -208,6 +236,11 @@ class WorkflowDefinition:
     def open_states(self) -> tuple[str, ...]:
         """Names of the non-terminal states."""
         return tuple(s.name for s in self.states.values() if not s.terminal)
+
+    @property
+    def pause_states(self) -> tuple[str, ...]:
+        """States left by a ``$previous`` transition (a case paused there keeps its place)."""
+        return tuple(dict.fromkeys(s for t in self.transitions if t.returns for s in t.sources))
 
     def transition(self, state: str, trigger: str) -> TransitionDef | None:
         """The transition fired by ``trigger`` from ``state``, if any."""
@@ -384,8 +417,8 @@ class _Parser:
         states = self._states(data.get("states"), terminal, fields)
         initial = self._initial(data.get("initial"), states)
         transitions = self._transitions(data.get("transitions"), states, roles, fields)
-        invariants = self._invariants(data.get("invariants"), states)
         interim = self._interim(data.get("interim_statements"), states, fields)
+        invariants = self._invariants(data.get("invariants"), states, fields, roles)
         if not self.problems:
             self._graph_checks(states, transitions, initial or "")
         if self.problems:
@@ -445,11 +478,22 @@ class _Parser:
                     if scope == "organisation" and by:
                         self.err((*sub, "appointed_by"), "only case roles are appointed")
                     appointers[key] = ((*sub, "appointed_by"), by)
+                    independent = spec.get("independent", False)
+                    if not isinstance(independent, bool):
+                        self.err(
+                            (*sub, "independent"), f"must be true or false (got {independent!r})"
+                        )
+                        independent = False
+                    if independent and scope != "case":
+                        self.err(
+                            (*sub, "independent"), "only case roles are checked for independence"
+                        )
                 else:
                     desc = self._str(spec, sub, required=False) if spec is not None else ""
                     scope = "organisation"
+                    independent = False
                 if name:
-                    roles[name] = RoleDef(name, desc or "", scope)
+                    roles[name] = RoleDef(name, desc or "", scope, independent=independent)
         else:
             self.err(path, "must be a list or a mapping of role names to descriptions")
         for key, (sub, by) in appointers.items():
@@ -758,6 +802,7 @@ class _Parser:
         path: PathKey,
         fields: Mapping[str, FieldDef],
         roles: Mapping[str, RoleDef],
+        what: str = "guard",
     ) -> list[GuardRef] | None:
         refs: list[GuardRef] = []
         ok = True
@@ -769,17 +814,17 @@ class _Parser:
                 name, param = next(iter(item.items()))
                 sub = (*sub, name)
             else:
-                self.err(sub, "a guard is a name, or a one-key mapping 'name: parameter'")
+                self.err(sub, f"a {what} is a name, or a one-key mapping 'name: parameter'")
                 ok = False
                 continue
             guard = self.guards.get(name)
             if guard is None:
-                self.err(sub, f"unknown guard {name!r}{suggest(name, self.guards.names())}")
+                self.err(sub, f"unknown {what} {name!r}{suggest(name, self.guards.names())}")
                 ok = False
                 continue
             problem = guard.validate_param(param)
             if problem:
-                self.err(sub, f"guard {name!r} {problem}")
+                self.err(sub, f"{what} {name!r} {problem}")
                 ok = False
                 continue
             known = {"field": fields, "role": roles}.get(guard.refers or "", {})
@@ -793,16 +838,58 @@ class _Parser:
             refs.append(GuardRef(name, param))
         return refs if ok else None
 
-    def _invariants(self, value: Any, states: Mapping[str, StateDef]) -> dict[str, tuple[Any, ...]]:
-        out: dict[str, tuple[Any, ...]] = {}
-        for key, items in self._mapping(value, ("invariants",), "invariants").items():
-            if key not in states:
+    def _invariants(
+        self,
+        value: Any,
+        states: Mapping[str, StateDef],
+        fields: Mapping[str, FieldDef],
+        roles: Mapping[str, RoleDef],
+    ) -> tuple[InvariantDef, ...]:
+        out: list[InvariantDef] = []
+        for key, spec in self._mapping(value, ("invariants",), "invariants").items():
+            path: PathKey = ("invariants", key)
+            name = self._name(key, path, "invariant")
+            if not isinstance(spec, dict):
                 self.err(
-                    ("invariants", key), f"unknown state {key!r}{suggest(key, states)}", key=True
+                    path,
+                    f"invariant {key!r} must be a mapping with 'holds' and 'in' or 'from' "
+                    f"(got {type(spec).__name__})",
                 )
                 continue
-            out[key] = tuple(self._list(items, ("invariants", key), "invariants"))
-        return out
+            self._unknown_keys(spec, _INVARIANT_KEYS, path)
+            desc = self._str(spec.get("description"), (*path, "description"), required=False)
+            in_states: list[str] = []
+            for j, s in enumerate(self._list(spec.get("in"), (*path, "in"), "in")):
+                sub = (*path, "in") if isinstance(spec.get("in"), str) else (*path, "in", j)
+                if not isinstance(s, str) or s not in states:
+                    self.err(sub, f"unknown state {s!r}{suggest(s, states)}")
+                else:
+                    in_states.append(s)
+            from_state = spec.get("from")
+            if from_state is not None and (
+                not isinstance(from_state, str) or from_state not in states
+            ):
+                self.err(
+                    (*path, "from"), f"unknown state {from_state!r}{suggest(from_state, states)}"
+                )
+                from_state = None
+            if "in" not in spec and "from" not in spec:
+                self.err(
+                    path,
+                    "say where it applies: 'in' (a list of states) and/or 'from' (a state)",
+                    key=True,
+                )
+            if spec.get("holds") in (None, [], ""):
+                self.err(path, "'holds' is required: list the conditions", key=True)
+                continue
+            refs = self._guard_refs(
+                spec.get("holds"), (*path, "holds"), fields, roles, what="predicate"
+            )
+            if name and refs is not None:
+                out.append(
+                    InvariantDef(name, tuple(refs), tuple(in_states), from_state, desc or "")
+                )
+        return tuple(out)
 
     # -- static checks on the state graph ------------------------------------
     def _graph_checks(

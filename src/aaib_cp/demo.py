@@ -23,6 +23,7 @@ __all__ = ["run_demo"]
 CHIEF = ("Chris Ode", "chief_investigator")
 LEAD = ("Lee Park", "lead_investigator")
 INVESTIGATOR = ("Sam Idowu", "investigator")
+REVIEWER = ("Rita Haas", "reviewer")
 
 CSC = "Northshire Children's Social Care"
 POLICE = "Northshire Police"
@@ -77,9 +78,16 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     say("  appointed Sam Idowu as investigator")
     _gather_evidence(engine, case.id, known_on, say)
     fire("begin_analysis", LEAD)
+    _analyse(engine, case.id, say)
     fire("begin_classification", LEAD)
-    engine.appoint(case.id, "Rita Haas", "reviewer", actor=LEAD[0], role=LEAD[1])
-    say("  appointed Rita Haas as reviewer")
+    _classify(engine, case.id, say)
+    try:
+        engine.fire(case.id, "begin_recommendations", actor=LEAD[0], role=LEAD[1])
+    except TransitionRefused as refused:
+        say(f"  refused, as it should be:    {refused}")
+    engine.appoint(case.id, REVIEWER[0], REVIEWER[1], actor=LEAD[0], role=LEAD[1])
+    say(f"  appointed {REVIEWER[0]} as reviewer")
+    _review_and_find(engine, case.id, say)
     fire("begin_recommendations", LEAD)
     safety = _recommend(engine, case.id, say)
     fire("write_draft", LEAD)
@@ -197,6 +205,7 @@ def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> Safe
         priority="urgent",
         text="Review every open case closed to single-agency support after a domestic abuse "
         "call-out, and see each child.",
+        findings=["F1"],
         issue=True,
         **lead,
     )
@@ -206,6 +215,7 @@ def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> Safe
         priority="normal",
         text="Require police to share domestic abuse call-outs involving a child with "
         "children's social care within one working day.",
+        findings=["F2"],
         **lead,
     )
     say(f"  recommendations: {urgent.ref} (urgent, issued, reply due {urgent.response_due}), "
@@ -270,3 +280,127 @@ def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None
         **lead,
     )
     say("  feedback session with staff recorded")
+
+
+def _analyse(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
+    """Two acts of concern and the contributory factors that bear on them."""
+    from .analysis.service import Analysis
+
+    analysis = Analysis(engine)
+    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+    entries = {e.what: e for e in _chronology(engine, case_id)}
+    closed = entries["Case closed to single-agency support"]
+    callout = entries["Domestic abuse call-out; child present, not spoken to"]
+    a1 = analysis.add_act(
+        case_id,
+        person="Team Manager 1",
+        when=closed.when.text,
+        description="Closed the case to single-agency support after one home visit",
+        chronology=[closed.ref],
+        evidence=["E1"],
+        **sam,
+    )
+    a2 = analysis.add_act(
+        case_id,
+        person="Police Officer 1",
+        when=callout.when.text,
+        kind="omission",
+        description="Did not speak to Child A alone or notify children's social care",
+        chronology=[callout.ref],
+        evidence=["E2"],
+        **sam,
+    )
+    f1 = analysis.add_factor(
+        case_id,
+        code="ORG.CASELOAD",
+        acts=[a1.ref],
+        evidence=["E1"],
+        note="The team held twice its planned caseload; closures were being pushed through",
+        **sam,
+    )
+    f2 = analysis.add_factor(
+        case_id,
+        code="ACT.EXCEPTIONAL",
+        acts=[a2.ref],
+        evidence=["E2"],
+        note="The officer's log records a decision not to follow the force's child-contact policy",
+        **sam,
+    )
+    say(f"  acts of concern {a1.ref}, {a2.ref}; contributory factors {f1.ref}, {f2.ref}")
+
+
+def _chronology(engine: Engine, case_id: str) -> list:  # type: ignore[type-arg]
+    from .casebook import Casebook
+
+    return list(Casebook(engine).chronology(case_id).entries)
+
+
+def _classify(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
+    """A1: a blameless error (Reason's tree); A2: a possible reckless violation."""
+    from .analysis.classification import AnswerGiven
+    from .analysis.service import Analysis
+
+    analysis = Analysis(engine)
+    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+
+    def a(answer: bool, why: str, *evidence: str) -> AnswerGiven:
+        return AnswerGiven(answer, why, evidence)
+
+    honest = analysis.classify(
+        case_id,
+        "A1",
+        {
+            "actions_intended": a(False, "The closure was meant to be reviewed, and was not", "E1"),
+            "unauthorised_substance": a(False, "Nothing suggests it"),
+            "knowingly_violating": a(False, "Closure followed the local step-down procedure"),
+            "substitution_test": a(True, "Peers said they would have closed it too", "E1"),
+            "unsafe_acts_history": a(False, "No earlier concerns about this manager"),
+        },
+        peers="Two team managers in the same service with similar caseloads",
+        **sam,
+    )
+    wrong = analysis.classify(
+        case_id,
+        "A2",
+        {
+            "actions_intended": a(True, "The officer chose not to speak to the child", "E2"),
+            "consequences_intended": a(False, "No harm to the child was intended"),
+            "unauthorised_substance": a(False, "Nothing suggests it"),
+            "knowingly_violating": a(True, "The log records the policy was set aside", "E2"),
+            "procedures_sound": a(True, "The policy is clear, trained and in routine use", "E2"),
+        },
+        **sam,
+    )
+    say(
+        f"  classified A1: {honest.outcome['label'].lower()};"
+        f" A2: {wrong.outcome['label'].lower()} (needs a reviewer)"
+    )
+
+
+def _review_and_find(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
+    """The reviewer confirms A2; findings are recorded."""
+    from .analysis.service import Analysis
+
+    analysis = Analysis(engine)
+    analysis.confirm(case_id, "A2", actor=REVIEWER[0], role=REVIEWER[1])
+    say(f"  {REVIEWER[0]} confirmed the classification of A2 (four eyes)")
+    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+    f1 = analysis.add_finding(
+        case_id,
+        kind="contributory",
+        text="Caseload pressure led to early closure without a review of the risks",
+        acts=["A1"],
+        factors=["CF1"],
+        evidence=["E1"],
+        **sam,
+    )
+    f2 = analysis.add_finding(
+        case_id,
+        kind="causal",
+        text="Children's social care did not learn of the call-out, so Child A was not seen",
+        acts=["A2"],
+        factors=["CF2"],
+        evidence=["E2"],
+        **sam,
+    )
+    say(f"  findings {f1.ref} (contributory), {f2.ref} (causal)")

@@ -19,6 +19,7 @@ from .audit import ChainBreak, verify_chain
 from .definition import FieldDef, TransitionDef, WorkflowDefinition, suggest, workflow_from_text
 from .effects import EffectRegistry, default_effects
 from .exceptions import (
+    ConflictOfInterest,
     GuardFailed,
     InputError,
     RoleRefused,
@@ -744,12 +745,20 @@ class Engine:
         *,
         actor: str,
         role: str | None,
+        affiliations: Sequence[str] = (),
     ) -> TeamMember:
-        """Appoint a person to the case's team in a workflow role (audited)."""
+        """Appoint a person to the case's team in a workflow role (audited).
+
+        ``affiliations`` are agencies the person declares an affiliation with (kept for
+        every later case too). A role marked ``independent`` in the workflow cannot go
+        to someone affiliated with an agency involved in the case: the refusal names
+        the agency and is audited.
+        """
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
         actor = self._check_actor(definition, actor, role)
         name = clean_line(name, "name")
+        declared = [clean_line(a, "affiliation", max_len=200) for a in affiliations]
         if case_role not in definition.roles:
             raise InputError(f"unknown role {case_role!r}{suggest(case_role, definition.roles)}")
         spec = definition.roles[case_role]
@@ -770,10 +779,26 @@ class Engine:
         missing = self._appointment_missing(case, definition, actor, role, self.store.view(case))
         if missing:
             raise self._refuse(case, actor=actor, role=role, action=action, message=missing)
+        if spec.independent:
+            involved = {a.casefold(): a for a in self.store.view(case).fact("agency_names")}
+            held = [*self.store.affiliations(name), *declared]
+            conflicts = sorted({involved[a.casefold()] for a in held if a.casefold() in involved})
+            if conflicts:
+                raise self._refuse(
+                    case,
+                    actor=actor,
+                    role=role,
+                    action=action,
+                    error=ConflictOfInterest,
+                    message=f"{name} cannot be appointed as {case_role}: affiliated with "
+                    f"{', '.join(conflicts)}, an agency involved in the case",
+                )
         now = self.clock()
         member = TeamMember(case.id, name, case_role, now, actor)
         with self.store.transaction():
-            if not self.store.add_team_member(member):
+            for agency in declared:
+                self.store.declare_affiliation(name, agency, at=now, by=actor)
+            if not self.store.add_team_member(member, independent=spec.independent):
                 raise InputError(f"{member.name} is already appointed as {case_role} on {case.id}")
             self.store.update_case(case, at=now)
             self.store.append_event(
@@ -782,9 +807,63 @@ class Engine:
                 actor=actor,
                 role=role,
                 kind=EventKind.APPOINTED,
-                detail={"name": member.name, "role": case_role},
+                detail={"name": member.name, "role": case_role, "affiliations": declared},
             )
         return member
+
+    def stand_down(
+        self,
+        case_id: str,
+        name: str,
+        case_role: str,
+        *,
+        actor: str,
+        role: str | None,
+        reason: str,
+    ) -> None:
+        """Record that ``name`` no longer serves in ``case_role`` on the case (audited)."""
+        case = self.store.get_case(case_id)
+        definition = self.definition_for(case)
+        spec = definition.roles.get(case_role)
+        if spec is None or not spec.is_case_role:
+            raise InputError(f"{case_role!r} is not a case role of this workflow")
+        reason = clean_text(reason, "reason").strip()
+        if not reason:
+            raise InputError("reason: say why the member stands down")
+        case, definition, actor = self.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action=f"stand down a {case_role}",
+            roles=spec.appointed_by,
+        )
+        now = self.clock()
+        with self.store.transaction():
+            if not self.store.stand_down(case.id, name, case_role, at=now, by=actor, reason=reason):
+                raise InputError(f"{name} is not serving as {case_role} on {case.id}")
+            self.store.update_case(case, at=now)
+            self.store.append_event(
+                case.id,
+                at=now,
+                actor=actor,
+                role=role,
+                kind=EventKind.STOOD_DOWN,
+                reason=reason,
+                detail={"name": name, "role": case_role},
+            )
+
+    def declare_affiliations(self, name: str, agencies: Sequence[str], *, actor: str) -> list[str]:
+        """Record a person's agency affiliations (used for every independence check)."""
+        name = clean_line(name, "name")
+        actor = clean_line(actor, "actor")
+        cleaned = [clean_line(a, "affiliation", max_len=200) for a in agencies]
+        if not cleaned:
+            raise InputError("affiliation: name at least one agency")
+        now = self.clock()
+        with self.store.transaction():
+            for agency in cleaned:
+                self.store.declare_affiliation(name, agency, at=now, by=actor)
+        return self.store.affiliations(name)
 
     def team(self, case_id: str) -> Sequence[TeamMember]:
         """The case's investigation team."""

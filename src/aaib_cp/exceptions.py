@@ -12,9 +12,11 @@ one clear line with exit code 1::
     ├── TransitionRefused                 a trigger cannot fire now
     │   ├── UnknownTrigger                the trigger does not exist from this state
     │   ├── RoleRefused                   the acting role may not fire it
+    │   ├── ConflictOfInterest            an appointee is affiliated with an involved agency
     │   └── GuardFailed                   one or more guards block it
     ├── StaleCaseError                    the case changed underneath the caller
     ├── WorkflowMismatch                  the case no longer fits its workflow
+    ├── ExplorationError (RuntimeError)   a workflow cannot be explored (workflow check)
     ├── IntegrityError                    a stored record or file fails verification
     ├── StoreError                        the database cannot be used
     └── ProtectedMaterial (PermissionError) protected material without an approved disclosure
@@ -27,7 +29,9 @@ from collections.abc import Sequence
 __all__ = [
     "AaibCpError",
     "CaseNotFound",
+    "ConflictOfInterest",
     "DefinitionError",
+    "ExplorationError",
     "GuardFailed",
     "InputError",
     "IntegrityError",
@@ -122,6 +126,10 @@ class RoleRefused(TransitionRefused):
     """The acting role is not allowed to fire the trigger."""
 
 
+class ConflictOfInterest(TransitionRefused):
+    """The person is affiliated with an agency involved in the case."""
+
+
 class GuardFailed(TransitionRefused):
     """One or more guards of the transition do not hold.
 
@@ -139,6 +147,10 @@ class StaleCaseError(AaibCpError):
 
 class WorkflowMismatch(AaibCpError):
     """The case's recorded workflow does not fit the definition it is loaded under."""
+
+
+class ExplorationError(AaibCpError, RuntimeError):
+    """A workflow cannot be explored, e.g. a predicate reads a fact it does not declare."""
 
 
 class IntegrityError(AaibCpError):

@@ -6,7 +6,8 @@ a name that is not registered is a validation error, so ``os.system`` in a YAML
 file can do nothing.
 
 A guard receives a :class:`CaseView` and its parameter, and returns ``None`` when
-it holds, or a sentence in plain words saying what is missing. Library users
+it holds, or a sentence in plain words saying what is missing. The same predicates
+serve as a workflow's *invariants* (see :mod:`aaib_cp.invariants`). Library users
 extend a registry with :meth:`GuardRegistry.register`::
 
     registry = default_registry().copy()
@@ -14,6 +15,17 @@ extend a registry with :meth:`GuardRegistry.register`::
     @registry.register("title_mentions", param=str, describe="the title mentions {param}")
     def title_mentions(view, param):
         return None if param in view.case.title else f"the title does not mention {param!r}"
+
+A guard that reads facts (``view.fact(name)``) declares them with ``facts=``: a
+mapping of each fact's name to sample values, or a function of the parameter that
+returns one. ``aaib workflow check`` and :mod:`aaib_cp.testing` try those values,
+the first being a new case's value::
+
+    @registry.register("no_open_actions", describe="no action is open",
+                       facts={"open_actions": (0, 1, 5)})
+    def no_open_actions(view, param):
+        count = view.fact("open_actions")
+        return None if count == 0 else f"{count} action(s) are open"
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from .model import Case, TeamMember
 
 __all__ = [
     "CaseView",
+    "FactSamples",
     "Guard",
     "GuardFunc",
     "GuardRef",
@@ -72,8 +85,15 @@ class SimpleCaseView:
         except KeyError:
             raise KeyError(f"fact {name!r} is not available") from None
 
+    def with_case(self, case: Case) -> SimpleCaseView:
+        """The same view over a changed case record (e.g. with fields about to be set)."""
+        return attrs.evolve(self, case=case)
+
 
 GuardFunc = Callable[[CaseView, Any], "str | None"]
+#: Facts a guard reads, each with sample values (the first: a new case's value);
+#: or a function of the guard's parameter returning such a mapping.
+FactSamples = Mapping[str, Sequence[Any]] | Callable[[Any], Mapping[str, Sequence[Any]]]
 
 
 @attrs.frozen
@@ -86,6 +106,14 @@ class Guard:
     describe_template: str
     doc: str = ""
     refers: str | None = None
+    facts: FactSamples | None = None
+
+    def fact_samples(self, param: Any) -> dict[str, tuple[Any, ...]]:
+        """The facts this guard reads with ``param``, each with its sample values."""
+        if self.facts is None:
+            return {}
+        declared = self.facts(param) if callable(self.facts) else self.facts
+        return {name: tuple(values) for name, values in declared.items()}
 
     def referenced_names(self, param: Any) -> list[str]:
         """Names of workflow fields or roles the parameter refers to (see ``refers``)."""
@@ -139,12 +167,14 @@ class GuardRegistry:
         param: type | tuple[type, ...] | None = None,
         describe: str,
         refers: str | None = None,
+        facts: FactSamples | None = None,
     ) -> Callable[[GuardFunc], GuardFunc]:
         """Decorator registering ``func`` as guard ``name``.
 
         ``param`` is the parameter's type (None: no parameter); ``describe`` a template
         with ``{param}``; ``refers`` is ``"field"`` or ``"role"`` when the parameter
-        names workflow fields or roles, so loading checks those names exist.
+        names workflow fields or roles, so loading checks those names exist; ``facts``
+        declares the facts it reads, with sample values (see the module docstring).
         """
         if refers not in (None, "field", "role"):
             raise ValueError(f"refers must be 'field', 'role' or None (got {refers!r})")
@@ -153,7 +183,7 @@ class GuardRegistry:
 
         def decorator(func: GuardFunc) -> GuardFunc:
             self._guards[name] = Guard(
-                name, func, param, describe, (func.__doc__ or "").strip(), refers
+                name, func, param, describe, (func.__doc__ or "").strip(), refers, facts
             )
             return func
 
@@ -259,6 +289,10 @@ def _names(names: Sequence[str]) -> str:
 @_DEFAULT.register(
     "every_agency_supplied_evidence",
     describe="every involved agency has supplied evidence or a recorded reason why not",
+    facts=lambda _: {
+        "agency_names": ([], ["Police"]),
+        "agencies_without_evidence": ([], ["Police"]),
+    },
 )
 def every_agency_supplied_evidence(view: CaseView, param: None) -> str | None:
     """At least one agency is registered, and each has an evidence item or a no-evidence reason."""
@@ -273,6 +307,10 @@ def every_agency_supplied_evidence(view: CaseView, param: None) -> str | None:
 @_DEFAULT.register(
     "chronology_covers_every_agency",
     describe="the chronology has at least one entry from every involved agency",
+    facts=lambda _: {
+        "agency_names": ([], ["Police"]),
+        "agencies_without_chronology": ([], ["Police"]),
+    },
 )
 def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
     """At least one agency is registered, and each has an entry in the chronology."""
@@ -285,8 +323,154 @@ def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
 
 
 @_DEFAULT.register(
+    "team_independent",
+    describe="no independent team member is affiliated with an agency involved in the case",
+    facts=lambda _: {
+        "independence_conflicts": (
+            [],
+            [{"name": "Sam", "role": "investigator", "agency": "Police"}],
+        )
+    },
+)
+def team_independent(view: CaseView, param: None) -> str | None:
+    """Members in roles marked ``independent`` have no affiliation with an involved agency."""
+    conflicts = view.fact("independence_conflicts")
+    if not conflicts:
+        return None
+    return "; ".join(
+        f"{c['name']} ({c['role'].replace('_', ' ')}) is affiliated with {c['agency']}, "
+        "an agency involved in the case"
+        for c in conflicts
+    )
+
+
+def _counts(param: Mapping[str, Any], *, at_most: bool) -> dict[str, tuple[Any, ...]]:
+    samples = {}
+    for name, limit in param.items():
+        n = limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
+        values = (0, n, n + 1) if at_most else (0, max(n - 1, 0), n)
+        samples[str(name)] = tuple(dict.fromkeys(values))
+    return samples
+
+
+def _counts_problem(param: Mapping[str, Any]) -> str | None:
+    for name, limit in param.items():
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            return f"the limit for fact {name!r} must be a whole number (got {limit!r})"
+    return None
+
+
+@_DEFAULT.register(
+    "fact_true",
+    param=str,
+    describe="the fact '{param}' is true",
+    facts=lambda name: {str(name): (False, True)},
+)
+def fact_true(view: CaseView, param: str) -> str | None:
+    """The named fact about the case's records is true (e.g. ``evidence_preserved``)."""
+    if view.fact(param):
+        return None
+    return f"'{param.replace('_', ' ')}' does not hold"
+
+
+@_DEFAULT.register(
+    "fact_at_most",
+    param=dict,
+    describe="each fact is at most its limit ({param})",
+    facts=lambda param: _counts(param, at_most=True),
+)
+def fact_at_most(view: CaseView, param: dict[str, int]) -> str | None:
+    """Each named count is at most its limit: ``fact_at_most: {acts_unclassified: 0}``."""
+    problem = _counts_problem(param)
+    if problem:
+        return problem
+    for name, limit in param.items():
+        value = view.fact(name)
+        if value > limit:
+            return f"'{name.replace('_', ' ')}' is {value}, at most {limit} allowed"
+    return None
+
+
+@_DEFAULT.register(
+    "fact_at_least",
+    param=dict,
+    describe="each fact is at least its limit ({param})",
+    facts=lambda param: _counts(param, at_most=False),
+)
+def fact_at_least(view: CaseView, param: dict[str, int]) -> str | None:
+    """Each named count is at least its limit: ``fact_at_least: {evidence_items: 1}``."""
+    problem = _counts_problem(param)
+    if problem:
+        return problem
+    for name, limit in param.items():
+        value = view.fact(name)
+        if value < limit:
+            return f"'{name.replace('_', ' ')}' is {value}, at least {limit} needed"
+    return None
+
+
+@_DEFAULT.register(
+    "acts_classified",
+    describe=(
+        "every act of concern has a classification, confirmed by a reviewer where it"
+        " refers the person onward"
+    ),
+    facts=lambda _: {
+        "act_refs": ([], ["A1"]),
+        "acts_unclassified": ([], ["A1"]),
+        "classifications_unconfirmed": (
+            [],
+            [{"act": "A1", "outcome": "Sabotage", "status": "pending", "by": "", "reason": ""}],
+        ),
+    },
+)
+def acts_classified(view: CaseView, param: None) -> str | None:
+    """At least one act is recorded; each is classified, wrongdoing outcomes confirmed."""
+    if not view.fact("act_refs"):
+        return "no act of concern is recorded (aaib act add)"
+    problems = [f"act {ref} is not classified" for ref in view.fact("acts_unclassified")]
+    for item in view.fact("classifications_unconfirmed"):
+        what = f"act {item['act']} ({item['outcome'].lower()})"
+        if item["status"] == "returned":
+            problems.append(
+                f"{what} was returned by reviewer {item['by']} ({item['reason']}) and must be"
+                " classified again"
+            )
+        else:
+            problems.append(f"{what} awaits confirmation by a reviewer")
+    return "; ".join(problems) or None
+
+
+@_DEFAULT.register(
+    "acts_have_factors",
+    describe="at least one contributory factor bears on every act of concern",
+    facts=lambda _: {"acts_without_factors": ([], ["A1"])},
+)
+def acts_have_factors(view: CaseView, param: None) -> str | None:
+    """Every act of concern has at least one contributory factor."""
+    missing = view.fact("acts_without_factors")
+    if not missing:
+        return None
+    return "; ".join(f"act {ref} has no contributory factor" for ref in missing)
+
+
+@_DEFAULT.register(
+    "classifications_cite_evidence",
+    describe="every classification cites at least one evidence item",
+    facts=lambda _: {"classifications_without_evidence": ([], ["A1"])},
+)
+def classifications_cite_evidence(view: CaseView, param: None) -> str | None:
+    """The current classification of every act cites at least one evidence item."""
+    missing = view.fact("classifications_without_evidence")
+    if not missing:
+        return None
+    return "; ".join(f"the classification of act {ref} cites no evidence item" for ref in missing)
+
+
+@_DEFAULT.register(
     "draft_sent_to_parties",
     describe="the draft report has been sent to at least one directly involved party",
+    facts=lambda _: {"consultation_parties": ([], ["Police"])},
 )
 def draft_sent_to_parties(view: CaseView, param: None) -> str | None:
     """At least one party was sent the draft for consultation."""
@@ -298,6 +482,7 @@ def draft_sent_to_parties(view: CaseView, param: None) -> str | None:
 @_DEFAULT.register(
     "every_party_answered",
     describe="every party sent the draft has made representations or is recorded as making none",
+    facts=lambda _: {"parties_not_answered": ([], ["Police"])},
 )
 def every_party_answered(view: CaseView, param: None) -> str | None:
     """Each party has a representation, or a record that it made none (e.g. the period ended)."""
@@ -310,6 +495,7 @@ def every_party_answered(view: CaseView, param: None) -> str | None:
 @_DEFAULT.register(
     "representations_dispositioned",
     describe="every representation on the draft is accepted, partly accepted or not accepted",
+    facts=lambda _: {"representations_undisposed": ([], ["R1"])},
 )
 def representations_dispositioned(view: CaseView, param: None) -> str | None:
     """Every representation has a disposition."""
@@ -322,6 +508,7 @@ def representations_dispositioned(view: CaseView, param: None) -> str | None:
 @_DEFAULT.register(
     "feedback_session_recorded",
     describe="a feedback session with staff has been recorded",
+    facts=lambda _: {"feedback_sessions": (1, 0)},
 )
 def feedback_session_recorded(view: CaseView, param: None) -> str | None:
     """At least one feedback session is recorded."""
@@ -333,6 +520,7 @@ def feedback_session_recorded(view: CaseView, param: None) -> str | None:
 @_DEFAULT.register(
     "recommendations_settled",
     describe="every recommendation is issued, answered and assessed, or closed",
+    facts=lambda _: {"recommendations_unsettled": ([], ["CP-2026-0001-SR01 has no response"])},
 )
 def recommendations_settled(view: CaseView, param: None) -> str | None:
     """Each recommendation not closed is issued and its latest response assessed."""

@@ -25,6 +25,7 @@ class EventKind:
     REFUSED = "refused"
     FIELD_SET = "field_set"
     APPOINTED = "appointed"
+    STOOD_DOWN = "stood_down"
     WORKFLOW_CHANGED = "workflow_changed"
 
     #: kinds that move the case between states, in replay order

@@ -143,17 +143,18 @@ class SafetyBook:
 
         The addressee is an agency registered on the case (``to_agency``) or any
         other organisation by name (``to``). ``findings`` are references to the
-        findings it follows from, kept as given.
+        case's findings it follows from (``F1``); each must exist.
         """
         text = _text("text", text)
         priority = normalise_choice("priority", priority, PRIORITIES)
-        refs = tuple(dict.fromkeys(clean_line(f, "finding", max_len=40) for f in findings))
+        refs = tuple(dict.fromkeys(clean_line(f, "finding", max_len=40).upper() for f in findings))
         if (to_agency is None) == (to is None):
             raise InputError("addressee: give exactly one of --to-agency AGENCY or --to NAME")
         case, definition, actor = self._authorise(
             case_id, actor=actor, role=role, action="add a recommendation", roles=RECORD_ROLES
         )
         self._not_early(case, "recommendations are recorded")
+        self._check_findings(case.id, refs)
         agency = None
         if to_agency is not None:
             agency = rdb.find_agency(self.store, case.id, to_agency)
@@ -199,6 +200,15 @@ class SafetyBook:
             if issue:
                 self._issue(case, self._get(case.id, ref), definition, actor=actor, role=role)
         return self.recommendation(case.id, ref)
+
+    def _check_findings(self, case_id: str, refs: Sequence[str]) -> None:
+        from .store import analysis as adb
+
+        known = [f.ref for f in adb.findings(self.store, case_id)]
+        unknown = [r for r in refs if r not in known]
+        if unknown:
+            listing = ", ".join(known) if known else "none yet: add them with 'aaib finding add'"
+            raise RecordNotFound(f"no finding {unknown[0]} on {case_id} (findings: {listing})")
 
     def _check_issuable(self, case: Case, priority: str) -> None:
         self._not_early(case, "recommendations are issued")

@@ -15,33 +15,42 @@ from datetime import date
 
 from .exceptions import InputError
 
-__all__ = ["MAX_LINE", "MAX_TEXT", "clean_line", "clean_text", "parse_date"]
+__all__ = ["MAX_LINE", "MAX_TEXT", "clean_line", "clean_text", "parse_date", "text_problem"]
 
 MAX_TEXT = 20_000
 MAX_LINE = 500
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
-def _check(value: object, field: str, *, multiline: bool, max_len: int) -> str:
+def text_problem(value: object, *, multiline: bool, max_len: int = MAX_TEXT) -> str | None:
+    """What is wrong with ``value`` as stored text, in words (no field name); None if fine."""
     if not isinstance(value, str):
-        raise InputError(f"{field}: must be text (got {type(value).__name__})")
+        return f"must be text (got {type(value).__name__})"
     if len(value) > max_len:
-        raise InputError(f"{field}: longer than {max_len} characters ({len(value)})")
+        return f"longer than {max_len} characters ({len(value)})"
     allowed = "\n\t\r" if multiline else ""
     for position, ch in enumerate(value, start=1):
         if ch in allowed:
             continue
         if ch in _BIDI:
-            raise InputError(
-                f"{field}: character {position} is a bidirectional override "
-                f"(U+{ord(ch):04X}), which is not allowed"
+            return (
+                f"character {position} is a bidirectional override (U+{ord(ch):04X}), "
+                "which is not allowed"
             )
         category = unicodedata.category(ch)
         if category == "Cc":
             what = "a line break" if ch in "\n\r" else f"control character U+{ord(ch):04X}"
-            raise InputError(f"{field}: character {position} is {what}, which is not allowed here")
+            return f"character {position} is {what}, which is not allowed here"
         if category == "Cs":
-            raise InputError(f"{field}: character {position} is not valid Unicode text")
+            return f"character {position} is not valid Unicode text"
+    return None
+
+
+def _check(value: object, field: str, *, multiline: bool, max_len: int) -> str:
+    problem = text_problem(value, multiline=multiline, max_len=max_len)
+    if problem is not None:
+        raise InputError(f"{field}: {problem}")
+    assert isinstance(value, str)
     return value
 
 

@@ -1,6 +1,8 @@
 """Analysis aids: just-culture decision trees and human-factors taxonomies, as data.
 
-Nothing here touches storage or the command line; the engine stores what these return.
+The trees, taxonomies and :mod:`.classification` touch neither storage nor the command
+line. :mod:`.service` (``Analysis``, imported on its own, not from here) orchestrates
+acts, factors, classifications and findings over the store, as ``Casebook`` does.
 """
 
 from .decision_tree import (

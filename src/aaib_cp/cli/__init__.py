@@ -41,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feedback": ("safety", "feedback"),
     "note": ("safety", "note"),
     "disclosure": ("safety", "disclosure"),
+    "act": ("analysis", "act"),
+    "factor": ("analysis", "factor"),
+    "taxonomy": ("analysis", "taxonomy"),
+    "classify": ("analysis", "classify"),
+    "classification": ("analysis", "classification"),
+    "finding": ("analysis", "finding"),
     "demo": ("demo", "demo"),
 }
 

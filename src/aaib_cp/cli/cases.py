@@ -346,21 +346,105 @@ def team() -> None:
 @click.argument("case_id", metavar="CASE")
 @click.argument("name")
 @click.option("--as", "case_role", required=True, help="The case role, e.g. lead_investigator.")
+@click.option(
+    "--affiliation",
+    "affiliations",
+    multiple=True,
+    metavar="AGENCY",
+    help="An agency NAME is affiliated with (repeatable); kept for later cases.",
+)
 @actor_options
 @pass_ctx
 def team_appoint(
-    obj: Context, case_id: str, name: str, case_role: str, actor: str | None, role: str | None
+    obj: Context,
+    case_id: str,
+    name: str,
+    case_role: str,
+    affiliations: tuple[str, ...],
+    actor: str | None,
+    role: str | None,
 ) -> None:
     """Appoint NAME to the case's team in a workflow role.
+
+    Roles marked independent cannot go to anyone affiliated with an agency involved
+    in the case: the refusal names the agency (exit 1).
 
     \b
     Example:
       aaib team appoint CP-2026-0001 "Lee Park" --as lead_investigator \\
-          --actor "Chris Ode" --role chief_investigator
+          --affiliation "Eastshire County Council" --actor "Chris Ode" --role chief_investigator
     """
     actor, role = obj.who(actor, role)
-    member = obj.engine().appoint(case_id, name, case_role, actor=actor, role=role)
+    member = obj.engine().appoint(
+        case_id, name, case_role, actor=actor, role=role, affiliations=affiliations
+    )
     click.echo(f"{case_id}: appointed {member.name} as {member.role}")
+
+
+@team.command("declare")
+@click.argument("name")
+@click.option(
+    "--affiliation",
+    "affiliations",
+    multiple=True,
+    required=True,
+    metavar="AGENCY",
+    help="An agency NAME is affiliated with (repeatable).",
+)
+@actor_options
+@json_option
+@pass_ctx
+def team_declare(
+    obj: Context,
+    name: str,
+    affiliations: tuple[str, ...],
+    actor: str | None,
+    role: str | None,
+    as_json: bool,
+) -> None:
+    """Record the agencies an investigator is affiliated with (checked on every appointment).
+
+    \b
+    Example:
+      aaib team declare "Lee Park" --affiliation "Northshire Police" --actor "Lee Park"
+    """
+    actor = actor or obj.actor
+    if not actor:
+        raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR")
+    held = obj.engine().declare_affiliations(name, affiliations, actor=actor)
+    if as_json:
+        emit_json({"name": name, "affiliations": held})
+    else:
+        click.echo(f"{name}: affiliated with {', '.join(held)}")
+
+
+@team.command("stand-down")
+@click.argument("case_id", metavar="CASE")
+@click.argument("name")
+@click.option("--as", "case_role", required=True, help="The case role they leave.")
+@click.option("--reason", required=True, help="Why they stand down.")
+@actor_options
+@pass_ctx
+def team_stand_down(
+    obj: Context,
+    case_id: str,
+    name: str,
+    case_role: str,
+    reason: str,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Record that NAME no longer serves in a case role (e.g. after a conflict of interest).
+
+    \b
+    Example:
+      aaib team stand-down CP-2026-0001 "Sam Idowu" --as investigator \\
+          --reason "Affiliated with Northshire Police, added to the case" \\
+          --actor "Lee Park" --role lead_investigator
+    """
+    actor, role = obj.who(actor, role)
+    obj.engine().stand_down(case_id, name, case_role, actor=actor, role=role, reason=reason)
+    click.echo(f"{case_id}: {name} stood down as {case_role}")
 
 
 @team.command("list")
@@ -404,29 +488,42 @@ def audit() -> None:
 @json_option
 @pass_ctx
 def audit_verify(obj: Context, case_id: str | None, as_json: bool) -> None:
-    """Recompute every case's hash chain and replay; exit 1 at the first broken link.
+    """Recompute every case's hash chain, replay and evidence file hashes; exit 1 if broken.
+
+    Reports the first broken link of each case's chain (naming the case and event)
+    and every evidence file that is missing or altered.
 
     \b
     Example:
       aaib audit verify CP-2026-0001
     """
+    from ..casebook import Casebook
+
     engine = obj.engine()
     ids = [case_id] if case_id else [c.id for c in engine.store.list_cases()]
     results = {cid: engine.verify(cid) for cid in ids}
     broken = {cid: b for cid, b in results.items() if b is not None}
+    checks = Casebook(engine).verify_evidence(case_id)
+    bad_files = [c for c in checks if not c.ok]
     if as_json:
         emit_json(
             {
                 "checked": len(ids),
+                "evidence_files_checked": len(checks),
                 "broken": [
                     {"case": cid, "event": b.n, "message": b.message} for cid, b in broken.items()
                 ],
+                "evidence": [c.to_json() for c in bad_files],
             }
         )
-    elif not broken:
-        click.echo(f"Audit trail intact: {len(ids)} case(s) verified.")
-    for b in broken.values():
-        if not as_json:
+    elif not broken and not bad_files:
+        click.echo(
+            f"Audit trail intact: {len(ids)} case(s) and {len(checks)} evidence file(s) verified."
+        )
+    if not as_json:
+        for b in broken.values():
             click.echo(f"BROKEN: {b}", err=True)
-    if broken:
+        for c in bad_files:
+            click.echo(f"EVIDENCE: {c}", err=True)
+    if broken or bad_files:
         sys.exit(1)

@@ -72,8 +72,16 @@ def agency_add(
           --actor "Lee Park" --role lead_investigator
     """
     actor, role = obj.who(actor, role)
-    added = _book(obj).add_agency(case_id, name, kind, actor=actor, role=role)
+    book = _book(obj)
+    added = book.add_agency(case_id, name, kind, actor=actor, role=role)
     click.echo(f"{case_id}: added agency {added.name} ({added.kind})")
+    for c in book.conflicts(case_id):
+        if c["agency"] == added.name:
+            click.echo(
+                f"warning: {c['name']} ({c['role']}) is affiliated with {added.name}; the team "
+                "is no longer independent: stand them down (aaib team stand-down) to go on",
+                err=True,
+            )
 
 
 @agency.command("list")

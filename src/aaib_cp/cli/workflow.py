@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -11,11 +12,12 @@ from ._common import emit_json, json_option
 
 @click.group()
 def workflow() -> None:
-    """Validate and draw workflow definitions (YAML).
+    """Validate, check and draw workflow definitions (YAML).
 
     \b
     Example:
       aaib workflow validate workflows/child-protection.yaml
+      aaib workflow check workflows/child-protection.yaml
       aaib workflow show child-protection --format mermaid
     """
 
@@ -32,20 +34,7 @@ def validate(source: str, as_json: bool) -> None:
     Example:
       aaib workflow validate my-workflow.yaml
     """
-    from ..definition import load_workflow
-    from ..exceptions import DefinitionError
-
-    try:
-        definition = load_workflow(source)
-    except DefinitionError as exc:
-        problems = exc.problems or [str(exc)]
-        if as_json:
-            emit_json({"valid": False, "problems": [str(p) for p in problems]})
-        else:
-            for problem in problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(problems)} problem(s) found.", err=True)
-        sys.exit(1)
+    definition = _load_or_exit(source, as_json)
     summary = {
         "valid": True,
         "name": definition.name,
@@ -63,6 +52,71 @@ def validate(source: str, as_json: bool) -> None:
             f"{summary['states']} states, {summary['transitions']} transitions, "
             f"{summary['roles']} roles)"
         )
+
+
+def _load_or_exit(source: str, as_json: bool) -> Any:
+    """The loaded workflow; on problems, print each (file:line:col) and exit 1."""
+    from ..definition import load_workflow
+    from ..exceptions import DefinitionError
+
+    try:
+        return load_workflow(source)
+    except DefinitionError as exc:
+        problems = exc.problems or [str(exc)]
+        if as_json:
+            emit_json({"valid": False, "problems": [str(p) for p in problems]})
+        else:
+            for problem in problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+
+
+@workflow.command("check")
+@click.argument("source", metavar="FILE")
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Cases hypothesis generates per question (can this trigger fire here?).",
+)
+@json_option
+def check(source: str, max_examples: int, as_json: bool) -> None:
+    """Explore a workflow with generated cases; exit 1 if anything is wrong.
+
+    Generates case data (fields, team, facts) and sequences of triggers by every
+    role, using the engine's own decisions, and reports states unreachable given
+    the guards, states from which no terminal state can be reached, and invariants
+    that can be broken, each with the shortest trigger sequence that shows it.
+    FILE is a path, or the name of a shipped workflow. See docs/testing-workflows.md.
+
+    \b
+    Example:
+      aaib workflow check workflows/child-protection.yaml
+      aaib workflow check my-workflow.yaml --max-examples 500 --json
+    """
+    from ..explore import explore
+
+    definition = _load_or_exit(source, as_json)
+    result = explore(definition, max_examples=max_examples)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        for finding in result.findings:
+            click.echo(finding.line())
+        reached = len(result.states_reached)
+        summary = (
+            f"{reached} of {len(definition.states)} states reached, "
+            f"{len(result.nodes)} positions, {len(definition.invariants)} invariant(s), "
+            f"--max-examples {max_examples}"
+        )
+        if result.ok:
+            click.echo(f"{source}: no problems found ({summary})")
+        else:
+            click.echo(f"{len(result.findings)} problem(s) found ({summary}).", err=True)
+    if not result.ok:
+        sys.exit(1)
 
 
 @workflow.command("show")

@@ -54,7 +54,9 @@ class StoreCaseView:
         """Members of the investigation team."""
         if self._team is None:
             rows = self._db.execute(
-                "SELECT * FROM team WHERE case_id = ? ORDER BY appointed_at, name", [self._case.id]
+                "SELECT * FROM team WHERE case_id = ? AND stood_down_at IS NULL"
+                " ORDER BY appointed_at, name",
+                [self._case.id],
             )
             columns = [c[0] for c in rows.description]
             self._team = [TeamMember.from_row(dict(zip(columns, r, strict=True))) for r in rows]

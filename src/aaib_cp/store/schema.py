@@ -95,3 +95,27 @@ def core(db: Database) -> None:
     """Workflows, cases, events (append-only, hash-chained), team, reference counters."""
     for statement in _CORE:
         db.execute(statement)
+
+
+_INDEPENDENCE = [
+    """
+    CREATE TABLE affiliations (
+        name TEXT NOT NULL,
+        agency TEXT NOT NULL COLLATE NOCASE,
+        declared_at TEXT NOT NULL,
+        declared_by TEXT NOT NULL,
+        PRIMARY KEY (name, agency)
+    )
+    """,
+    "ALTER TABLE team ADD COLUMN independent INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE team ADD COLUMN stood_down_at TEXT",
+    "ALTER TABLE team ADD COLUMN stood_down_by TEXT",
+    "ALTER TABLE team ADD COLUMN stood_down_reason TEXT",
+]
+
+
+@migration("0002_independence")
+def independence(db: Database) -> None:
+    """Declared agency affiliations; team members' independence and standing down."""
+    for statement in _INDEPENDENCE:
+        db.execute(statement)

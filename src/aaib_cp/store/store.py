@@ -15,9 +15,18 @@ from ..definition import WorkflowDefinition
 from ..exceptions import CaseNotFound, StaleCaseError, StoreError
 from ..model import Case, Event, EventKind, TeamMember
 from .database import Database, connect, transaction
-from .facts import StoreCaseView
+from .facts import StoreCaseView, fact
 
-__all__ = ["Store"]
+__all__ = ["CONFLICTS_SQL", "Store"]
+
+#: Serving independent team members affiliated with an agency involved in the case.
+CONFLICTS_SQL = (
+    "SELECT t.name, t.role, g.name FROM team t"
+    " JOIN affiliations a ON a.name = t.name"
+    " JOIN agencies g ON g.case_id = t.case_id AND g.name = a.agency COLLATE NOCASE"
+    " WHERE t.case_id = ? AND t.independent = 1 AND t.stood_down_at IS NULL"
+    " ORDER BY t.name, t.role, g.name"
+)
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -318,21 +327,69 @@ class Store:
         return (int(row[0]), str(row[1])) if row else None
 
     # -- team ------------------------------------------------------------------
-    def add_team_member(self, member: TeamMember) -> bool:
+    def add_team_member(self, member: TeamMember, *, independent: bool = False) -> bool:
         """Appoint a member in a role; False if already appointed in it."""
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO team (case_id, name, role, appointed_at, appointed_by)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO team (case_id, name, role, appointed_at, appointed_by,"
+            " independent) VALUES (?, ?, ?, ?, ?, ?)",
             [
                 member.case_id,
                 member.name,
                 member.role,
                 member.appointed_at.isoformat(),
                 member.appointed_by,
+                int(independent),
             ],
         )
         return cursor.rowcount == 1
 
+    def stand_down(
+        self, case_id: str, name: str, role: str, *, at: datetime, by: str, reason: str
+    ) -> bool:
+        """Record that a member no longer serves in a role; False if they did not."""
+        cursor = self.db.execute(
+            "UPDATE team SET stood_down_at = ?, stood_down_by = ?, stood_down_reason = ?"
+            " WHERE case_id = ? AND name = ? AND role = ? AND stood_down_at IS NULL",
+            [at.isoformat(), by, reason, case_id, name, role],
+        )
+        return cursor.rowcount == 1
+
+    def declare_affiliation(self, name: str, agency: str, *, at: datetime, by: str) -> bool:
+        """Record that ``name`` is affiliated with ``agency``; False if already declared."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO affiliations (name, agency, declared_at, declared_by)"
+            " VALUES (?, ?, ?, ?)",
+            [name, agency, at.isoformat(), by],
+        )
+        return cursor.rowcount == 1
+
+    def affiliations(self, name: str) -> list[str]:
+        """The agencies ``name`` has declared an affiliation with."""
+        rows = self.db.execute(
+            "SELECT agency FROM affiliations WHERE name = ? ORDER BY agency", [name]
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def conflicts(self, case_id: str, *, name: str | None = None) -> list[dict[str, str]]:
+        """Independent team members (or ``name``) affiliated with an agency on the case."""
+        if name is not None:
+            rows = self.db.execute(
+                "SELECT ?, '', g.name FROM affiliations a JOIN agencies g"
+                " ON g.case_id = ? AND g.name = a.agency COLLATE NOCASE"
+                " WHERE a.name = ? ORDER BY g.name",
+                [name, case_id, name],
+            ).fetchall()
+        else:
+            rows = self.db.execute(CONFLICTS_SQL, [case_id]).fetchall()
+        return [{"name": r[0], "role": r[1], "agency": r[2]} for r in rows]
+
     def view(self, case: Case) -> StoreCaseView:
         """A guard's view of the case and its records."""
         return StoreCaseView(self.db, case)
+
+
+@fact("independence_conflicts")
+def independence_conflicts(db: Database, case_id: str) -> list[dict[str, str]]:
+    """Serving independent team members affiliated with an agency on the case."""
+    rows = db.execute(CONFLICTS_SQL, [case_id]).fetchall()
+    return [{"name": r[0], "role": r[1], "agency": r[2]} for r in rows]

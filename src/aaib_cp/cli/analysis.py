@@ -1,0 +1,632 @@
+"""Commands for the analysis: act, factor, taxonomy, classify, classification and finding."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._common import Context, actor_options, emit_json, json_option, pass_ctx, table
+
+if TYPE_CHECKING:
+    from ..analysis.service import Analysis
+
+
+def _analysis(obj: Context) -> Analysis:
+    from ..analysis.service import Analysis
+
+    return Analysis(obj.engine())
+
+
+def _short(text: str, width: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _reader(obj: Context, actor: str | None, role: str | None) -> tuple[str, str | None]:
+    """Who is reading (recorded on the audit trail): --actor, AAIB_ACTOR, or the login name."""
+    import getpass
+
+    who = actor or obj.actor
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR") from None
+    return who, role or obj.role
+
+
+_STATUS = {
+    "unclassified": "not classified",
+    "not_required": "classified",
+    "awaiting_confirmation": "awaits a reviewer",
+    "confirmed": "classified, confirmed",
+    "returned": "returned: classify again",
+}
+
+
+# -- act -----------------------------------------------------------------------------
+@click.group()
+def act() -> None:
+    """Acts and omissions of concern (key decisions), each by a registered person.
+
+    \b
+    Example:
+      aaib act add CP-2026-0001 --person "Social Worker 1" --when 2026-01-10 \\
+          --what "Closed the case after one home visit" --chronology C3 --evidence E1
+    """
+
+
+@act.command("add")
+@click.argument("case_id", metavar="CASE")
+@click.option("--person", required=True, help="Who acted: a pseudonym (or registered name).")
+@click.option("--when", "when", required=True, help="When: YYYY-MM-DD (or YYYY-MM, YYYY).")
+@click.option("--what", "description", required=True, help="What was done or not done.")
+@click.option("--omission", is_flag=True, help="It was something not done.")
+@click.option("--chronology", multiple=True, help="A chronology entry it is part of (C3).")
+@click.option("--evidence", multiple=True, help="An evidence item that shows it (E1).")
+@actor_options
+@pass_ctx
+def act_add(
+    obj: Context,
+    case_id: str,
+    person: str,
+    when: str,
+    description: str,
+    omission: bool,
+    chronology: tuple[str, ...],
+    evidence: tuple[str, ...],
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Record an act or omission of concern and print its reference (A1, A2, ...).
+
+    \b
+    Example:
+      aaib act add CP-2026-0001 --person "Team Manager 1" --when 2026-01-20 --omission \\
+          --what "No strategy discussion after the police notification" --evidence E2
+    """
+    actor, role = obj.who(actor, role)
+    added = _analysis(obj).add_act(
+        case_id,
+        person=person,
+        when=when,
+        description=description,
+        kind="omission" if omission else "act",
+        chronology=list(chronology),
+        evidence=list(evidence),
+        actor=actor,
+        role=role,
+    )
+    click.echo(f"{case_id}: recorded {added.kind} {added.ref} by {added.person}")
+
+
+@act.command("list")
+@click.argument("case_id", metavar="CASE")
+@json_option
+@pass_ctx
+def act_list(obj: Context, case_id: str, as_json: bool) -> None:
+    """List the acts of concern, their factors and whether each is classified.
+
+    Outcomes are not shown here: see 'aaib classification show' (recorded on the audit trail).
+
+    \b
+    Example:
+      aaib act list CP-2026-0001 --json
+    """
+    found = _analysis(obj).acts(case_id)
+    if as_json:
+        emit_json([a.to_json() for a in found])
+        return
+    if not found:
+        click.echo("No acts of concern yet.")
+        return
+    rows = [
+        [
+            a.ref,
+            a.when,
+            a.person,
+            a.kind,
+            _short(a.description),
+            ", ".join(a.factors),
+            _STATUS.get(a.status, a.status),
+        ]
+        for a in found
+    ]
+    click.echo(table(rows, ["act", "when", "person", "kind", "what", "factors", "classification"]))
+
+
+# -- factor --------------------------------------------------------------------------
+@click.group()
+def factor() -> None:
+    """Contributory factors, coded against a human-factors taxonomy (HFACS-CP by default).
+
+    \b
+    Example:
+      aaib factor add CP-2026-0001 ORG.CASELOAD --act A1 --evidence E1 \\
+          --note "The social worker held 31 cases against a target of 18"
+    """
+
+
+@factor.command("add")
+@click.argument("case_id", metavar="CASE")
+@click.argument("code")
+@click.option("--act", "acts", multiple=True, required=True, help="An act it bears on (A1).")
+@click.option("--evidence", multiple=True, required=True, help="An item supporting it (E1).")
+@click.option("--note", required=True, help="How the factor bore on the act(s).")
+@click.option(
+    "--taxonomy",
+    default="hfacs-cp",
+    show_default=True,
+    help="A shipped taxonomy's name or a taxonomy YAML file.",
+)
+@actor_options
+@pass_ctx
+def factor_add(
+    obj: Context,
+    case_id: str,
+    code: str,
+    acts: tuple[str, ...],
+    evidence: tuple[str, ...],
+    note: str,
+    taxonomy: str,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Record a contributory factor (CF1, CF2, ...) with its taxonomy code.
+
+    The taxonomy's name, version and content hash are stored with the factor.
+
+    \b
+    Example:
+      aaib factor add CP-2026-0001 PRE.MULTIAGENCY --act A1 --act A2 --evidence E2 \\
+          --note "The police notification reached the hub but not the allocated worker"
+    """
+    actor, role = obj.who(actor, role)
+    added = _analysis(obj).add_factor(
+        case_id,
+        code=code,
+        acts=list(acts),
+        evidence=list(evidence),
+        note=note,
+        taxonomy=taxonomy,
+        actor=actor,
+        role=role,
+    )
+    click.echo(
+        f"{case_id}: recorded factor {added.ref} {added.code} ({added.label})"
+        f" on {', '.join(added.acts)}"
+    )
+
+
+@factor.command("list")
+@click.argument("case_id", metavar="CASE")
+@json_option
+@pass_ctx
+def factor_list(obj: Context, case_id: str, as_json: bool) -> None:
+    """List the contributory factors, with the acts they bear on and their evidence.
+
+    \b
+    Example:
+      aaib factor list CP-2026-0001
+    """
+    found = _analysis(obj).factors(case_id)
+    if as_json:
+        emit_json([f.to_json() for f in found])
+        return
+    if not found:
+        click.echo("No contributory factors yet.")
+        return
+    rows = [
+        [f.ref, f.code, f.label, ", ".join(f.acts), ", ".join(f.evidence), _short(f.note, 40)]
+        for f in found
+    ]
+    click.echo(table(rows, ["factor", "code", "label", "acts", "evidence", "note"]))
+
+
+# -- taxonomy ------------------------------------------------------------------------
+@click.group()
+def taxonomy() -> None:
+    """Show and validate human-factors taxonomies (YAML).
+
+    \b
+    Example:
+      aaib taxonomy show
+      aaib taxonomy validate my-taxonomy.yaml
+    """
+
+
+@taxonomy.command("show")
+@click.argument("source", metavar="[NAME_OR_FILE]", default="hfacs-cp")
+@json_option
+def taxonomy_show(source: str, as_json: bool) -> None:
+    """Print a taxonomy's levels and codes (default: the shipped hfacs-cp).
+
+    \b
+    Example:
+      aaib taxonomy show hfacs-cp --json
+    """
+    from ..analysis import load_taxonomy
+
+    found = load_taxonomy(source)
+    if as_json:
+        emit_json(
+            {
+                "name": found.name,
+                "version": found.version,
+                "title": found.title,
+                "source": found.source,
+                "content_hash": found.content_hash,
+                "levels": [
+                    {
+                        "code": lv.code,
+                        "label": lv.label,
+                        "description": lv.description,
+                        "categories": [
+                            {"code": c.code, "label": c.label, "description": c.description}
+                            for c in lv.categories
+                        ],
+                    }
+                    for lv in found.levels
+                ],
+            }
+        )
+        return
+    click.echo(f"{found.title} ({found.name} v{found.version})")
+    for level in found.levels:
+        click.echo(f"\n{level.code}  {level.label}: {level.description}")
+        for c in level.categories:
+            click.echo(f"  {c.code:<18} {c.label}")
+
+
+@taxonomy.command("validate")
+@click.argument("source", metavar="FILE")
+@json_option
+def taxonomy_validate(source: str, as_json: bool) -> None:
+    """Check a taxonomy file; print every problem as file:line:col and exit 1 if any.
+
+    \b
+    Example:
+      aaib taxonomy validate my-taxonomy.yaml
+    """
+    from ..analysis import load_taxonomy
+    from ..exceptions import DefinitionError
+
+    try:
+        found = load_taxonomy(source)
+    except DefinitionError as exc:
+        problems = exc.problems or [str(exc)]
+        if as_json:
+            emit_json({"valid": False, "problems": [str(p) for p in problems]})
+        else:
+            for problem in problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    summary = {
+        "valid": True,
+        "name": found.name,
+        "version": found.version,
+        "hash": found.content_hash,
+        "levels": len(found.levels),
+        "codes": len(found.codes),
+    }
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(
+            f"{source}: valid ({found.name} v{found.version}: {summary['levels']} levels,"
+            f" {summary['codes']} codes)"
+        )
+
+
+# -- classify ------------------------------------------------------------------------
+@click.command()
+@click.argument("case_id", metavar="CASE")
+@click.argument("act_ref", metavar="ACT")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A YAML or JSON answers file (scripted use); without it, the questions are asked.",
+)
+@click.option(
+    "--tree",
+    help="reason-culpability (default) or nhs-just-culture, or a tree YAML file.",
+)
+@actor_options
+@pass_ctx
+def classify(
+    obj: Context,
+    case_id: str,
+    act_ref: str,
+    answers_file: str | None,
+    tree: str | None,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Classify an act by walking a just-culture decision tree (again: a new version).
+
+    Without --answers each question is asked in turn (yes/no), then the rationale and
+    any evidence items it rests on, and who the comparable peers were at the
+    substitution test. An outcome that refers the person onward then awaits
+    confirmation by a reviewer.
+
+    \b
+    Example:
+      aaib classify CP-2026-0001 A2 --answers a2-answers.yaml
+      aaib classify CP-2026-0001 A1 --tree nhs-just-culture
+    """
+    from ..analysis import load_tree
+    from ..analysis.classification import DEFAULT_TREE
+
+    actor, role = obj.who(actor, role)
+    analysis = _analysis(obj)
+    if answers_file:
+        chosen, answers, peers = analysis.read_answers_file(case_id, answers_file, tree=tree)
+    else:
+        chosen = load_tree(tree or DEFAULT_TREE)
+        analysis.check_can_classify(case_id, act_ref, actor=actor, role=role)
+        answers, peers = _ask(analysis, case_id, chosen)
+    done = analysis.classify(
+        case_id, act_ref, answers, tree=chosen, peers=peers, actor=actor, role=role
+    )
+    outcome = done.outcome
+    click.echo(
+        f"{case_id}: act {done.act} classified (version {done.version}):"
+        f" {outcome['label']}; response: {outcome['response']}"
+    )
+    if done.needs_confirmation:
+        click.echo(
+            f"This outcome refers the person onward: a reviewer must confirm it"
+            f" ('aaib classification confirm {case_id} {done.act}') before the case can advance."
+        )
+
+
+def _ask(analysis: Analysis, case_id: str, tree: Any) -> tuple[dict[str, Any], str | None]:
+    """Ask the questions on the path, in order; return the answers and the peers."""
+    from ..analysis.classification import AnswerGiven, parse_answer
+
+    resolve = analysis.evidence_resolver(case_id)
+
+    def yes_no(value: str) -> bool:
+        try:
+            return parse_answer(value)
+        except ValueError:
+            raise click.BadParameter("answer yes or no") from None
+
+    def refs(value: str) -> tuple[str, ...]:
+        try:
+            return tuple(resolve(r.strip()).label for r in value.split(",") if r.strip())
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    def text(value: str) -> str:
+        if not value.strip():
+            raise click.BadParameter("this cannot be blank")
+        return value
+
+    click.echo(f"{tree.title} ({tree.name} v{tree.version})")
+    answers: dict[str, Any] = {}
+    peers = None
+    node = tree.start
+    step = 0
+    while not tree.is_outcome(node):
+        step += 1
+        question = tree.question(node)
+        click.echo(f"\n{step}. {question.text}")
+        if question.help:
+            click.echo(f"   {question.help}")
+        answer = click.prompt("Answer (yes/no)", value_proc=yes_no)
+        rationale = click.prompt("Rationale", value_proc=text)
+        cited = click.prompt(
+            "Evidence items (e.g. E1, E3; blank for none)",
+            default="",
+            show_default=False,
+            value_proc=refs,
+        )
+        if question.needs_note:
+            peers = click.prompt(question.note_prompt, value_proc=text)
+        answers[node] = AnswerGiven(answer, rationale, cited if isinstance(cited, tuple) else ())
+        node = question.target(answer)
+    return answers, peers
+
+
+# -- classification ------------------------------------------------------------------
+@click.group()
+def classification() -> None:
+    """Show, confirm or return just-culture classifications (restricted: the safe space).
+
+    \b
+    Example:
+      aaib classification show CP-2026-0001 A2
+      aaib classification confirm CP-2026-0001 A2 --actor "Rita Haas" --role reviewer
+    """
+
+
+@classification.command("show")
+@click.argument("case_id", metavar="CASE")
+@click.argument("act_ref", metavar="ACT")
+@click.option("--all", "all_versions", is_flag=True, help="Every version, superseded ones too.")
+@actor_options
+@json_option
+@pass_ctx
+def classification_show(
+    obj: Context,
+    case_id: str,
+    act_ref: str,
+    all_versions: bool,
+    actor: str | None,
+    role: str | None,
+    as_json: bool,
+) -> None:
+    """Show an act's classification: each question, answer, rationale and evidence.
+
+    Restricted: reading it is recorded on the audit trail.
+
+    \b
+    Example:
+      aaib classification show CP-2026-0001 A2 --all --json
+    """
+    actor, role = _reader(obj, actor, role)
+    found = _analysis(obj).classification(
+        case_id, act_ref, actor=actor, role=role, all_versions=all_versions
+    )
+    if as_json:
+        emit_json([c.to_json() for c in found])
+        return
+    for c in found:
+        rec = c.record
+        state = "superseded" if c.superseded else c.status.replace("_", " ")
+        click.echo(
+            f"{c.act} version {c.version} ({state}): {rec['tree_title']}"
+            f" ({rec['tree']} v{rec['version']}), by {c.classified_by}"
+            f" on {c.classified_at.date().isoformat()}"
+        )
+        for i, step in enumerate(rec["path"], start=1):
+            cited = f" [{', '.join(step['evidence'])}]" if step["evidence"] else ""
+            answer = "yes" if step["answer"] else "no"
+            click.echo(f"  {i}. {step['text']} {answer}{cited}")
+            click.echo(f"     {step['rationale']}")
+        if rec.get("peers"):
+            click.echo(f"  Comparable peers: {rec['peers']}")
+        out = rec["outcome"]
+        click.echo(f"  Outcome: {out['label']} ({out['category'].replace('_', ' ')})")
+        click.echo(f"  Response: {out['response']}")
+        click.echo(
+            f"  Marx: {out['marx'].replace('_', ' ')} -> {out['marx_response']};"
+            f" NHS just culture guide: {out['nhs_outcome'] or '-'}"
+        )
+        for r in c.reviews:
+            why = f": {r.reason}" if r.reason else ""
+            click.echo(f"  {r.action.capitalize()} by {r.by} ({r.role}){why}")
+
+
+@classification.command("confirm")
+@click.argument("case_id", metavar="CASE")
+@click.argument("act_ref", metavar="ACT")
+@actor_options
+@pass_ctx
+def classification_confirm(
+    obj: Context, case_id: str, act_ref: str, actor: str | None, role: str | None
+) -> None:
+    """Confirm an act's classification as the second pair of eyes (an appointed reviewer).
+
+    \b
+    Example:
+      aaib classification confirm CP-2026-0001 A2 --actor "Rita Haas" --role reviewer
+    """
+    actor, role = obj.who(actor, role)
+    done = _analysis(obj).confirm(case_id, act_ref, actor=actor, role=role)
+    click.echo(f"{case_id}: act {done.act} version {done.version} confirmed by {actor}")
+
+
+@classification.command("return")
+@click.argument("case_id", metavar="CASE")
+@click.argument("act_ref", metavar="ACT")
+@click.option("--reason", required=True, help="Why it goes back to be classified again.")
+@actor_options
+@pass_ctx
+def classification_return(
+    obj: Context, case_id: str, act_ref: str, reason: str, actor: str | None, role: str | None
+) -> None:
+    """Send an act's classification back with a reason; it must be classified again.
+
+    \b
+    Example:
+      aaib classification return CP-2026-0001 A2 --reason "E4 shows the procedure was unworkable"
+    """
+    actor, role = obj.who(actor, role)
+    done = _analysis(obj).return_(case_id, act_ref, reason=reason, actor=actor, role=role)
+    click.echo(f"{case_id}: act {done.act} version {done.version} returned by {actor}")
+
+
+# -- finding -------------------------------------------------------------------------
+@click.group()
+def finding() -> None:
+    """Findings: what the investigation found, each causal, contributory or other.
+
+    \b
+    Example:
+      aaib finding add CP-2026-0001 --kind contributory --act A1 --factor CF1 --evidence E1 \\
+          --text "Caseloads left no time for a second home visit"
+    """
+
+
+@finding.command("add")
+@click.argument("case_id", metavar="CASE")
+@click.option(
+    "--kind",
+    type=click.Choice(["causal", "contributory", "other"]),
+    required=True,
+    help="What part it played.",
+)
+@click.option("--text", required=True, help="The finding, in a sentence or two.")
+@click.option("--act", "acts", multiple=True, help="An act it concerns (A1).")
+@click.option("--factor", "factors", multiple=True, help="A contributory factor (CF1).")
+@click.option("--evidence", multiple=True, help="An evidence item supporting it (E1).")
+@actor_options
+@pass_ctx
+def finding_add(
+    obj: Context,
+    case_id: str,
+    kind: str,
+    text: str,
+    acts: tuple[str, ...],
+    factors: tuple[str, ...],
+    evidence: tuple[str, ...],
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Record a finding and print its reference (F1, F2, ...).
+
+    \b
+    Example:
+      aaib finding add CP-2026-0001 --kind causal --act A2 --factor CF2 --evidence E2 \\
+          --text "The notification was not acted on, so Child A was not seen for 70 days"
+    """
+    actor, role = obj.who(actor, role)
+    added = _analysis(obj).add_finding(
+        case_id,
+        kind=kind,
+        text=text,
+        acts=list(acts),
+        factors=list(factors),
+        evidence=list(evidence),
+        actor=actor,
+        role=role,
+    )
+    click.echo(f"{case_id}: recorded {added.kind} finding {added.ref}")
+
+
+@finding.command("list")
+@click.argument("case_id", metavar="CASE")
+@json_option
+@pass_ctx
+def finding_list(obj: Context, case_id: str, as_json: bool) -> None:
+    """List the findings with the acts, factors and evidence they rest on.
+
+    \b
+    Example:
+      aaib finding list CP-2026-0001 --json
+    """
+    found = _analysis(obj).findings(case_id)
+    if as_json:
+        emit_json([f.to_json() for f in found])
+        return
+    if not found:
+        click.echo("No findings yet.")
+        return
+    rows = [
+        [
+            f.ref,
+            f.kind,
+            _short(f.text),
+            ", ".join(f.acts),
+            ", ".join(f.factors),
+            ", ".join(f.evidence),
+        ]
+        for f in found
+    ]
+    click.echo(table(rows, ["finding", "kind", "text", "acts", "factors", "evidence"]))

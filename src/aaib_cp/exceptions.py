@@ -16,6 +16,7 @@ one clear line with exit code 1::
     ├── StaleCaseError                    the case changed underneath the caller
     ├── WorkflowMismatch                  the case no longer fits its workflow
     ├── IntegrityError                    a stored record or file fails verification
+    │   └── AnonymisationError            a public text still holds a registered identifier
     └── StoreError                        the database cannot be used
 """
 
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "AaibCpError",
+    "AnonymisationError",
     "CaseNotFound",
     "DefinitionError",
     "GuardFailed",
@@ -141,6 +143,13 @@ class WorkflowMismatch(AaibCpError):
 
 class IntegrityError(AaibCpError):
     """A stored record, audit chain or evidence file fails verification."""
+
+
+class AnonymisationError(IntegrityError):
+    """A text meant for publication still contains a registered identifier.
+
+    The message names where and whose identifier, never the identifier itself.
+    """
 
 
 class StoreError(AaibCpError):

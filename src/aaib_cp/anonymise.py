@@ -48,12 +48,12 @@ IDENTIFIER_MARKER = "[identifier withheld]"
 _MARKERS = (NAME_MARKER, DOB_MARKER, ADDRESS_MARKER, IDENTIFIER_MARKER)
 
 #: Titles removed together with the name they precede (folded spelling).
-TITLES = frozenset(
-    "mr mrs ms miss mx master dr doctor prof professor sir dame lady lord rev revd reverend "
-    "fr pc dc ds di dci dsi dcs det sgt sergeant insp inspector supt ch cllr councillor "
-    "judge hhj nurse sister baby".split()  # noqa: SIM905
-)
-# "ch" only appears in "Ch Insp"-style compounds; "sister" is a nursing title.
+_TITLE_WORDS = """
+    mr mrs ms miss mx master dr doctor prof professor sir dame lady lord rev revd reverend
+    fr pc dc ds di dci dsi dcs det sgt sergeant insp inspector supt cllr councillor
+    judge hhj nurse sister baby
+"""
+TITLES = frozenset(_TITLE_WORDS.split())
 
 # --- folding -------------------------------------------------------------------------
 

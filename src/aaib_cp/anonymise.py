@@ -87,8 +87,8 @@ def _fold_char(ch: str) -> str:
         return "'"
     if unicodedata.category(ch) == "Pd":
         return "-"
-    # upper() before casefold() makes "ı" fold like "I", and "ᾳ" like "ΑΙ".
-    once = _plain(_plain(ch).upper().casefold())
+    # upper() first makes "ı" fold like "I", and "ᾳ" (and a combining iota) like "ΑΙ".
+    once = _plain(_plain(ch.upper()).upper().casefold())
     out = []
     for c in once:
         if c in _APOSTROPHES:
@@ -187,8 +187,11 @@ _UNSPACED = (
     "\u4e00-\u9fff\ua000-\ua4cf\uf900-\ufaff\U00020000-\U0003ffff"
 )
 _U = f"[{_UNSPACED}]"  # scripts written without spaces between words
-_NAME_START = f"(?:(?<!{_L})|(?<={_U})|(?={_U}))"
-_NAME_END = f"(?:(?!{_L})|(?<={_U})|(?={_U}))"
+_SPACED_LETTER = f"[^\\W\\d_{_UNSPACED}]"
+# A name starts where the previous character is not a letter, unless either side is in
+# a script written without spaces; likewise at its end.
+_NAME_START = f"(?:(?<!{_SPACED_LETTER})|(?={_U}))"
+_NAME_END = f"(?:(?!{_SPACED_LETTER})|(?<={_U}))"
 _SEP = r"[\s.,]*"  # between the words of a name: "J. Smith", "Smith, John", "john.smith"
 _APOS = r"['\s]?"  # O'Brien, O Brien, OBrien
 _HYPH = r"[-\s]?"  # Anne-Marie, Anne Marie, AnneMarie
@@ -219,6 +222,38 @@ _STREET_UNIT = {ws[0]: "(?:" + "|".join(ws) + ")" for ws in _STREET_WORDS}
 _POSTCODE = re.compile(r"(?<![^\W_])([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})(?![^\W_])")
 _FLATLIKE = frozenset({"flat", "apartment", "apt", "unit", "room", "suite", "floor"})
 
+
+class _Trie:
+    """Regex units merged by common prefix, so one pattern serves hundreds of forms."""
+
+    def __init__(self) -> None:
+        self.root: dict[str, dict] = {}
+
+    def add(self, units: Sequence[str]) -> None:
+        node = self.root
+        for unit in units:
+            node = node.setdefault(unit, {})
+        node[""] = {}
+
+    def pattern(self) -> str:
+        return self._emit(self.root)
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> str:
+        """A pattern matching any of ``words`` literally."""
+        trie = cls()
+        for word in words:
+            trie.add([re.escape(c) for c in word])
+        return trie.pattern()
+
+    def _emit(self, node: dict[str, dict]) -> str:
+        alternatives = [unit + self._emit(child) for unit, child in sorted(node.items()) if unit]
+        if not alternatives:
+            return ""
+        body = "(?:" + "|".join(alternatives) + ")"
+        return body + "?" if "" in node else body
+
+
 _MONTHS = [
     "january",
     "february",
@@ -238,39 +273,17 @@ _MONTH_NUMBER = (
     | {m[:3]: i for i, m in enumerate(_MONTHS, 1)}
     | {"sept": 9}
 )
-_MON = "(?:" + "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True)) + r")\.?"
+_MON = _Trie.of(_MONTH_NUMBER) + r"\.?"
 _TWO_DIGITS = 100_000
 _ORD = r"(?:st|nd|rd|th)?"
 _DATES = re.compile(
+    r"(?=[\dadfjmnos])(?:"  # a quick first-character test before the alternatives
     rf"(?<![\d/.\-])(?P<nd>\d{{1,2}})\s*(?P<s1>[/.\-])\s*(?P<nm>\d{{1,2}})\s*(?P=s1)\s*"
     rf"(?P<ny>\d{{4}}|\d{{2}})(?![\d/])"
     rf"|(?<![\d/.\-])(?P<iy>\d{{4}})(?P<s2>[/.\-])(?P<im>\d{{1,2}})(?P=s2)(?P<id>\d{{1,2}})(?!\d)"
     rf"|(?<!{_AN})(?P<wd>\d{{1,2}}){_ORD}(?:\s+of)?[\s,]+(?P<wm>{_MON})[\s,]+(?P<wy>\d{{4}})(?!\d)"
-    rf"|(?<!{_AN})(?P<mm>{_MON})[\s,]+(?P<md>\d{{1,2}}){_ORD}[\s,]+(?P<my>\d{{4}})(?!\d)"
+    rf"|(?<!{_AN})(?P<mm>{_MON})[\s,]+(?P<md>\d{{1,2}}){_ORD}[\s,]+(?P<my>\d{{4}})(?!\d))"
 )
-
-
-class _Trie:
-    """Regex units merged by common prefix, so one pattern serves hundreds of forms."""
-
-    def __init__(self) -> None:
-        self.root: dict[str, dict] = {}
-
-    def add(self, units: Sequence[str]) -> None:
-        node = self.root
-        for unit in units:
-            node = node.setdefault(unit, {})
-        node[""] = {}
-
-    def pattern(self) -> str:
-        return self._emit(self.root)
-
-    def _emit(self, node: dict[str, dict]) -> str:
-        alternatives = [unit + self._emit(child) for unit, child in sorted(node.items()) if unit]
-        if not alternatives:
-            return ""
-        body = "(?:" + "|".join(alternatives) + ")"
-        return body + "?" if "" in node else body
 
 
 def _name_tokens(folded_name: str) -> list[str]:
@@ -314,8 +327,10 @@ def _name_units(form: str) -> list[str]:
     ]
 
 
-def _name_key(text: str) -> str:
-    return re.sub(r"[\W\d_]", "", text)
+def _name_keys(text: str) -> tuple[str, str]:
+    # Words as written first ("a b" is not "ab"), then letters only ("AnneMarie").
+    words = re.findall(r"[^\W\d_]+", text)
+    return " ".join(words), "".join(words)
 
 
 def _addr_tokens(folded: str) -> list[str]:
@@ -350,8 +365,8 @@ def _addr_units(form: str) -> list[str]:
     return units
 
 
-def _addr_key(text: str) -> str:
-    return "".join(_addr_tokens(text))
+def _addr_keys(text: str) -> tuple[str]:
+    return ("".join(_addr_tokens(text)),)
 
 
 def _id_units(form: str) -> list[str]:
@@ -367,6 +382,10 @@ def _id_key(text: str) -> str:
     return re.sub(r"[\W_]", "", text)
 
 
+def _id_keys(text: str) -> tuple[str]:
+    return (_id_key(text),)
+
+
 class _Kind:
     """One kind of identifier: a compiled pattern and who owns each matched spelling."""
 
@@ -375,24 +394,25 @@ class _Kind:
         label: str,
         marker: str,
         units: Callable[[str], list[str]],
-        key: Callable[[str], str],
+        keys: Callable[[str], tuple[str, ...]],
         start: str,
         end: str,
         prefix: str = "",
         group: str = "id",
     ) -> None:
-        self.label, self.marker, self._units, self.key = label, marker, units, key
+        self.label, self.marker, self._units, self._keys = label, marker, units, keys
         self._start, self._end, self._prefix, self.group = start, end, prefix, group
-        self.owners: dict[str, set[int]] = {}
+        self.owners: list[dict[str, set[int]]] = [{} for _ in keys("")]
         self._trie = _Trie()
         self.regex: re.Pattern[str] | None = None
 
     def add(self, form: str, owner: int) -> None:
-        self.owners.setdefault(self.key(form), set()).add(owner)
+        for owners, key in zip(self.owners, self._keys(form), strict=True):
+            owners.setdefault(key, set()).add(owner)
         self._trie.add(self._units(form))
 
     def compile(self) -> None:
-        if self.owners:
+        if self.owners[0]:
             body = self._trie.pattern()
             self.regex = re.compile(
                 f"{self._start}{self._prefix}(?P<{self.group}>{body}){self._end}"
@@ -402,9 +422,18 @@ class _Kind:
         if self.regex is None:
             return
         for match in self.regex.finditer(folded):
-            owners = self.owners.get(self.key(match[self.group]))
-            if owners:
-                yield match.start(), match.end(), owners
+            for by_key, key in zip(self.owners, self._keys(match[self.group]), strict=True):
+                if key in by_key:
+                    yield match.start(), match.end(), by_key[key]
+                    break
+
+
+def _glued(text: str, index: int) -> bool:
+    """Whether ``text[index]`` (next to a replaced span) is a letter, digit or mark."""
+    if not 0 <= index < len(text):
+        return False
+    folded = _FOLD[ord(text[index])]
+    return not folded or any(c.isalnum() for c in folded)
 
 
 # --- the anonymiser ------------------------------------------------------------------
@@ -433,17 +462,17 @@ class Anonymiser:
             "real name",
             NAME_MARKER,
             _name_units,
-            _name_key,
+            _name_keys,
             _NAME_START,
             _NAME_END,
             self._title_prefix(),
             "name",
         )
         self._addresses = _Kind(
-            "address", ADDRESS_MARKER, _addr_units, _addr_key, f"(?<!{_AN})", f"(?!{_AN})"
+            "address", ADDRESS_MARKER, _addr_units, _addr_keys, f"(?<!{_AN})", f"(?!{_AN})"
         )
         self._others = _Kind(
-            "identifier", IDENTIFIER_MARKER, _id_units, _id_key, f"(?<!{_AN})", f"(?!{_AN})"
+            "identifier", IDENTIFIER_MARKER, _id_units, _id_keys, f"(?<!{_AN})", f"(?!{_AN})"
         )
         self._dobs: dict[tuple[int, int, int], set[int]] = {}
         protected = set(_MARKERS)
@@ -467,8 +496,10 @@ class Anonymiser:
 
     @staticmethod
     def _title_prefix() -> str:
-        titles = "|".join(sorted(TITLES, key=len, reverse=True))
-        return rf"(?:(?:{titles})(?:\.\s*|\s+))?"
+        trie = _Trie()
+        for title in TITLES:
+            trie.add([*title, r"(?:\.\s*|\s+)"])
+        return f"(?:{trie.pattern()})?"
 
     def _register(
         self, owner: int, identity: Identity, pseudonym: str, *, single_letters: bool
@@ -506,14 +537,16 @@ class Anonymiser:
 
     @staticmethod
     def _protect_pattern(protected: set[str]) -> re.Pattern[str]:
-        parts = []
-        for text in sorted(protected, key=len, reverse=True):
-            folded = fold(text).strip()
-            body = r"\s+".join(re.escape(w) for w in folded.split())
-            start = f"(?<!{_AN})" if re.match(_AN, folded) else ""
-            end = f"(?!{_AN})" if re.search(_AN + "$", folded) else ""
-            parts.append(start + body + end)
-        return re.compile("|".join(parts))
+        trie = _Trie()
+        for text in protected:
+            folded = " ".join(fold(text).split())
+            units = [r"\s+" if c == " " else re.escape(c) for c in folded]
+            if re.match(_AN, folded):
+                units.insert(0, f"(?<!{_AN})")
+            if re.search(_AN + "$", folded):
+                units.append(f"(?!{_AN})")
+            trie.add(units)
+        return re.compile(trie.pattern())
 
     # -- scanning --
 
@@ -578,21 +611,31 @@ class Anonymiser:
             spans = self._spans(text)
             if not spans:
                 return text
-            pieces, at = [], 0
+            pieces, at, glued = [], 0, False
             for start, end, label, owners in spans:
                 pieces.append(text[at:start])
                 pieces.append(self._replacement(label, owners))
                 at = end
+                glued = glued or _glued(text, start - 1) or _glued(text, end)
             pieces.append(text[at:])
             text = "".join(pieces)
+            if not glued:
+                # Every match starts and ends with a letter or digit, and no pattern
+                # crosses a (masked) replacement, so when each replaced span had a space
+                # or punctuation on both sides, a second pass would find nothing new.
+                return text
         raise AnonymisationError("redaction did not settle after 8 passes")  # pragma: no cover
 
     def leaks(self, text: str) -> list[Leak]:
         """Every registered identifier still present in ``text``, in order of position."""
-        leaks = []
+        leaks, line, line_start, counted = [], 1, 0, 0
         for start, _end, label, owners in self._spans(text):
-            line = text.count("\n", 0, start) + 1
-            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            newlines = text.count("\n", counted, start)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", counted, start) + 1
+            counted = start
+            column = start - line_start + 1
             whose = " or ".join(dict.fromkeys(self._whose[o] for o in owners))
             leaks.append(Leak(label.split(" & ")[0], whose, start, line, column))
         return leaks

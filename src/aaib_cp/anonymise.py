@@ -85,8 +85,13 @@ def _plain(text: str) -> str:
 def _fold_char(ch: str) -> str:
     if ch in _APOSTROPHES:
         return "'"
-    if unicodedata.category(ch) == "Pd":
+    if ch.casefold() in _BASE_LETTER:
+        return _BASE_LETTER[ch.casefold()]
+    category = unicodedata.category(ch)
+    if category == "Pd":
         return "-"
+    if category == "Cf":
+        return ""  # soft hyphens and zero-width characters pasted inside a name
     # upper() first makes "ı" fold like "I", and "ᾳ" (and a combining iota) like "ΑΙ".
     once = _plain(_plain(ch.upper()).upper().casefold())
     out = []
@@ -192,10 +197,11 @@ _SPACED_LETTER = f"[^\\W\\d_{_UNSPACED}]"
 # a script written without spaces; likewise at its end.
 _NAME_START = f"(?:(?<!{_SPACED_LETTER})|(?={_U}))"
 _NAME_END = f"(?:(?!{_SPACED_LETTER})|(?<={_U}))"
-_SEP = r"[\s.,]*"  # between the words of a name: "J. Smith", "Smith, John", "john.smith"
+# between the words of a name: "J. Smith", "Smith, John", "john.smith", "Ŀ" as "L·"
+_SEP = r"[^\w\x00']*"
 _APOS = r"['\s]?"  # O'Brien, O Brien, OBrien
 _HYPH = r"[-\s]?"  # Anne-Marie, Anne Marie, AnneMarie
-_ADDR_SEP = r"[^\w\x00]*"
+_ADDR_SEP = r"[^\w\x00']*"
 _ID_SEP = r"[\s\-./]*"
 _MASK = "\x00"
 
@@ -290,7 +296,7 @@ def _name_tokens(folded_name: str) -> list[str]:
     tokens = re.findall(rf"{_L}+(?:['\-]{_L}+)*", folded_name)
     while len(tokens) > 1 and tokens[0] in TITLES:
         tokens = tokens[1:]
-    return [t for t in tokens if t != "nee"] or tokens
+    return tokens
 
 
 def _name_forms(folded_name: str, *, single_letters: bool) -> set[str]:
@@ -392,7 +398,6 @@ class _Kind:
     def __init__(
         self,
         label: str,
-        marker: str,
         units: Callable[[str], list[str]],
         keys: Callable[[str], tuple[str, ...]],
         start: str,
@@ -400,7 +405,7 @@ class _Kind:
         prefix: str = "",
         group: str = "id",
     ) -> None:
-        self.label, self.marker, self._units, self._keys = label, marker, units, keys
+        self.label, self._units, self._keys = label, units, keys
         self._start, self._end, self._prefix, self.group = start, end, prefix, group
         self.owners: list[dict[str, set[int]]] = [{} for _ in keys("")]
         self._trie = _Trie()
@@ -460,7 +465,6 @@ class Anonymiser:
         self._whose: list[str] = []  # how leaks name each owner
         self._names = _Kind(
             "real name",
-            NAME_MARKER,
             _name_units,
             _name_keys,
             _NAME_START,
@@ -468,12 +472,8 @@ class Anonymiser:
             self._title_prefix(),
             "name",
         )
-        self._addresses = _Kind(
-            "address", ADDRESS_MARKER, _addr_units, _addr_keys, f"(?<!{_AN})", f"(?!{_AN})"
-        )
-        self._others = _Kind(
-            "identifier", IDENTIFIER_MARKER, _id_units, _id_keys, f"(?<!{_AN})", f"(?!{_AN})"
-        )
+        self._addresses = _Kind("address", _addr_units, _addr_keys, f"(?<!{_AN})", f"(?!{_AN})")
+        self._others = _Kind("identifier", _id_units, _id_keys, f"(?<!{_AN})", f"(?!{_AN})")
         self._dobs: dict[tuple[int, int, int], set[int]] = {}
         protected = set(_MARKERS)
         everyone = [(i, False) for i in identities] + [(i, True) for i in also_withhold]
@@ -613,10 +613,17 @@ class Anonymiser:
                 return text
             pieces, at, glued = [], 0, False
             for start, end, label, owners in spans:
+                replacement = self._replacement(label, owners)
+                # "Smith2" becomes "Social Worker 1 2", not "Social Worker 12"
+                if _glued(text, start - 1):
+                    glued = True
+                    replacement = " " + replacement if replacement[0].isalnum() else replacement
+                if _glued(text, end):
+                    glued = True
+                    replacement = replacement + " " if replacement[-1].isalnum() else replacement
                 pieces.append(text[at:start])
-                pieces.append(self._replacement(label, owners))
+                pieces.append(replacement)
                 at = end
-                glued = glued or _glued(text, start - 1) or _glued(text, end)
             pieces.append(text[at:])
             text = "".join(pieces)
             if not glued:

@@ -22,6 +22,7 @@ from aaib_cp.anonymise import (
     fold,
 )
 from aaib_cp.exceptions import AnonymisationError, InputError, IntegrityError
+from tests.conftest import REPO
 
 SW1 = Identity(
     "Social Worker 1",
@@ -210,6 +211,16 @@ class TestLeaksAndCheck:
             Anonymiser([Identity("Child A", "123")])
         with pytest.raises(InputError, match="identifier 1 of Child A needs at least 3"):
             Anonymiser([Identity("Child A", "Ann", other=("7",))])
+
+
+class TestDocs:
+    def test_the_example_in_the_docs_runs(self):
+        """Every python block in docs/anonymisation.md runs and its assertions hold."""
+        text = (REPO / "docs" / "anonymisation.md").read_text(encoding="utf-8")
+        blocks = re.findall(r"^```python\n(.*?)^```$", text, flags=re.S | re.M)
+        assert blocks
+        for block in blocks:
+            exec(compile(block, "docs/anonymisation.md", "exec"), {})
 
 
 # --- property test --------------------------------------------------------------------

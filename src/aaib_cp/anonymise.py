@@ -197,8 +197,9 @@ _SPACED_LETTER = f"[^\\W\\d_{_UNSPACED}]"
 # a script written without spaces; likewise at its end.
 _NAME_START = f"(?:(?<!{_SPACED_LETTER})|(?={_U}))"
 _NAME_END = f"(?:(?!{_SPACED_LETTER})|(?<={_U}))"
-# between the words of a name: "J. Smith", "Smith, John", "john.smith", "Ŀ" as "L·"
-_SEP = r"[^\w\x00']*"
+# Between the words of a name: "J. Smith", "Smith, John", "john.smith", "Ŀ" as "L·", but
+# not a possessive: "O'Brien's" is not "O'Brien S." (Siobhán O'Brien's initial).
+_SEP = rf"(?:[^\w\x00']|'(?!s(?!{_L})))*"
 _APOS = r"['\s]?"  # O'Brien, O Brien, OBrien
 _HYPH = r"[-\s]?"  # Anne-Marie, Anne Marie, AnneMarie
 _ADDR_SEP = r"[^\w\x00']*"

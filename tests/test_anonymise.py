@@ -96,6 +96,10 @@ class TestNames:
         """Full-width and mathematical letters are the letters they look like."""
         assert "Father, Father" == anonymiser.redact("Ｊｏｓｅ, 𝐉𝐨𝐬𝐞")
 
+    def test_one_alias_given_as_a_string_stays_whole(self):
+        """aliases="Annie" is one alias, not five one-letter ones."""
+        assert ("Annie",) == Identity("Child A", "Ann Smith", aliases="Annie").aliases
+
     def test_aliases(self, anonymiser):
         """A registered nickname is replaced like the real name."""
         assert "Child A cried." == anonymiser.redact("ANNIE cried.")

@@ -154,16 +154,21 @@ class _Folded:
 # --- identities ----------------------------------------------------------------------
 
 
+def _strings(value: str | Iterable[str]) -> tuple[str, ...]:
+    """A tuple of strings; one string stays whole (not split into its characters)."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 @attrs.frozen
 class Identity:
     """A person registered on a case: the pseudonym to publish and what must not be."""
 
     pseudonym: str
     real_name: str
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     date_of_birth: date | None = None
     address: str | None = None
-    other: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    other: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
     AaibCpError,
+    AnonymisationError,
     CaseNotFound,
     ConflictOfInterest,
     DefinitionError,
@@ -41,6 +42,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AaibCpError",
+    "AnonymisationError",
     "CaseNotFound",
     "ConflictOfInterest",
     "DefinitionError",

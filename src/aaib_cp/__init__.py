@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
     AaibCpError,
+    AnonymisationError,
     CaseNotFound,
     ConflictOfInterest,
     DefinitionError,
@@ -28,6 +29,7 @@ from .exceptions import (
     InputError,
     IntegrityError,
     Problem,
+    ProtectedMaterial,
     RecordNotFound,
     RoleRefused,
     StaleCaseError,
@@ -41,6 +43,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AaibCpError",
+    "AnonymisationError",
     "CaseNotFound",
     "ConflictOfInterest",
     "DefinitionError",
@@ -51,6 +54,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "Problem",
+    "ProtectedMaterial",
     "RecordNotFound",
     "RoleRefused",
     "StaleCaseError",

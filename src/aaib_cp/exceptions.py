@@ -18,6 +18,7 @@ one clear line with exit code 1::
     ├── WorkflowMismatch                  the case no longer fits its workflow
     ├── ExplorationError (RuntimeError)   a workflow cannot be explored (workflow check)
     ├── IntegrityError                    a stored record or file fails verification
+    │   └── AnonymisationError            a public text still holds a registered identifier
     ├── StoreError                        the database cannot be used
     └── ProtectedMaterial (PermissionError) protected material without an approved disclosure
 """
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "AaibCpError",
+    "AnonymisationError",
     "CaseNotFound",
     "ConflictOfInterest",
     "DefinitionError",
@@ -155,6 +157,13 @@ class ExplorationError(AaibCpError, RuntimeError):
 
 class IntegrityError(AaibCpError):
     """A stored record, audit chain or evidence file fails verification."""
+
+
+class AnonymisationError(IntegrityError):
+    """A text meant for publication still contains a registered identifier.
+
+    The message names where and whose identifier, never the identifier itself.
+    """
 
 
 class StoreError(AaibCpError):

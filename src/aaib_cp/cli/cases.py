@@ -295,7 +295,7 @@ def history(obj: Context, case_id: str, include_all: bool, as_json: bool) -> Non
         elif e.kind == "appointed":
             what = f"appointed {e.detail.get('name')} as {e.detail.get('role')}"
         else:
-            what = e.kind
+            what = _describe_event(e.kind, e.detail)
         if e.kind == "refused":
             blockers = e.detail.get("blockers") or []
             note = "; ".join(b.get("message", "") for b in blockers) or e.detail.get("refused", "")
@@ -303,6 +303,17 @@ def history(obj: Context, case_id: str, include_all: bool, as_json: bool) -> Non
             note = e.reason or ""
         rows.append([e.n, f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.role or "", what, note])
     click.echo(table(rows, ["#", "at (UTC)", "actor", "role", "what", "reason"]))
+
+
+def _describe_event(kind: str, detail: Any) -> str:
+    """A plain-words line for an event kind the history has no special wording for."""
+    simple = [
+        f"{key} {value}"
+        for key, value in dict(detail).items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""
+    ]
+    words = kind.replace("_", " ")
+    return f"{words}: {', '.join(simple[:3])}" if simple else words
 
 
 @click.command("set")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import analysis, records, schema  # noqa: F401  (register their migrations and facts)
+from . import analysis, learning, records, schema, search  # noqa: F401  (register their migrations and facts)
 from .database import MIGRATIONS, connect, migration, transaction
 from .facts import FACTS, StoreCaseView, fact
 from .store import Store

@@ -81,8 +81,12 @@ class Themes:
         for r in recommendations:
             row = by_addressee.setdefault(
                 r["addressee"],
-                {"addressee": r["addressee"], "recommendations": 0, "status": Counter(),
-                 "grade": Counter()},
+                {
+                    "addressee": r["addressee"],
+                    "recommendations": 0,
+                    "status": Counter(),
+                    "grade": Counter(),
+                },
             )
             row["recommendations"] += 1
             row["status"][r["status"]] += 1
@@ -127,8 +131,14 @@ class Themes:
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.spines[["top", "right"]].set_visible(False)
         if not rows:
-            ax.text(0.5, 0.5, "no contributory factors recorded", ha="center", va="center",
-                    transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "no contributory factors recorded",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
@@ -247,7 +257,9 @@ class Learning:
         """Counts of factor codes and recommendations in cases opened on or after ``since``."""
         from .store import learning as db
 
-        return Themes(db.factor_counts(self.store, since), db.recommendation_rows(self.store, since))
+        return Themes(
+            db.factor_counts(self.store, since), db.recommendation_rows(self.store, since)
+        )
 
     # -- the public dataset --------------------------------------------------------------
     def public_dataset(
@@ -331,16 +343,23 @@ class Learning:
 
 
 _HEADERS = {
-    "cases": ["case_id", "title", "workflow", "workflow_version", "state", "opened_on",
-              "occurrence", "depth"],
+    "cases": [
+        "case_id",
+        "title",
+        "workflow",
+        "workflow_version",
+        "state",
+        "opened_on",
+        "occurrence",
+        "depth",
+    ],
     "people": ["case_id", "pseudonym", "role", "agency"],
     "chronology": ["case_id", "ref", "when", "agency", "people", "what", "key_episode"],
     "acts": ["case_id", "ref", "kind", "person", "when", "description"],
     "factors": ["case_id", "ref", "code", "level", "label", "taxonomy", "note", "acts"],
     "findings": ["case_id", "ref", "kind", "text", "acts", "factors"],
     "recommendations": ["case_id", "ref", "addressee", "text", "priority", "status", "grade"],
-    "responses": ["case_id", "recommendation", "n", "text", "received_on", "grade",
-                  "assessed_on"],
+    "responses": ["case_id", "recommendation", "n", "text", "received_on", "grade", "assessed_on"],
 }
 
 

@@ -68,8 +68,11 @@ def search(
     if not hits:
         click.echo("No matches.")
         return
-    click.echo(table([(h.case_id, h.kind, h.ref, h.snippet) for h in hits],
-                     ["case", "kind", "ref", "match"]))
+    click.echo(
+        table(
+            [(h.case_id, h.kind, h.ref, h.snippet) for h in hits], ["case", "kind", "ref", "match"]
+        )
+    )
 
 
 @click.group()
@@ -117,20 +120,32 @@ def themes(obj: Any, since: datetime | None, output: str | None, as_json: bool) 
         emit_json(result.to_json())
         return
     rows = [
-        (f["code"], f["level"], f["label"], f["cases"], f["factors"],
-         "yes" if f["cases"] >= 2 else "")
+        (
+            f["code"],
+            f["level"],
+            f["label"],
+            f["cases"],
+            f["factors"],
+            "yes" if f["cases"] >= 2 else "",
+        )
         for f in result.factors
     ]
-    click.echo(table(rows, ["code", "level", "label", "cases", "factors", "recurring"])
-               if rows else "No contributory factors recorded.")
+    click.echo(
+        table(rows, ["code", "level", "label", "cases", "factors", "recurring"])
+        if rows
+        else "No contributory factors recorded."
+    )
     if result.addressees:
         click.echo("")
         click.echo(
             table(
                 [
-                    (a["addressee"], a["recommendations"],
-                     ", ".join(f"{k} {v}" for k, v in sorted(a["status"].items())),
-                     ", ".join(f"{k} {v}" for k, v in sorted(a["grade"].items())))
+                    (
+                        a["addressee"],
+                        a["recommendations"],
+                        ", ".join(f"{k} {v}" for k, v in sorted(a["status"].items())),
+                        ", ".join(f"{k} {v}" for k, v in sorted(a["grade"].items())),
+                    )
                     for a in result.addressees
                 ],
                 ["addressee", "recommendations", "status", "response grade"],
@@ -163,7 +178,10 @@ def _progress(label: str) -> Iterator[Any]:
 @click.command()
 @click.option("--public", is_flag=True, help="Export the public, anonymised dataset (required).")
 @click.option(
-    "-o", "--output", type=click.Path(file_okay=False), required=True,
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    required=True,
     help="Directory to create (must not exist, or be empty).",
 )
 @json_option

@@ -211,8 +211,12 @@ def public_rows(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
     responses = [{"case_id": case_id, **r} for r in response_rows(store, case_id)]
     return {
         "people": [
-            {"case_id": case_id, "pseudonym": p["pseudonym"], "role": p["role"],
-             "agency": p["agency"]}
+            {
+                "case_id": case_id,
+                "pseudonym": p["pseudonym"],
+                "role": p["role"],
+                "agency": p["agency"],
+            }
             for p in people.values()
         ],
         "chronology": chronology,

@@ -216,7 +216,7 @@ def match_expression(query: str) -> str:
         phrases.append(phrase + ("*" if star else ""))
     if not phrases:
         raise InputError(
-            "search: the query has no words in it (expected words, \"a phrase\" or word*)"
+            'search: the query has no words in it (expected words, "a phrase" or word*)'
         )
     return " ".join(phrases)
 

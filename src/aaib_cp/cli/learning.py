@@ -197,7 +197,7 @@ def export(obj: Any, public: bool, output: str, as_json: bool) -> None:
     \b
     Example:
       aaib export --public -o national-dataset
-      datasette national-dataset/*.csv  # or open the CSV files in a spreadsheet
+      aaib export --public -o national-dataset --json
     """
     from ..exceptions import InputError
     from ..learning import Learning

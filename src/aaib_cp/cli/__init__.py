@@ -47,6 +47,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "classify": ("analysis", "classify"),
     "classification": ("analysis", "classification"),
     "finding": ("analysis", "finding"),
+    "search": ("learning", "search"),
+    "learning": ("learning", "learning"),
+    "export": ("learning", "export"),
     "demo": ("demo", "demo"),
 }
 

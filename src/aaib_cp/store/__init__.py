@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from . import analysis, records, safety, schema  # noqa: F401  (register their migrations and facts)
+from . import (  # noqa: F401  (register their migrations and facts)
+    analysis,
+    learning,
+    records,
+    safety,
+    schema,
+    search,
+)
 from .database import MIGRATIONS, connect, migration, transaction
 from .facts import FACTS, StoreCaseView, fact
 from .store import Store

@@ -1,0 +1,216 @@
+"""``aaib search``, ``aaib learning themes`` and ``aaib export``: learning across cases."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ._common import emit_json, is_tty, json_option, pass_ctx, table
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Search only what public reports contain: published cases, anonymised text.",
+)
+@click.option("--case", "case_id", help="Only this case.")
+@click.option("--not-case", "exclude_case", help="Leave out this case (find it elsewhere).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Only records of this kind (chronology, act, factor, finding, ...); repeatable.",
+)
+@click.option("--limit", type=int, default=20, show_default=True, help="At most this many.")
+@json_option
+@pass_ctx
+def search(
+    obj: Any,
+    query: tuple[str, ...],
+    public: bool,
+    case_id: str | None,
+    exclude_case: str | None,
+    kinds: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search findings, factors, acts and chronologies across all cases, best first.
+
+    Every word must match; "quoted words" match as a phrase and word* as a prefix.
+    Matches are shown in [brackets]. With --public only published cases are searched,
+    in their anonymised text: results never contain a real name.
+
+    \b
+    Example:
+      aaib search caseload pressure
+      aaib search '"not spoken to"' --not-case CP-2026-0001
+      aaib search --public strategy meet* --json
+    """
+    from ..learning import Learning
+
+    hits = Learning(obj.engine()).search(
+        " ".join(query),
+        public=public,
+        limit=limit,
+        case_id=case_id,
+        exclude_case=exclude_case,
+        kinds=kinds,
+    )
+    if as_json:
+        emit_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        click.echo("No matches.")
+        return
+    click.echo(
+        table(
+            [(h.case_id, h.kind, h.ref, h.snippet) for h in hits], ["case", "kind", "ref", "match"]
+        )
+    )
+
+
+@click.group()
+def learning() -> None:
+    """Learning across cases: recurring themes.
+
+    \b
+    Example:
+      aaib learning themes --since 2026-01-01 -o themes.png
+    """
+
+
+@learning.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only cases opened on or after this date (YYYY-MM-DD).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Also draw a bar chart of cases per factor code (.png or .svg).",
+)
+@json_option
+@pass_ctx
+def themes(obj: Any, since: datetime | None, output: str | None, as_json: bool) -> None:
+    """Count contributory-factor codes across cases, recurring factors and recommendations.
+
+    A factor is recurring when its code is recorded in two cases or more.
+    Recommendations are counted per addressee, by status and response grade.
+
+    \b
+    Example:
+      aaib learning themes
+      aaib learning themes --since 2026-01-01 -o themes.png
+      aaib learning themes --json
+    """
+    from ..learning import Learning
+
+    result = Learning(obj.engine()).themes(since=since.date() if since else None)
+    if output:
+        result.chart(output)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    rows = [
+        (
+            f["code"],
+            f["level"],
+            f["label"],
+            f["cases"],
+            f["factors"],
+            "yes" if f["cases"] >= 2 else "",
+        )
+        for f in result.factors
+    ]
+    click.echo(
+        table(rows, ["code", "level", "label", "cases", "factors", "recurring"])
+        if rows
+        else "No contributory factors recorded."
+    )
+    if result.addressees:
+        click.echo("")
+        click.echo(
+            table(
+                [
+                    (
+                        a["addressee"],
+                        a["recommendations"],
+                        ", ".join(f"{k} {v}" for k, v in sorted(a["status"].items())),
+                        ", ".join(f"{k} {v}" for k, v in sorted(a["grade"].items())),
+                    )
+                    for a in result.addressees
+                ],
+                ["addressee", "recommendations", "status", "response grade"],
+            )
+        )
+    if output:
+        click.echo(f"Chart written to {output}")
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    if not is_tty():
+        yield iter
+        return
+    bars: list[Any] = []
+
+    def wrap(items: Iterable[str]) -> Iterable[str]:
+        items = list(items)
+        bar = click.progressbar(items, label=label)
+        bars.append(bar)
+        return bar.__enter__()
+
+    try:
+        yield wrap
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
+@click.command()
+@click.option("--public", is_flag=True, help="Export the public, anonymised dataset (required).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Directory to create (must not exist, or be empty).",
+)
+@json_option
+@pass_ctx
+def export(obj: Any, public: bool, output: str, as_json: bool) -> None:
+    """Write the anonymised records of every published case as CSV and JSON.
+
+    One CSV and one JSON file per record type: cases, people (pseudonym, role and
+    agency only), chronology, acts, factors, findings, recommendations, responses.
+    Every text is anonymised and checked again; if any registered identifier is
+    left, nothing is written. Restricted exports are not offered.
+
+    \b
+    Example:
+      aaib export --public -o national-dataset
+      aaib export --public -o national-dataset --json
+    """
+    from ..exceptions import InputError
+    from ..learning import Learning
+
+    if not public:
+        raise InputError(
+            "export: only the public, anonymised dataset is offered (add --public);"
+            " the restricted records stay in the database"
+        )
+    with _progress("Exporting published cases") as progress:
+        counts = Learning(obj.engine()).export_public(output, progress=progress)
+    if as_json:
+        emit_json({"directory": output, "rows": counts})
+        return
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    click.echo(f"Wrote {output}: {summary}")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REPO
 
-EXPECTED = {"fire_throughput", "open_and_fire", "startup"}
+EXPECTED = {"fire_throughput", "open_and_fire", "startup", "search", "chronology_import"}
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,9 @@ class Source:
     migration: str = "search_0001"
 
 
+#: How many of the newest matches are ranked by bm25 (bounds the cost of common words).
+RANK_WINDOW = 5000
+
 SOURCES: list[Source] = [
     Source("chronology", "chronology_entries", 1, "NEW.what"),
     Source("act", "acts", 2, "NEW.description"),
@@ -253,12 +256,25 @@ def search(
     if kinds:
         where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
-    sql = (
-        f"SELECT case_id, kind, ref, snippet({table}, 3, ?, ?, ?, 16), bm25({table})"
-        f" FROM {table} WHERE {' AND '.join(where)} ORDER BY bm25({table}) LIMIT ?"
-    )
-    rows = store.db.execute(sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, *params, int(limit)])
-    return [SearchHit(c, k, r, s, float(b)) for c, k, r, s, b in rows]
+    # Rank by bm25 among the newest RANK_WINDOW matches: FTS5 walks its doclists in
+    # rowid order and stops at the window, so a very common word costs at most the
+    # window, not every matching row. For rarer words this is the exact ranking.
+    ranked = store.db.execute(
+        f"SELECT rowid, score FROM (SELECT rowid, bm25({table}) AS score FROM {table}"
+        f" WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?) ORDER BY score LIMIT ?",
+        [*params, RANK_WINDOW, int(limit)],
+    ).fetchall()
+    if not ranked:
+        return []
+    scores = {rowid: score for rowid, score in ranked}
+    marks = ", ".join("?" for _ in ranked)
+    rows = store.db.execute(
+        f"SELECT rowid, case_id, kind, ref, snippet({table}, 3, ?, ?, ?, 16) FROM {table}"
+        f" WHERE {table} MATCH ? AND rowid IN ({marks})",
+        [MARK_OPEN, MARK_CLOSE, ELLIPSIS, params[0], *scores],
+    ).fetchall()
+    hits = [SearchHit(c, k, r, s, float(scores[rowid])) for rowid, c, k, r, s in rows]
+    return sorted(hits, key=lambda h: h.rank)
 
 
 def record_text(store: Store, case_id: str, kind: str, ref: str) -> str | None:

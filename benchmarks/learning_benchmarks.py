@@ -1,0 +1,233 @@
+"""Measurements 4 and 6: cross-case full-text search, and chronology CSV import.
+
+4. ``search``: ``aaib_cp.store.search.search`` over an index of chronology entries
+   spread over 10,000 cases, against a bare FTS5 query that ranks every match
+   (``ORDER BY bm25 LIMIT 20`` with a snippet) on the same index.
+6. ``chronology_import``: ``Casebook.import_chronology`` (validates every row, then
+   inserts, indexes and audits in one transaction) against a bare sqlite-utils
+   ``insert_all`` of the same CSV rows into a fresh table.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sqlite3
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from harness import Row, RunContext, Target, measurement, median_time
+
+#: Words of a chronology entry: a domain vocabulary that recurs in most entries, and a
+#: long tail. Common words match about a third of all entries, the worst case for FTS.
+COMMON = [
+    "visit",
+    "home",
+    "child",
+    "mother",
+    "father",
+    "social",
+    "worker",
+    "police",
+    "school",
+    "health",
+    "referral",
+    "strategy",
+    "meeting",
+    "caseload",
+    "pressure",
+    "bruise",
+    "missed",
+    "appointment",
+    "escalation",
+    "injury",
+    "nursery",
+]
+QUERIES = ("w1234", "caseload pressure", '"missed appointment" escalation', "strategy", "bruis*")
+CASES = 10_000
+
+
+def _entry_text(rng: random.Random, vocabulary: list[str], weights: list[int]) -> str:
+    return " ".join(rng.choices(vocabulary, weights, k=12))
+
+
+def _search_db(ctx: RunContext, entries: int) -> Path:
+    """A database whose restricted index holds ``entries`` chronology entries."""
+    from aaib_cp import Store
+
+    key = f"search:{entries}"
+    if key in ctx.cache:
+        return ctx.cache[key]  # type: ignore[no-any-return]
+    path = ctx.workdir / f"search-{entries}.db"
+    Store.open(path, create=True, synchronous="OFF").close()
+    rng = random.Random(ctx.seed)
+    vocabulary = [*COMMON, *(f"w{i}" for i in range(3000))]
+    weights = [200] * len(COMMON) + [1] * 3000
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO search_index (case_id, kind, ref, text) VALUES (?, 'chronology', ?, ?)",
+        (
+            (f"CP-2026-{i % CASES:05d}", f"C{i}", _entry_text(rng, vocabulary, weights))
+            for i in range(entries)
+        ),
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    ctx.cache[key] = path
+    return path
+
+
+@measurement(
+    "search",
+    number=4,
+    title="Cross-case full-text search (5 queries, common words included), 10,000 cases",
+    baseline="bare FTS5: MATCH, ORDER BY bm25 over every match, LIMIT 20, with snippet",
+    sizes=(10_000, 100_000, 1_000_000),
+    quick_sizes=(2_000,),
+)
+def search_latency(ctx: RunContext, size: int | None) -> list[Row]:
+    """Median search time over the query mix, beside the bare FTS5 query."""
+    from aaib_cp import Store
+    from aaib_cp.store.search import match_expression, search
+
+    entries = int(size or 10_000)
+    path = _search_db(ctx, entries)
+    store = Store.open(path)
+    engine_samples: list[float] = []
+    bare_samples: list[float] = []
+    bare_sql = (
+        "SELECT case_id, kind, ref, snippet(search_index, 3, '[', ']', '...', 16),"
+        " bm25(search_index) FROM search_index WHERE search_index MATCH ?"
+        " ORDER BY bm25(search_index) LIMIT 20"
+    )
+    for query in QUERIES:
+        expression = match_expression(query)
+        _, samples = median_time(lambda q=query: search(store, q), ctx.repeat)
+        engine_samples += samples
+        _, samples = median_time(
+            lambda e=expression: store.db.execute(bare_sql, [e]).fetchall(), ctx.repeat
+        )
+        bare_samples += samples
+    store.close()
+    return [
+        Row(
+            measurement="search",
+            variant="median over the query mix",
+            size=entries,
+            value=statistics.median(engine_samples) * 1000,
+            unit="ms",
+            baseline="bare FTS5 ranking every match",
+            baseline_value=statistics.median(bare_samples) * 1000,
+            target=Target(max_value=20),
+            samples=[s * 1000 for s in engine_samples],
+            baseline_samples=[s * 1000 for s in bare_samples],
+        )
+    ]
+
+
+def _import_case(path: Path) -> tuple[Any, str]:
+    """A fresh database with one case in the evidence phase and one agency."""
+    from aaib_cp import Engine, Store, load_workflow
+    from aaib_cp.casebook import Casebook
+
+    store = Store.open(path, create=True)
+    engine = Engine(store)
+    chief = {"actor": "Chris", "role": "chief_investigator"}
+    lead = {"actor": "Lee", "role": "lead_investigator"}
+    case = engine.open_case(
+        load_workflow("child-protection"),
+        title="Child A",
+        known_on=date(2026, 1, 5),
+        actor="Ana",
+        role="notifier",
+    )
+    engine.fire(case.id, "start_triage", **chief)
+    engine.fire(
+        case.id,
+        "decide_investigate",
+        **chief,
+        reason="benchmark",
+        fields={"classification": "other", "depth": "field"},
+    )
+    engine.appoint(case.id, "Lee", "lead_investigator", **chief)
+    engine.fire(case.id, "agree_scope", **lead, fields={"terms_of_reference": "benchmark"})
+    Casebook(engine).add_agency(case.id, "Northshire Police", "police", **lead)
+    return engine, case.id
+
+
+def _csv_file(ctx: RunContext, rows: int) -> Path:
+    path = ctx.workdir / f"chronology-{rows}.csv"
+    if not path.exists():
+        rng = random.Random(ctx.seed)
+        vocabulary = [*COMMON, *(f"w{i}" for i in range(3000))]
+        weights = [200] * len(COMMON) + [1] * 3000
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["when", "what", "agency", "people", "evidence", "key_episode"])
+            for i in range(rows):
+                day = date.fromordinal(date(2020, 1, 1).toordinal() + i % 2000)
+                writer.writerow(
+                    [
+                        day.isoformat(),
+                        _entry_text(rng, vocabulary, weights),
+                        "Northshire Police",
+                        "",
+                        "",
+                        "no",
+                    ]
+                )
+    return path
+
+
+@measurement(
+    "chronology_import",
+    number=6,
+    title="Importing an agency's chronology CSV (validate all rows, insert, index, audit)",
+    baseline="bare sqlite-utils insert_all of the same CSV rows",
+    sizes=(1_000, 10_000, 100_000),
+    quick_sizes=(200,),
+)
+def chronology_import(ctx: RunContext, size: int | None) -> list[Row]:
+    """Rows per second through the engine's import, beside a bare sqlite-utils insert."""
+    import sqlite_utils
+
+    from aaib_cp.casebook import Casebook
+
+    rows = int(size or 1_000)
+    source = _csv_file(ctx, rows)
+    engine_samples: list[float] = []
+    bare_samples: list[float] = []
+    for run in range(max(1, ctx.repeat)):
+        engine, case_id = _import_case(ctx.workdir / f"import-{rows}-{run}.db")
+        start = time.perf_counter()
+        imported = Casebook(engine).import_chronology(
+            case_id, source, actor="Lee", role="lead_investigator"
+        )
+        engine_samples.append(time.perf_counter() - start)
+        assert len(imported) == rows
+        engine.store.close()
+        bare = sqlite_utils.Database(ctx.workdir / f"bare-{rows}-{run}.db")
+        start = time.perf_counter()
+        with open(source, newline="", encoding="utf-8") as fh:
+            bare["chronology"].insert_all(csv.DictReader(fh))
+        bare_samples.append(time.perf_counter() - start)
+        bare.close()
+    return [
+        Row(
+            measurement="chronology_import",
+            variant="rows per second",
+            size=rows,
+            value=rows / statistics.median(engine_samples),
+            unit="/s",
+            baseline="bare sqlite-utils insert",
+            baseline_value=rows / statistics.median(bare_samples),
+            target=Target(min_ratio=0.2),
+            samples=[rows / s for s in engine_samples],
+            baseline_samples=[rows / s for s in bare_samples],
+        )
+    ]

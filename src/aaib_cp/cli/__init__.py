@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "classify": ("analysis", "classify"),
     "classification": ("analysis", "classification"),
     "finding": ("analysis", "finding"),
+    "report": ("reports", "report"),
     "demo": ("demo", "demo"),
 }
 

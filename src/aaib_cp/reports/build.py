@@ -60,6 +60,12 @@ def without_data_uris(text: str) -> str:
     return _DATA_URI.sub(lambda m: m[1] + "." * len(m[2]), text)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _words(value: str | None) -> str | None:
     return None if value is None else value.replace("_", " ")
 
@@ -435,6 +441,7 @@ class Publisher:
             raise InputError(f"output: cannot write in {folder} ({exc.strerror})") from None
         temp = Path(temp_name)
         try:
+            os.chmod(temp, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
             with os.fdopen(handle, "wb") as stream:
                 stream.write(content)
                 stream.flush()

@@ -290,55 +290,83 @@ class TestModel:
             render(data, audience=audience, fmt=fmt)
 
 
+def chromium_dom(html: str, tmp_path) -> tuple[str, str]:
+    """The DOM headless Chromium builds from ``html`` (after load), and its stderr.
+
+    Skips without a ``chromium`` binary unless AAIB_REQUIRE_CHROMIUM=1.
+    """
+    binary = shutil.which("chromium")
+    if binary is None:
+        if os.environ.get("AAIB_REQUIRE_CHROMIUM") == "1":
+            pytest.fail("AAIB_REQUIRE_CHROMIUM=1 but no chromium binary on PATH")
+        pytest.skip("chromium not installed")
+    # Test-only probe: the report itself runs no script (its CSP forbids it), so the copy
+    # under test allows one inline script that marks which images decoded.
+    probe = (
+        "<script>addEventListener('load', () => { for (const i of document.images) "
+        "i.dataset.decoded = i.complete && i.naturalWidth > 0 ? 'yes' : 'no'; "
+        "document.body.dataset.probed = 'yes'; });</script>"
+    )
+    html = html.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+    page = tmp_path / "public.html"
+    page.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
+    result = subprocess.run(
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return result.stdout, result.stderr
+
+
 class TestChromium:
     def test_public_html_renders_in_chromium(self, data, tmp_path):
         """Headless Chromium shows the headings, the decoded timeline and the recommendations."""
-        binary = shutil.which("chromium")
-        if binary is None:
-            if os.environ.get("AAIB_REQUIRE_CHROMIUM") == "1":
-                pytest.fail("AAIB_REQUIRE_CHROMIUM=1 but no chromium binary on PATH")
-            pytest.skip("chromium not installed")
-        html = render(data, audience="public", fmt="html")
-        # Test-only probe: the report itself runs no script (its CSP forbids it), so the copy
-        # under test allows one inline script that marks which images decoded.
-        probe = (
-            "<script>addEventListener('load', () => { for (const i of document.images) "
-            "i.dataset.decoded = i.complete && i.naturalWidth > 0 ? 'yes' : 'no'; "
-            "document.body.dataset.probed = 'yes'; });</script>"
-        )
-        html = html.replace(
-            "default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';"
-        )
-        page = tmp_path / "public.html"
-        page.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
-        result = subprocess.run(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / 'profile'}",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        dom = result.stdout
-        assert 'data-probed="yes"' in dom, result.stderr[-2000:]
+        dom, stderr = chromium_dom(render(data, audience="public", fmt="html"), tmp_path)
+        assert 'data-probed="yes"' in dom, stderr[-2000:]
         headings = re.findall(r"<h2>(.*?)</h2>", dom)
         assert {"What happened", "Findings", "Safety recommendations"} <= set(headings)
         images = _Images.parse(dom)
         assert ["yes", "yes"] == [i.get("data-decoded") for i in images]
         assert 'id="timeline"' in dom
         assert 2 == len(re.findall(r'<tr class="recommendation" id="CP-2026-0001-SR0\d">', dom))
+
+    def test_demo_public_report_from_aaib_report_renders(self, tmp_path):
+        """The demo case's public HTML, written by `aaib report`, renders with both pictures."""
+        from click.testing import CliRunner
+
+        from aaib_cp.cli import cli
+        from aaib_cp.demo import run_demo
+        from aaib_cp.engine import Engine
+        from aaib_cp.store import Store
+
+        db = tmp_path / "demo.db"
+        with Store.open(db, create=True) as store:
+            case_id = run_demo(Engine(store), say=lambda _s: None)
+        out = tmp_path / "demo-public.html"
+        args = ["--db", str(db), "--actor", "Reader", "report", case_id, "--audience", "public"]
+        result = CliRunner().invoke(cli, [*args, "-o", str(out)])
+        assert 0 == result.exit_code, result.output
+        dom, stderr = chromium_dom(out.read_text(encoding="utf-8"), tmp_path)
+        assert 'data-probed="yes"' in dom, stderr[-2000:]
+        headings = re.findall(r"<h2>(.*?)</h2>", dom)
+        assert {"What happened", "Findings", "Safety recommendations"} <= set(headings)
+        assert ["yes", "yes"] == [i.get("data-decoded") for i in _Images.parse(dom)]
+        assert "Child A" in dom and "Dana Fictional" not in dom
 
 
 def _plain(text: str) -> str:

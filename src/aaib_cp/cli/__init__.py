@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("learning", "search"),
     "learning": ("learning", "learning"),
     "export": ("learning", "export"),
+    "report": ("reports", "report"),
     "demo": ("demo", "demo"),
 }
 

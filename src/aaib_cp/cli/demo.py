@@ -24,6 +24,9 @@ DEMO_DB = "aaib-demo.db"
 def demo(obj: Context, db_path: str) -> None:
     """Run a complete sample investigation, notification to closed, into a fresh database.
 
+    Ends by writing the case's public report, as HTML, next to the database
+    (aaib-demo-report.html for aaib-demo.db).
+
     \b
     Example:
       aaib demo
@@ -55,7 +58,15 @@ def demo(obj: Context, db_path: str) -> None:
     ]
     click.echo(table(rows, ["#", "actor", "role", "kind", "trigger", "from", "to"]))
     click.echo("")
+    from ..demo import LEAD
+    from ..reports.build import Publisher
+
+    report = path.with_name(f"{path.stem}-report.html")
+    Publisher(engine).write(
+        case_id, report, audience="public", fmt="html", actor=LEAD[0], role=LEAD[1]
+    )
     click.echo(f"Demo database: {path.resolve()}")
+    click.echo(f"Public report: {report.resolve()} (open it in a browser)")
     click.echo(f"Try: aaib --db {db_path} status {case_id}")
     obj.db_path = str(path)
 

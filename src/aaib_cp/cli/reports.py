@@ -1,0 +1,77 @@
+"""``aaib report``: write a case's restricted, public or summary report (Markdown or HTML)."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import Context, actor_options, emit_json, json_option, pass_ctx
+
+
+@click.command()
+@click.argument("case_id", metavar="CASE")
+@click.option(
+    "--audience",
+    type=click.Choice(["restricted", "public", "summary"]),
+    default="restricted",
+    show_default=True,
+    help="restricted: the team's full report with real names; public: anonymised full "
+    "report; summary: anonymised executive summary.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    help="Markdown or self-contained HTML. Default: from the output's extension.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The file to write (replaced only when every check passed).",
+)
+@actor_options
+@json_option
+@pass_ctx
+def report(
+    obj: Context,
+    case_id: str,
+    audience: str,
+    fmt: str | None,
+    output: str,
+    actor: str | None,
+    role: str | None,
+    as_json: bool,
+) -> None:
+    """Write a report of the case; each one is recorded on the audit trail with its SHA-256.
+
+    Public and summary reports exist from the final report on. Every text in them goes
+    through the anonymiser (every person registered on any case), and the finished
+    report is scanned again: if any registered name, date of birth or address is still
+    there, nothing is written. The restricted report needs a case role appointed on
+    the case; before the final report it is marked DRAFT.
+
+    \b
+    Example:
+      aaib --actor "Lee Park" report CP-2026-0001 --audience public -o report.html
+      aaib --actor "Lee Park" --role lead_investigator report CP-2026-0001 -o restricted.md
+    """
+    from ..reports.build import Publisher
+
+    actor = actor or obj.actor
+    role = role or obj.role
+    if not actor:
+        raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR")
+    if audience == "restricted" and not role:
+        raise click.UsageError("say in which role: --role ROLE or AAIB_ROLE")
+    written = Publisher(obj.engine()).write(
+        case_id, output, audience=audience, fmt=fmt, actor=actor, role=role
+    )
+    if as_json:
+        emit_json(written.to_json())
+        return
+    draft = " (DRAFT)" if written.draft else ""
+    click.echo(
+        f"{case_id}: {audience} report{draft} written to {written.path} "
+        f"({written.size} bytes, sha256 {written.sha256[:12]})"
+    )

@@ -1,0 +1,471 @@
+"""Build a case's :class:`~aaib_cp.reports.ReportData` from the store, and publish reports.
+
+This is the integration between the records and the pure renderer. It runs no SQL:
+it reads through :class:`~aaib_cp.casebook.Casebook`,
+:class:`~aaib_cp.analysis.service.Analysis`, :class:`~aaib_cp.safetybook.SafetyBook`
+and the store's record functions.
+
+- :func:`build_report_data` fills every part of the model for one audience. For
+  ``public`` and ``summary`` the timeline picture is drawn with agency names passed
+  through the anonymiser, and everyone appears by pseudonym only.
+- :func:`anonymiser_for` builds the :class:`~aaib_cp.anonymise.Anonymiser` from every
+  person registered on any case in the database.
+- :class:`Publisher` checks who may produce the report, renders it, checks the
+  public outputs for any registered identifier, writes the file atomically (a temporary
+  file in the same folder, renamed only when everything passed) and records the
+  ``report_generated`` audit event with the output's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..anonymise import Anonymiser, Identity
+from ..engine import Engine
+from ..exceptions import InputError
+from ..model import Case, EventKind
+from ..store import Store
+from . import model as rm
+from .render import AUDIENCES, FORMATS, public_states, render
+
+__all__ = [
+    "PUBLIC_AUDIENCES",
+    "Publisher",
+    "ReportWritten",
+    "anonymiser_for",
+    "build_report_data",
+    "without_data_uris",
+]
+
+PUBLIC_AUDIENCES = ("public", "summary")
+#: States whose first entry is listed among the report's key dates.
+_KEY_STATES = ("evidence", "draft_report", "final_report", "closed")
+_DATA_URI = re.compile(r"(data:[a-z+/.-]+;base64,)([A-Za-z0-9+/=]+)")
+
+
+def without_data_uris(text: str) -> str:
+    """``text`` with each embedded picture's base64 payload blanked (same length).
+
+    Base64 is a run of random letters and digits: scanning it for names would find
+    short names by chance. The pictures are made safe where they are drawn instead.
+    """
+    return _DATA_URI.sub(lambda m: m[1] + "." * len(m[2]), text)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _words(value: str | None) -> str | None:
+    return None if value is None else value.replace("_", " ")
+
+
+def _base_ref(label: str) -> str:
+    """``E3v2`` -> ``E3`` (the reference protection and the register use)."""
+    return label.strip().upper().split("V")[0]
+
+
+def anonymiser_for(store: Store, case_id: str) -> Anonymiser:
+    """An anonymiser over every person registered on any case in the database.
+
+    People of ``case_id`` are replaced by their pseudonyms; people of other cases by
+    neutral markers (never another case's pseudonym).
+    """
+    from ..store import records as rdb
+
+    own: list[Identity] = []
+    elsewhere: list[Identity] = []
+    for case in store.list_cases():
+        for person in rdb.people(store, case.id):
+            dob = None
+            if person.date_of_birth:
+                from datetime import date
+
+                dob = date.fromisoformat(person.date_of_birth)
+            identity = Identity(
+                person.pseudonym if case.id == case_id else f"{person.pseudonym} ({case.id})",
+                person.real_name,
+                date_of_birth=dob,
+                address=person.address,
+            )
+            (own if case.id == case_id else elsewhere).append(identity)
+    return Anonymiser(own, also_withhold=elsewhere)
+
+
+def _key_dates(engine: Engine, case: Case) -> tuple[rm.KeyDate, ...]:
+    dates = [
+        rm.KeyDate(label="Known on", date=case.known_on.isoformat()),
+        rm.KeyDate(label="Opened", date=case.opened_at.date().isoformat()),
+    ]
+    seen: set[str] = set()
+    for event in engine.history(case.id):
+        if event.kind != EventKind.TRANSITION or not event.to_state:
+            continue
+        if event.to_state in _KEY_STATES and event.to_state not in seen:
+            seen.add(event.to_state)
+            label = event.to_state.replace("_", " ").capitalize()
+            dates.append(rm.KeyDate(label=label, date=event.at.date().isoformat()))
+    return tuple(dates)
+
+
+def _timeline_png(
+    chronology: Any, *, title: str, lane: Callable[[str], str], check: Callable[[str], None]
+) -> bytes | None:
+    """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
+    if not chronology.entries:
+        return None
+    from ..timeline import plot_timeline
+
+    renamed = attrs.evolve(
+        chronology,
+        agencies=tuple(lane(a) for a in chronology.agencies),
+        entries=tuple(attrs.evolve(e, agency=lane(e.agency)) for e in chronology.entries),
+    )
+    labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
+    labels += [e.ref for e in renamed.entries]
+    check("\n".join(labels))
+    with tempfile.TemporaryDirectory() as folder:
+        path = plot_timeline(renamed, Path(folder) / "timeline.png", title=title)
+        return path.read_bytes()
+
+
+def build_report_data(
+    engine: Engine,
+    case_id: str,
+    *,
+    audience: str = "restricted",
+    anonymiser: Anonymiser | None = None,
+    pictures: bool = True,
+) -> rm.ReportData:
+    """The report data of ``case_id``; pictures are drawn for ``audience``.
+
+    For ``public`` and ``summary`` the timeline's agency lanes go through the
+    anonymiser (built with :func:`anonymiser_for` when not given) and its labels are
+    checked; people never appear in it. The renderer filters the rest per audience.
+    """
+    from ..analysis.service import Analysis
+    from ..casebook import Casebook
+    from ..records import AGENCY_KINDS
+    from ..safetybook import SafetyBook
+
+    if audience not in AUDIENCES:
+        raise InputError(
+            f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
+        )
+    store = engine.store
+    case = store.get_case(case_id)
+    definition = engine.definition_for(case)
+    book = Casebook(engine)
+    analysis = Analysis(engine)
+    parts = SafetyBook(engine).report_parts(case.id)
+    protected: dict[str, bool] = parts["protected"]
+
+    people = book.people(case.id)
+    real = {p.pseudonym: p.real_name for p in people}
+    chronology = book.chronology(case.id)
+
+    current = [c for c in analysis.classifications(case.id) if not c.superseded]
+    classifications = []
+    for c in current:
+        outcome = c.outcome
+        confirmed = [r for r in c.reviews if r.action == "confirmed"]
+        classifications.append(
+            rm.Classification(
+                act_ref=c.act,
+                tree_title=str(c.record.get("tree_title", "")),
+                outcome_label=str(outcome["label"]),
+                category=str(outcome["category"]),
+                response=str(outcome.get("response") or ""),
+                marx=str(outcome.get("marx") or ""),
+                nhs_letter=outcome.get("nhs_outcome"),
+                confirmed_by=confirmed[-1].by if confirmed else None,
+                path=tuple(
+                    rm.Answer(
+                        question=str(step.get("text") or step["question"]),
+                        answer=bool(step["answer"]),
+                        rationale=step.get("rationale"),
+                    )
+                    for step in c.record.get("path", ())
+                ),
+            )
+        )
+
+    fields = case.fields
+    info = rm.CaseInfo(
+        reference=case.id,
+        title=case.title,
+        workflow_name=case.workflow_name,
+        workflow_version=str(case.workflow_version),
+        state=case.state,
+        occurrence=_words(fields.get("classification")),
+        depth=_words(fields.get("depth")),
+        terms_of_reference=fields.get("terms_of_reference"),
+        key_dates=_key_dates(engine, case),
+    )
+
+    timeline_png = workflow_svg = None
+    if pictures:
+        from ..diagrams import workflow_figure
+
+        title = f"{case.id}: integrated multi-agency chronology"
+        if audience in PUBLIC_AUDIENCES:
+            anon = anonymiser or anonymiser_for(store, case.id)  # type: ignore[arg-type]
+
+            def check(text: str) -> None:
+                anon.check(text, where=f"{audience} report timeline")
+
+            timeline_png = _timeline_png(chronology, title=title, lane=anon.redact, check=check)
+        else:
+            timeline_png = _timeline_png(
+                chronology, title=title, lane=lambda s: s, check=lambda _s: None
+            )
+        workflow_svg = workflow_figure(definition, current=case.state, fmt="svg")
+
+    return rm.ReportData(
+        case=info,
+        draft=case.state not in public_states(definition),
+        people=tuple(
+            rm.Person(
+                pseudonym=p.pseudonym,
+                role=p.role.replace("_", " "),
+                agency=p.agency,
+                real_name=p.real_name,
+                date_of_birth=p.date_of_birth,
+                address=p.address,
+            )
+            for p in people
+        ),
+        agencies=tuple(
+            rm.Agency(name=a.name, kind=AGENCY_KINDS.get(a.kind, _words(a.kind) or ""))
+            for a in book.agencies(case.id)
+        ),
+        chronology=tuple(
+            rm.ChronologyEntry(
+                when=e.when.text,
+                sort_key="{} {} {}".format(*e.when.sort_key),
+                text=e.what,
+                agency=e.agency,
+                people=e.people,
+                people_real=tuple(real.get(p, p) for p in e.people),
+                key_practice_episode=e.key_episode,
+                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
+            )
+            for e in chronology.entries
+        ),
+        evidence=tuple(
+            rm.EvidenceSummary(
+                ref=i.ref,
+                kind=i.kind.replace("_", " "),
+                description=i.description,
+                agency=i.agency,
+                protected=bool(protected.get(i.ref, False)),
+            )
+            for i in book.evidence(case.id)
+        ),
+        acts=tuple(
+            rm.Act(ref=a.ref, person=a.person, description=a.description, date=a.when)
+            for a in analysis.acts(case.id)
+        ),
+        factors=tuple(
+            rm.Factor(
+                code=f.code, label=f.label, level=f.level, description=f.note, act_refs=f.acts
+            )
+            for f in analysis.factors(case.id)
+        ),
+        classifications=tuple(classifications),
+        findings=tuple(
+            rm.Finding(ref=f.ref, kind=f.kind, text=f.text) for f in analysis.findings(case.id)
+        ),
+        recommendations=parts["recommendations"],
+        safety_actions=parts["safety_actions"],
+        consultation=parts["consultation"],
+        feedback=parts["feedback"],
+        timeline_png=timeline_png,
+        workflow_svg=workflow_svg,
+    )
+
+
+@attrs.frozen
+class ReportWritten:
+    """A report written to ``path``: its audience, format, size and SHA-256."""
+
+    case_id: str
+    path: Path
+    audience: str
+    fmt: str
+    sha256: str
+    size: int
+    draft: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "case": self.case_id,
+            "path": str(self.path),
+            "audience": self.audience,
+            "format": self.fmt,
+            "sha256": self.sha256,
+            "bytes": self.size,
+            "draft": self.draft,
+        }
+
+
+class Publisher:
+    """Produces a case's reports: who may, the anonymisation check, the file, the audit.
+
+    The restricted report needs a case role appointed on the case (any case role,
+    ``read_only`` included: the report is a reading of the case, and each one is on
+    the audit trail). Public and summary reports may be produced by anyone, from the
+    final report on.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        store = engine.store
+        if not isinstance(store, Store):
+            raise TypeError("a Publisher needs an engine over an aaib_cp Store")
+        self.engine = engine
+        self.store: Store = store
+
+    def _authorise(self, case: Case, *, actor: str, role: str | None, audience: str) -> str:
+        definition = self.engine.definition_for(case)
+        actor = self.engine._check_actor(definition, actor, role)
+        if audience in PUBLIC_AUDIENCES:
+            return actor
+        action = "produce the restricted report"
+        spec = definition.roles.get(role or "")
+        if spec is None or not spec.is_case_role:
+            case_roles = [n for n, r in definition.roles.items() if r.is_case_role]
+            raise self.engine._refuse(
+                case,
+                actor=actor,
+                role=role,
+                action=action,
+                message=f"role {role!r} may not {action}; it needs a case role appointed "
+                f"on the case ({', '.join(case_roles)})",
+            )
+        missing = self.engine._appointment_missing(
+            case, definition, actor, role, self.store.view(case)
+        )
+        if missing:
+            raise self.engine._refuse(case, actor=actor, role=role, action=action, message=missing)
+        return actor
+
+    def render(
+        self, case_id: str, *, audience: str, fmt: str, anonymiser: Anonymiser | None = None
+    ) -> tuple[str, rm.ReportData]:
+        """The rendered report (checked, for public audiences) and the data it came from."""
+        if fmt not in FORMATS:
+            raise InputError(f"report format: expected one of {', '.join(FORMATS)} (got {fmt!r})")
+        case = self.store.get_case(case_id)
+        definition = self.engine.definition_for(case)
+        states = public_states(definition)
+        public = audience in PUBLIC_AUDIENCES
+        if public and case.state not in states:
+            raise InputError(
+                f"{audience} report: public outputs exist only from final_report on "
+                f"({', '.join(states)}); {case.id} is in {case.state!r}; nothing was written"
+            )
+        if public and anonymiser is None:
+            anonymiser = anonymiser_for(self.store, case.id)
+        data = build_report_data(
+            self.engine, case.id, audience=audience, anonymiser=anonymiser, pictures=fmt == "html"
+        )
+        if not public:
+            return render(data, audience=audience, fmt=fmt, public_states=states), data
+        assert anonymiser is not None
+        anon = anonymiser
+        where = f"{audience} report of {case.id}"
+        text = render(
+            data,
+            audience=audience,
+            fmt=fmt,
+            public_states=states,
+            redact=anon.redact,
+            check=lambda out: anon.check(without_data_uris(out), where=where),
+        )
+        return text, data
+
+    def write(
+        self,
+        case_id: str,
+        output: str | Path,
+        *,
+        audience: str,
+        fmt: str | None = None,
+        actor: str,
+        role: str | None = None,
+        anonymiser: Anonymiser | None = None,
+    ) -> ReportWritten:
+        """Render, check and write the report to ``output``; recorded as ``report_generated``.
+
+        Nothing is written unless every check passed: the text goes to a temporary
+        file in the same folder, which is renamed over ``output`` in the same
+        transaction that records the audit event.
+        """
+        target = Path(output)
+        if fmt is None:
+            fmt = {".md": "md", ".html": "html", ".htm": "html"}.get(target.suffix.lower())
+            if fmt is None:
+                raise InputError(
+                    f"output: say --format md or html (cannot tell from {target.name!r})"
+                )
+        if audience not in AUDIENCES:
+            raise InputError(
+                f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
+            )
+        if target.is_dir():
+            raise InputError(f"output: {target} is a folder; give a file name")
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"output: folder {folder} does not exist")
+        case = self.store.get_case(case_id)
+        actor = self._authorise(case, actor=actor, role=role, audience=audience)
+        text, data = self.render(case.id, audience=audience, fmt=fmt, anonymiser=anonymiser)
+        content = text.encode("utf-8")
+        digest = hashlib.sha256(content).hexdigest()
+        try:
+            handle, temp_name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".part", dir=folder
+            )
+        except OSError as exc:
+            raise InputError(f"output: cannot write in {folder} ({exc.strerror})") from None
+        temp = Path(temp_name)
+        try:
+            os.chmod(temp, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+            with self.store.transaction():
+                self.store.append_event(
+                    case.id,
+                    at=self.engine.clock(),
+                    actor=actor,
+                    role=role,
+                    kind="report_generated",
+                    detail={
+                        "audience": audience,
+                        "format": fmt,
+                        "sha256": digest,
+                        "draft": data.draft,
+                        "file": target.name,
+                    },
+                )
+                os.replace(temp, target)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return ReportWritten(case.id, target, audience, fmt, digest, len(content), data.draft)

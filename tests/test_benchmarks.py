@@ -14,7 +14,14 @@ import pytest
 
 from tests.conftest import REPO
 
-EXPECTED = {"fire_throughput", "open_and_fire", "startup", "search", "chronology_import"}
+EXPECTED = {
+    "fire_throughput",
+    "open_and_fire",
+    "startup",
+    "search",
+    "public_report",
+    "chronology_import",
+}
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ class Source:
 
 
 #: How many of the newest matches are ranked by bm25 (bounds the cost of common words).
-RANK_WINDOW = 5000
+RANK_WINDOW = 2000
 
 SOURCES: list[Source] = [
     Source("chronology", "chronology_entries", 1, "NEW.what"),
@@ -105,7 +105,7 @@ PUBLIC_KINDS = tuple(s.kind for s in SOURCES)
 _FTS = (
     "CREATE VIRTUAL TABLE {name} USING fts5("
     "case_id UNINDEXED, kind UNINDEXED, ref UNINDEXED, text,"
-    " tokenize = 'unicode61 remove_diacritics 2')"
+    " tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')"
 )
 
 

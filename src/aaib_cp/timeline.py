@@ -25,6 +25,8 @@ FORMATS = (".svg", ".png")
 _KEY_COLOUR = "#c0392b"
 _ENTRY_COLOUR = "#1f4e79"
 _GAP_COLOUR = "#f0b429"
+#: Key practice episodes labelled with their reference (more would be unreadable).
+MAX_LABELS = 60
 
 
 def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None = None) -> Path:
@@ -75,35 +77,51 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
                 fontsize=8,
                 color="#7a5c00",
             )
+        # One artist per style, not one per entry: a chronology may hold 10,000 entries.
+        points: dict[tuple[bool, bool], tuple[list[datetime], list[int]]] = {}
+        ranges: dict[bool, tuple[list[int], list[datetime], list[datetime]]] = {}
+        labels = []
         for entry in chronology.entries:
             y = y_of[entry.agency]
-            colour = _KEY_COLOUR if entry.key_episode else _ENTRY_COLOUR
             start = entry.when.to_datetime()
             if entry.when.precision in ("year", "month"):
                 end = datetime.combine(entry.when.latest + timedelta(days=1), datetime.min.time())
-                ax.plot([start, end], [y, y], color=colour, linewidth=6, alpha=0.45, zorder=2)
+                ys, starts, ends = ranges.setdefault(entry.key_episode, ([], [], []))
+                ys.append(y)
+                starts.append(start)
+                ends.append(end)
                 start = start + (end - start) / 2
+            xs, ys_ = points.setdefault((entry.key_episode, entry.cites_evidence), ([], []))
+            xs.append(start)
+            ys_.append(y)
+            if entry.key_episode:
+                labels.append((entry.ref, start, y))
+        for key, (ys, starts, ends) in ranges.items():
+            colour = _KEY_COLOUR if key else _ENTRY_COLOUR
+            ax.hlines(ys, starts, ends, colors=colour, linewidth=6, alpha=0.45, zorder=2)
+        for (key, cites), (xs, ys_) in points.items():
+            colour = _KEY_COLOUR if key else _ENTRY_COLOUR
             ax.plot(
-                [start],
-                [y],
-                marker="*" if entry.key_episode else "o",
-                markersize=14 if entry.key_episode else 7,
+                xs,
+                ys_,
+                marker="*" if key else "o",
+                markersize=14 if key else 7,
                 color=colour,
-                markerfacecolor=colour if entry.cites_evidence else "white",
+                markerfacecolor=colour if cites else "white",
                 linestyle="none",
                 zorder=3,
             )
-            if entry.key_episode:
-                ax.annotate(
-                    entry.ref,
-                    (start, y),
-                    xytext=(0, 9),
-                    textcoords="offset points",
-                    ha="center",
-                    fontsize=8,
-                    color=_KEY_COLOUR,
-                    fontweight="bold",
-                )
+        for ref, start, y in labels[:MAX_LABELS]:
+            ax.annotate(
+                ref,
+                (start, y),
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color=_KEY_COLOUR,
+                fontweight="bold",
+            )
         ax.set_yticks(range(len(lanes)), [lanes[len(lanes) - 1 - y] for y in range(len(lanes))])
         ax.set_ylim(-0.5, len(lanes) - 0.5)
         locator = mdates.AutoDateLocator()

@@ -23,6 +23,7 @@ passes the anonymiser's). Templates live in ``aaib_cp/reports/templates``.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -117,7 +118,9 @@ def render(
     if restricted:
         view = _restricted_view(data)
     else:
-        view = _redacted(_public_view(data), redact or _identity)
+        # The same text (agency names, dates, roles) recurs across thousands of rows:
+        # redact each distinct text once.
+        view = _redacted(_public_view(data), functools.lru_cache(maxsize=None)(redact or _identity))
     view["audience"] = audience
     view["restricted_mark"] = RESTRICTED_MARK
     view["draft_mark"] = DRAFT_MARK

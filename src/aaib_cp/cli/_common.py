@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -85,6 +84,8 @@ def as_of_option(func: F) -> F:
 
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 

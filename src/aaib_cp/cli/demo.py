@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from ._common import Context, pass_ctx, table
 
@@ -32,6 +35,8 @@ def demo(obj: Context, db_path: str) -> None:
       aaib demo
       aaib --db aaib-demo.db history CP-2026-0001
     """
+    from pathlib import Path
+
     from ..demo import run_demo
     from ..engine import Engine
     from ..exceptions import StoreError

@@ -35,6 +35,7 @@ from .records import (
     Person,
     check_file_name,
     find_gaps,
+    find_person,
     normalise_role,
     pseudonym,
 )
@@ -293,16 +294,10 @@ class Casebook:
         everyone = db.people(self.store, case_id)
 
         def resolve(name: str) -> Person:
-            wanted = name.strip().casefold()
-            for p in everyone:
-                if p.pseudonym.casefold() == wanted:
-                    return p
-            named = [p for p in everyone if p.real_name.casefold() == wanted]
-            if len(named) == 1:
-                return named[0]
-            if named:
-                raise ValueError(f"{name!r} matches {len(named)} people; use the pseudonym")
-            raise ValueError(f"no person {name!r} is registered on {case_id}")
+            try:
+                return find_person(everyone, name)
+            except LookupError as exc:
+                raise ValueError(f"{exc} on {case_id}") from None
 
         return resolve
 

@@ -27,6 +27,7 @@ __all__ = [
     "check_file_name",
     "child_letters",
     "find_gaps",
+    "find_person",
     "normalise_role",
     "pseudonym",
     "role_title",
@@ -404,6 +405,23 @@ class Gap:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "days": self.days}
+
+
+def find_person(people: Sequence[Person], name: str) -> Person:
+    """The person called ``name``: by pseudonym, else by a real name only one person has.
+
+    Raises :class:`LookupError` saying why not (no one, or several people, by that name).
+    """
+    wanted = name.strip().casefold()
+    for p in people:
+        if p.pseudonym.casefold() == wanted:
+            return p
+    named = [p for p in people if p.real_name.casefold() == wanted]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise LookupError(f"{name!r} matches {len(named)} people; use the pseudonym")
+    raise LookupError(f"no one called {name!r}")
 
 
 def find_gaps(entries: Iterable[ChronologyEntry], *, gap_days: int) -> list[Gap]:

@@ -21,7 +21,7 @@ from typing import Any
 from ..engine import Engine
 from ..exceptions import InputError, RecordNotFound
 from ..model import Case
-from ..records import EvidenceItem, When
+from ..records import EvidenceItem, When, find_person
 from ..store import Store
 from ..store import analysis as db
 from ..store import records as rdb
@@ -214,17 +214,11 @@ class Analysis:
 
     def _person(self, case_id: str, name: str) -> Any:
         everyone = rdb.people(self.store, case_id)
-        wanted = clean_line(name, "person").casefold()
-        for p in everyone:
-            if p.pseudonym.casefold() == wanted:
-                return p
-        named = [p for p in everyone if p.real_name.casefold() == wanted]
-        if len(named) == 1:
-            return named[0]
-        if named:
-            raise InputError(f"person: {name!r} matches {len(named)} people; use the pseudonym")
-        listing = ", ".join(p.pseudonym for p in everyone) or "none yet: 'aaib person add'"
-        raise RecordNotFound(f"person: no one called {name!r} on {case_id} (people: {listing})")
+        try:
+            return find_person(everyone, clean_line(name, "person"))
+        except LookupError as exc:
+            listing = ", ".join(p.pseudonym for p in everyone) or "none yet: 'aaib person add'"
+            raise RecordNotFound(f"person: {exc} on {case_id} (people: {listing})") from None
 
     def acts(self, case_id: str) -> list[Act]:
         """The case's acts of concern, with the review status of each current classification."""

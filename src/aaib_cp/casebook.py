@@ -159,9 +159,7 @@ class Casebook:
         self, case: Case, *, actor: str, role: str | None, kind: str, detail: dict[str, Any]
     ) -> None:
         """Bump the case version and append the audit event (inside the transaction)."""
-        now = self.engine.clock()
-        self.store.update_case(case, at=now)
-        self.store.append_event(case.id, at=now, actor=actor, role=role, kind=kind, detail=detail)
+        self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
 
     def _agency(self, case_id: str, name: str) -> Agency:
         agency = db.find_agency(self.store, case_id, name)

@@ -658,6 +658,17 @@ class Engine:
             raise self._refuse(case, actor=actor, role=role, action=action, message=missing)
         return case, definition, actor
 
+    def record_change(
+        self, case: Case, *, actor: str, role: str | None, kind: str, detail: Mapping[str, Any]
+    ) -> Event:
+        """Inside the caller's transaction: bump the case's version (so a guard decision
+        based on the old records fails as stale) and append the audit event."""
+        now = self.clock()
+        self.store.update_case(case, at=now)
+        return self.store.append_event(
+            case.id, at=now, actor=actor, role=role, kind=kind, detail=detail
+        )
+
     def _refuse(
         self,
         case: Case,

@@ -112,9 +112,8 @@ class SafetyBook:
     def _record(
         self, case: Case, *, actor: str, role: str | None, kind: str, detail: dict[str, Any]
     ) -> None:
-        now = self.engine.clock()
-        self.store.update_case(case, at=now)
-        self.store.append_event(case.id, at=now, actor=actor, role=role, kind=kind, detail=detail)
+        """Bump the case version and append the audit event (inside the transaction)."""
+        self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
 
     def _today(self) -> date:
         return self.engine.clock().date()

@@ -98,9 +98,8 @@ class Analysis:
     def _record(
         self, case: Case, *, actor: str, role: str | None, kind: str, detail: dict[str, Any]
     ) -> None:
-        now = self.engine.clock()
-        self.store.update_case(case, at=now)
-        self.store.append_event(case.id, at=now, actor=actor, role=role, kind=kind, detail=detail)
+        """Bump the case version and append the audit event (inside the transaction)."""
+        self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
 
     def evidence_resolver(self, case_id: str) -> Callable[[str], EvidenceItem]:
         """A function from a typed reference (``E3``, ``e3``, ``E3v1``) to the evidence item.

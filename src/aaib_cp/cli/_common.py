@@ -104,3 +104,22 @@ def echo_err(message: str) -> None:
 def is_tty() -> bool:
     """True when stdout is a terminal."""
     return sys.stdout.isatty()
+
+
+def short(text: str, width: int = 60) -> str:
+    """``text`` on one line, cut to ``width`` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def reader(obj: Context, actor: str | None, role: str | None) -> tuple[str, str | None]:
+    """Who is reading (recorded on the audit trail): --actor, AAIB_ACTOR, or the login name."""
+    import getpass
+
+    who = actor or obj.actor
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR") from None
+    return who, role or obj.role

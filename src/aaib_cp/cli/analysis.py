@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import Context, actor_options, emit_json, json_option, pass_ctx, table
+from ._common import Context, actor_options, emit_json, json_option, pass_ctx, reader, short, table
 
 if TYPE_CHECKING:
     from ..analysis.service import Analysis
@@ -17,24 +17,6 @@ def _analysis(obj: Context) -> Analysis:
     from ..analysis.service import Analysis
 
     return Analysis(obj.engine())
-
-
-def _short(text: str, width: int = 60) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def _reader(obj: Context, actor: str | None, role: str | None) -> tuple[str, str | None]:
-    """Who is reading (recorded on the audit trail): --actor, AAIB_ACTOR, or the login name."""
-    import getpass
-
-    who = actor or obj.actor
-    if not who:
-        try:
-            who = getpass.getuser()
-        except (KeyError, OSError):
-            raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR") from None
-    return who, role or obj.role
 
 
 _STATUS = {
@@ -128,7 +110,7 @@ def act_list(obj: Context, case_id: str, as_json: bool) -> None:
             a.when,
             a.person,
             a.kind,
-            _short(a.description),
+            short(a.description),
             ", ".join(a.factors),
             _STATUS.get(a.status, a.status),
         ]
@@ -219,7 +201,7 @@ def factor_list(obj: Context, case_id: str, as_json: bool) -> None:
         click.echo("No contributory factors yet.")
         return
     rows = [
-        [f.ref, f.code, f.label, ", ".join(f.acts), ", ".join(f.evidence), _short(f.note, 40)]
+        [f.ref, f.code, f.label, ", ".join(f.acts), ", ".join(f.evidence), short(f.note, 40)]
         for f in found
     ]
     click.echo(table(rows, ["factor", "code", "label", "acts", "evidence", "note"]))
@@ -469,7 +451,7 @@ def classification_show(
     Example:
       aaib classification show CP-2026-0001 A2 --all --json
     """
-    actor, role = _reader(obj, actor, role)
+    actor, role = reader(obj, actor, role)
     found = _analysis(obj).classification(
         case_id, act_ref, actor=actor, role=role, all_versions=all_versions
     )
@@ -622,7 +604,7 @@ def finding_list(obj: Context, case_id: str, as_json: bool) -> None:
         [
             f.ref,
             f.kind,
-            _short(f.text),
+            short(f.text),
             ", ".join(f.acts),
             ", ".join(f.factors),
             ", ".join(f.evidence),

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import Context, actor_options, emit_json, is_tty, json_option, pass_ctx, table
+from ._common import (
+    Context,
+    actor_options,
+    emit_json,
+    is_tty,
+    json_option,
+    pass_ctx,
+    reader,
+    short,
+    table,
+)
 
 if TYPE_CHECKING:
     from ..casebook import Casebook
@@ -20,24 +30,6 @@ def _book(obj: Context) -> Casebook:
     from ..casebook import Casebook
 
     return Casebook(obj.engine())
-
-
-def _reader(obj: Context, actor: str | None, role: str | None) -> tuple[str, str | None]:
-    """Who is reading (for the chain of custody): --actor, AAIB_ACTOR, or the login name."""
-    import getpass
-
-    who = actor or obj.actor
-    if not who:
-        try:
-            who = getpass.getuser()
-        except (KeyError, OSError):
-            raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR") from None
-    return who, role or obj.role
-
-
-def _short(text: str, width: int = 70) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 # -- agency ------------------------------------------------------------------------
@@ -382,7 +374,7 @@ def evidence_list(obj: Context, case_id: str, all_versions: bool, as_json: bool)
             i.agency or "",
             i.obtained_on.isoformat(),
             i.file_name or "",
-            _short(i.description, 50),
+            short(i.description, 50),
         ]
         for i in items
     ]
@@ -411,7 +403,7 @@ def evidence_show(
     Example:
       aaib evidence show CP-2026-0001 E1 --actor "Sam Idowu"
     """
-    actor, role = _reader(obj, actor, role)
+    actor, role = reader(obj, actor, role)
     versions, custody = _book(obj).access_evidence(case_id, item_ref, actor=actor, role=role)
     if as_json:
         emit_json(
@@ -465,7 +457,7 @@ def evidence_export(
     Example:
       aaib evidence export CP-2026-0001 E1 -o ./exports/
     """
-    actor, role = _reader(obj, actor, role)
+    actor, role = reader(obj, actor, role)
     target = _book(obj).export_evidence(case_id, item_ref, output, actor=actor, role=role)
     click.echo(f"{case_id}: exported {item_ref} to {target}")
 
@@ -680,7 +672,7 @@ def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: b
                 entry.when.text,
                 entry.ref,
                 entry.agency,
-                _short(entry.what),
+                short(entry.what, 70),
                 ", ".join(entry.people),
                 entry.evidence or "",
                 " ".join(flags),

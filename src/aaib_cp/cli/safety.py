@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import Context, actor_options, as_of_option, emit_json, json_option, pass_ctx, table
+from ._common import (
+    Context,
+    actor_options,
+    as_of_option,
+    emit_json,
+    json_option,
+    pass_ctx,
+    short,
+    table,
+)
 
 if TYPE_CHECKING:
     from ..safety import Recommendation
@@ -19,11 +28,6 @@ def _book(obj: Context) -> SafetyBook:
     from ..safetybook import SafetyBook
 
     return SafetyBook(obj.engine())
-
-
-def _short(text: str, width: int = 60) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _rec_line(rec: Recommendation) -> str:
@@ -370,7 +374,7 @@ def action_list(obj: Context, case_id: str, as_json: bool) -> None:
     if not actions:
         click.echo("No safety actions recorded.")
         return
-    rows = [[a.ref, a.organisation, str(a.taken_on or ""), _short(a.text)] for a in actions]
+    rows = [[a.ref, a.organisation, str(a.taken_on or ""), short(a.text)] for a in actions]
     click.echo(table(rows, ["ref", "organisation", "taken on", "action"]))
 
 
@@ -536,7 +540,7 @@ def consult_show(obj: Context, case_id: str, as_json: bool) -> None:
                 r.ref,
                 r.party,
                 str(r.received_on),
-                "(none made)" if r.none_made else _short(r.text or "", 40),
+                "(none made)" if r.none_made else short(r.text or "", 40),
                 "" if r.none_made else (r.disposition or "NOT YET DISPOSITIONED"),
             ]
             for r in reps
@@ -668,7 +672,7 @@ def note_list(obj: Context, case_id: str, with_text: bool, as_json: bool) -> Non
         return
     rows = [
         [n.ref, "yes" if n.protected else "no", f"{n.added_at:%Y-%m-%d}", n.added_by]
-        + ([_short(n.text)] if with_text else [])
+        + ([short(n.text)] if with_text else [])
         for n in notes
     ]
     click.echo(table(rows, ["ref", "protected", "added", "by"] + (["text"] if with_text else [])))

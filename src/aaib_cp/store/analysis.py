@@ -16,7 +16,7 @@ from typing import Any
 
 from ..analysis.classification import Act, Classification, Factor, Finding, Review
 from . import records  # noqa: F401  (persons, evidence and chronology come first)
-from .database import Database, migration
+from .database import Database, fetch_rows, migration
 from .facts import fact
 from .store import Store
 
@@ -144,12 +144,6 @@ def analysis_schema(db: Database) -> None:
             )
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, list(params))
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
-
-
 def _link(store: Store, owner: str, owner_id: int, target: str, ids: Sequence[int]) -> None:
     for position, target_id in enumerate(dict.fromkeys(ids)):
         store.db.execute(
@@ -213,7 +207,7 @@ def insert_act(
 
 def acts(store: Store, case_id: str) -> list[Act]:
     """The case's acts of concern, in the order recorded, with their review status."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT a.*, p.pseudonym FROM acts a JOIN persons p ON p.id = a.person_id"
         " WHERE a.case_id = ? ORDER BY a.id",
@@ -277,7 +271,7 @@ def insert_factor(
 
 def factors(store: Store, case_id: str) -> list[Factor]:
     """The case's contributory factors, in the order recorded."""
-    rows = _rows(store.db, "SELECT * FROM factors WHERE case_id = ? ORDER BY id", [case_id])
+    rows = fetch_rows(store.db, "SELECT * FROM factors WHERE case_id = ? ORDER BY id", [case_id])
     on_acts = _links(store, case_id, "factor", "act")
     evidence = _links(store, case_id, "factor", "evidence")
     return [
@@ -363,7 +357,7 @@ def classifications(store: Store, case_id: str, act_ref: str | None = None) -> l
     """Every version of every act's classification (or one act's), oldest first."""
     where = "c.case_id = ?" + (" AND a.ref = ?" if act_ref else "")
     params = [case_id, act_ref] if act_ref else [case_id]
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT c.*, a.ref AS act_ref, (SELECT MAX(version) FROM classifications l"
         " WHERE l.act_id = c.act_id) AS latest FROM classifications c"
@@ -371,7 +365,7 @@ def classifications(store: Store, case_id: str, act_ref: str | None = None) -> l
         params,
     )
     reviews: dict[int, list[Review]] = {}
-    for r in _rows(
+    for r in fetch_rows(
         store.db,
         "SELECT r.* FROM classification_reviews r JOIN classifications c"
         " ON c.id = r.classification_id WHERE c.case_id = ? ORDER BY r.id",
@@ -432,7 +426,7 @@ def insert_finding(
 
 def findings(store: Store, case_id: str) -> list[Finding]:
     """The case's findings, in the order recorded."""
-    rows = _rows(store.db, "SELECT * FROM findings WHERE case_id = ? ORDER BY id", [case_id])
+    rows = fetch_rows(store.db, "SELECT * FROM findings WHERE case_id = ? ORDER BY id", [case_id])
     links = {t: _links(store, case_id, "finding", t) for t in ("act", "factor", "evidence")}
     return [
         Finding(
@@ -486,7 +480,7 @@ def classifications_unconfirmed(db: Database, case_id: str) -> list[dict[str, An
     ``awaiting_confirmation`` or ``returned`` (with the reviewer and reason).
     """
     out = []
-    for r in _rows(db, f"{_CURRENT} AND c.refers_onward = 1 ORDER BY c.act_id", [case_id]):
+    for r in fetch_rows(db, f"{_CURRENT} AND c.refers_onward = 1 ORDER BY c.act_id", [case_id]):
         last = db.execute(
             "SELECT action, reviewed_by, reason FROM classification_reviews"
             " WHERE classification_id = ? ORDER BY id DESC LIMIT 1",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from ..exceptions import StoreError
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["MIGRATIONS", "Database", "connect", "migration"]
+__all__ = ["MIGRATIONS", "Database", "connect", "fetch_rows", "migration"]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
@@ -74,6 +74,13 @@ class Database:
         if name.startswith("__") or name == "_utils":
             raise AttributeError(name)
         return getattr(self.utils, name)
+
+
+def fetch_rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """The result of a query as a list of ``{column: value}`` mappings."""
+    cursor = db.execute(sql, list(params))
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
 def migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from . import search
-from .database import Database
+from .database import fetch_rows
 from .store import Store
 
 __all__ = [
@@ -22,12 +22,6 @@ __all__ = [
     "recommendation_rows",
     "source_rows",
 ]
-
-
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, list(params))
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
 def _since(since: date | None) -> tuple[str, list[Any]]:
@@ -47,7 +41,7 @@ def has_recommendations(store: Store) -> bool:
 def factor_counts(store: Store, since: date | None = None) -> list[dict[str, Any]]:
     """Per factor code: level, label (latest recorded), factors and cases; most cases first."""
     clause, params = _since(since)
-    return _rows(
+    return fetch_rows(
         store.db,
         "SELECT f.code, f.level, (SELECT label FROM factors l WHERE l.code = f.code"
         " ORDER BY l.id DESC LIMIT 1) AS label, f.taxonomy, count(*) AS factors,"
@@ -63,7 +57,7 @@ def recommendation_rows(store: Store, since: date | None = None) -> list[dict[st
     if not has_recommendations(store):
         return []
     clause, params = _since(since)
-    return _rows(
+    return fetch_rows(
         store.db,
         "SELECT r.case_id, r.ref, r.addressee, r.text, r.priority, r.status, r.issued_on,"
         " r.response_due, (SELECT x.grade FROM recommendation_responses x"
@@ -80,7 +74,7 @@ def response_rows(store: Store, case_id: str) -> list[dict[str, Any]]:
     """A case's responses to recommendations (none without the tables)."""
     if not has_recommendations(store):
         return []
-    return _rows(
+    return fetch_rows(
         store.db,
         "SELECT r.ref AS recommendation, x.n, x.text, x.received_on, x.grade, x.assessed_on"
         " FROM recommendation_responses x JOIN recommendations r ON r.id = x.recommendation_id"
@@ -91,7 +85,7 @@ def response_rows(store: Store, case_id: str) -> list[dict[str, Any]]:
 
 def all_people(store: Store) -> list[dict[str, Any]]:
     """Every registered person of every case, with their restricted identifiers."""
-    return _rows(
+    return fetch_rows(
         store.db,
         "SELECT p.case_id, p.pseudonym, p.role, p.real_name, p.date_of_birth, p.address,"
         " a.name AS agency FROM persons p LEFT JOIN agencies a ON a.id = p.agency_id"
@@ -119,7 +113,7 @@ def public_rows(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
     db = store.db
     people = {
         r["id"]: r
-        for r in _rows(
+        for r in fetch_rows(
             db,
             "SELECT p.id, p.pseudonym, p.role, a.name AS agency FROM persons p"
             " LEFT JOIN agencies a ON a.id = p.agency_id WHERE p.case_id = ? ORDER BY p.id",
@@ -135,7 +129,7 @@ def public_rows(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
     ):
         who.setdefault(entry_id, []).append(people[person_id]["pseudonym"])
     chronology = []
-    for r in _rows(
+    for r in fetch_rows(
         db,
         "SELECT c.id, c.ref, c.when_text, a.name AS agency, c.what, c.key_episode"
         " FROM chronology_entries c JOIN agencies a ON a.id = c.agency_id"
@@ -172,7 +166,7 @@ def public_rows(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
             "when": r["when_text"],
             "description": r["description"],
         }
-        for r in _rows(
+        for r in fetch_rows(
             db,
             "SELECT a.*, p.pseudonym FROM acts a JOIN persons p ON p.id = a.person_id"
             " WHERE a.case_id = ? ORDER BY a.id",
@@ -190,7 +184,7 @@ def public_rows(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
             "note": r["note"],
             "acts": "; ".join(links.get(("factor", r["id"], "act"), [])),
         }
-        for r in _rows(db, "SELECT * FROM factors WHERE case_id = ? ORDER BY id", [case_id])
+        for r in fetch_rows(db, "SELECT * FROM factors WHERE case_id = ? ORDER BY id", [case_id])
     ]
     findings = [
         {
@@ -201,7 +195,7 @@ def public_rows(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
             "acts": "; ".join(links.get(("finding", r["id"], "act"), [])),
             "factors": "; ".join(links.get(("finding", r["id"], "factor"), [])),
         }
-        for r in _rows(db, "SELECT * FROM findings WHERE case_id = ? ORDER BY id", [case_id])
+        for r in fetch_rows(db, "SELECT * FROM findings WHERE case_id = ? ORDER BY id", [case_id])
     ]
     recommendations = [
         {k: r[k] for k in ("case_id", "ref", "addressee", "text", "priority", "status", "grade")}

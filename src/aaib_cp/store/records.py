@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from ..model import Event
 from ..records import Agency, ChronologyEntry, EvidenceItem, Person, When
 from . import schema  # noqa: F401  (the core tables come first)
-from .database import Database, migration
+from .database import Database, fetch_rows, migration
 from .facts import fact
 from .store import Store
 
@@ -155,12 +154,6 @@ def records_schema(db: Database) -> None:
         db.execute(statement)
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, list(params))
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
-
-
 def next_number(store: Store, case_id: str, counter: str) -> int:
     """The next number of a per-case counter (inside a transaction); never reused."""
     store.db.execute(
@@ -197,13 +190,13 @@ def insert_agency(
 
 def agencies(store: Store, case_id: str) -> list[Agency]:
     """The case's agencies, in the order they were added."""
-    rows = _rows(store.db, f"{_AGENCY_SQL} WHERE a.case_id = ? ORDER BY a.id", [case_id])
+    rows = fetch_rows(store.db, f"{_AGENCY_SQL} WHERE a.case_id = ? ORDER BY a.id", [case_id])
     return [Agency.from_row(r) for r in rows]
 
 
 def find_agency(store: Store, case_id: str, name: str) -> Agency | None:
     """The case's agency called ``name`` (case-insensitive), or None."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         f"{_AGENCY_SQL} WHERE a.case_id = ? AND a.name = ? COLLATE NOCASE",
         [case_id, name.strip()],
@@ -265,7 +258,7 @@ def insert_person(
 
 def people(store: Store, case_id: str) -> list[Person]:
     """The case's people, in registration order."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT p.*, a.name AS agency FROM persons p LEFT JOIN agencies a ON a.id = p.agency_id"
         " WHERE p.case_id = ? ORDER BY p.id",
@@ -324,13 +317,13 @@ def insert_evidence(
             correction_reason,
         ],
     )
-    rows = _rows(store.db, f"{_EVIDENCE_SQL} WHERE e.id = ?", [cursor.lastrowid])
+    rows = fetch_rows(store.db, f"{_EVIDENCE_SQL} WHERE e.id = ?", [cursor.lastrowid])
     return EvidenceItem.from_row(rows[0])
 
 
 def evidence_items(store: Store, case_id: str, *, all_versions: bool = False) -> list[EvidenceItem]:
     """The case's evidence items (current versions, or every version)."""
-    rows = _rows(store.db, f"{_EVIDENCE_SQL} WHERE e.case_id = ? ORDER BY e.id", [case_id])
+    rows = fetch_rows(store.db, f"{_EVIDENCE_SQL} WHERE e.case_id = ? ORDER BY e.id", [case_id])
     items = [EvidenceItem.from_row(r) for r in rows]
     if not all_versions:
         items = [i for i in items if not i.superseded]
@@ -339,7 +332,7 @@ def evidence_items(store: Store, case_id: str, *, all_versions: bool = False) ->
 
 def evidence_versions(store: Store, case_id: str, ref: str) -> list[EvidenceItem]:
     """Every version of one item, oldest first."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         f"{_EVIDENCE_SQL} WHERE e.case_id = ? AND e.ref = ? ORDER BY e.version",
         [case_id, ref],
@@ -350,7 +343,7 @@ def evidence_versions(store: Store, case_id: str, ref: str) -> list[EvidenceItem
 def file_items(store: Store, case_id: str | None = None) -> list[EvidenceItem]:
     """Every version, of every case or one, that has a stored file."""
     where = "WHERE e.sha256 IS NOT NULL" + (" AND e.case_id = ?" if case_id else "")
-    rows = _rows(
+    rows = fetch_rows(
         store.db, f"{_EVIDENCE_SQL} {where} ORDER BY e.case_id, e.id", [case_id] if case_id else []
     )
     return [EvidenceItem.from_row(r) for r in rows]
@@ -358,7 +351,7 @@ def file_items(store: Store, case_id: str | None = None) -> list[EvidenceItem]:
 
 def custody_events(store: Store, case_id: str, ref: str) -> list[Event]:
     """The audit events about one evidence item: its chain of custody."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT * FROM events WHERE case_id = ? AND kind LIKE 'evidence_%'"
         " AND json_extract(detail, '$.item') = ? ORDER BY n",
@@ -411,7 +404,7 @@ def insert_entry(
 
 def chronology(store: Store, case_id: str) -> list[ChronologyEntry]:
     """Every agency's entries merged into one chronology, in time order."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT c.*, a.name AS agency, e.ref AS ev_ref, e.version AS ev_version"
         " FROM chronology_entries c JOIN agencies a ON a.id = c.agency_id"
@@ -419,7 +412,7 @@ def chronology(store: Store, case_id: str) -> list[ChronologyEntry]:
         [case_id],
     )
     who: dict[int, list[tuple[str, str]]] = {}
-    for r in _rows(
+    for r in fetch_rows(
         store.db,
         "SELECT cp.entry_id, p.pseudonym, p.role FROM chronology_people cp"
         " JOIN persons p ON p.id = cp.person_id JOIN chronology_entries c ON c.id = cp.entry_id"

@@ -28,7 +28,7 @@ from ..safety import (
     settle_messages,
 )
 from . import records  # noqa: F401  (agencies and the counters come first)
-from .database import Database, migration
+from .database import Database, fetch_rows, migration
 from .facts import fact
 from .store import Store
 
@@ -219,12 +219,6 @@ def safety_schema(db: Database) -> None:
         db.execute(statement)
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, list(params))
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
-
-
 # -- recommendations ---------------------------------------------------------------
 def insert_recommendation(
     store: Store,
@@ -300,8 +294,8 @@ def recommendations(
     if issued_open:
         where.append("status = 'open' AND issued_on IS NOT NULL")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    rows = _rows(db, f"SELECT * FROM recommendations{clause} ORDER BY case_id, id", params)
-    responses = _rows(
+    rows = fetch_rows(db, f"SELECT * FROM recommendations{clause} ORDER BY case_id, id", params)
+    responses = fetch_rows(
         db,
         "SELECT * FROM recommendation_responses WHERE recommendation_id IN"
         f" (SELECT id FROM recommendations{clause}) ORDER BY recommendation_id, n",
@@ -425,7 +419,9 @@ def insert_safety_action(
 
 def safety_actions(store: Store, case_id: str) -> list[SafetyAction]:
     """The case's recorded safety actions, in order."""
-    rows = _rows(store.db, "SELECT * FROM safety_actions WHERE case_id = ? ORDER BY id", [case_id])
+    rows = fetch_rows(
+        store.db, "SELECT * FROM safety_actions WHERE case_id = ? ORDER BY id", [case_id]
+    )
     return [SafetyAction.from_row(r) for r in rows]
 
 
@@ -458,13 +454,13 @@ def add_party(
 
 def parties(store: Store, case_id: str) -> list[Party]:
     """The parties sent the draft, in order."""
-    rows = _rows(store.db, f"{_PARTY_SQL} WHERE p.case_id = ? ORDER BY p.id", [case_id])
+    rows = fetch_rows(store.db, f"{_PARTY_SQL} WHERE p.case_id = ? ORDER BY p.id", [case_id])
     return [Party.from_row(r) for r in rows]
 
 
 def find_party(store: Store, case_id: str, label: str) -> Party | None:
     """The party called ``label`` (case-insensitive), or None."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         f"{_PARTY_SQL} WHERE p.case_id = ? AND p.label = ? COLLATE NOCASE",
         [case_id, label.strip()],
@@ -494,7 +490,7 @@ def insert_representation(
 
 def representations(store: Store, case_id: str) -> list[Representation]:
     """The case's representations, in order."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT r.*, p.label AS party FROM representations r"
         " JOIN consultation_parties p ON p.id = r.party_id WHERE r.case_id = ? ORDER BY r.id",
@@ -540,7 +536,7 @@ def insert_feedback(store: Store, case_id: str, session: FeedbackSession, *, at:
 
 def feedback_sessions(store: Store, case_id: str) -> list[FeedbackSession]:
     """The case's feedback sessions, in the order they were held."""
-    rows = _rows(
+    rows = fetch_rows(
         store.db,
         "SELECT * FROM feedback_sessions WHERE case_id = ? ORDER BY held_on, id",
         [case_id],
@@ -571,7 +567,7 @@ def insert_note(
 
 def notes(store: Store, case_id: str) -> list[Note]:
     """The case's notes, in order."""
-    rows = _rows(store.db, "SELECT * FROM case_notes WHERE case_id = ? ORDER BY id", [case_id])
+    rows = fetch_rows(store.db, "SELECT * FROM case_notes WHERE case_id = ? ORDER BY id", [case_id])
     return [
         Note(
             r["ref"],
@@ -600,12 +596,12 @@ def evidence_protection(db: Database | Store, case_id: str) -> dict[str, bool]:
     db = db.db if isinstance(db, Store) else db
     kinds = {
         r["ref"]: r["kind"]
-        for r in _rows(
+        for r in fetch_rows(
             db, "SELECT ref, kind FROM evidence_items WHERE case_id = ? ORDER BY id", [case_id]
         )
     }
     flags = {ref: kind in PROTECTED_KINDS for ref, kind in kinds.items()}
-    for r in _rows(
+    for r in fetch_rows(
         db, "SELECT item, protected FROM protection_marks WHERE case_id = ? ORDER BY id", [case_id]
     ):
         flags[r["item"]] = bool(r["protected"])
@@ -637,7 +633,7 @@ def insert_disclosure(
 def disclosures(store: Store, case_id: str, item: str | None = None) -> list[Disclosure]:
     """The case's approved disclosures (of one item, or all), in order."""
     sql = "SELECT * FROM disclosures WHERE case_id = ?" + (" AND item = ?" if item else "")
-    rows = _rows(store.db, sql + " ORDER BY id", [case_id, item] if item else [case_id])
+    rows = fetch_rows(store.db, sql + " ORDER BY id", [case_id, item] if item else [case_id])
     return [Disclosure.from_row(r) for r in rows]
 
 

@@ -14,7 +14,7 @@ from ..audit import GENESIS, event_hash
 from ..definition import WorkflowDefinition
 from ..exceptions import CaseNotFound, StaleCaseError, StoreError
 from ..model import Case, Event, EventKind, TeamMember
-from .database import Database, connect, transaction
+from .database import Database, connect, fetch_rows, transaction
 from .facts import StoreCaseView, fact
 
 __all__ = ["CONFLICTS_SQL", "Store"]
@@ -77,9 +77,7 @@ class Store:
         return bool(self.db.conn.in_transaction)
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        cursor = self.db.execute(sql, params)
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor]
+        return fetch_rows(self.db, sql, params)
 
     # -- workflows -----------------------------------------------------------
     def save_workflow(self, definition: WorkflowDefinition, *, at: datetime) -> None:

@@ -6,7 +6,7 @@ take minutes at 100,000 cases). Every case is a plausible investigation of the
 shipped ``child-protection`` workflow: an opening event, team appointments, field
 changes and the transitions that lead to its current state (some suspended, some
 closed without investigation, some discontinued), each event hash-chained with
-:func:`aaib_cp.audit.event_hash`. A sample of cases is then checked with
+:func:`aaib_cp.workflow.audit.event_hash`. A sample of cases is then checked with
 :meth:`Engine.verify` (chain, recorded head, and replay through the machine), so
 the data is valid as well as realistic.
 
@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aaib_cp.audit import GENESIS, event_hash
+from aaib_cp.workflow.audit import GENESIS, event_hash
 
 __all__ = [
     "SyntheticCase",

@@ -6,9 +6,9 @@ helper here so every test that walks a case through that transition keeps workin
 
 from __future__ import annotations
 
-from aaib_cp.casebook import Casebook
-from aaib_cp.engine import Engine
-from aaib_cp.safetybook import SafetyBook
+from aaib_cp.evidence.service import Casebook
+from aaib_cp.recommendations.service import SafetyBook
+from aaib_cp.workflow.engine import Engine
 
 LEAD = {"actor": "Lee", "role": "lead_investigator"}
 DEFAULT_AGENCY = "Northshire Children's Services"

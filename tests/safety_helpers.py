@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from aaib_cp import Engine
-from aaib_cp.safetybook import SafetyBook
+from aaib_cp.recommendations.service import SafetyBook
 from tests.journeys import AGENCY, analyse_and_classify, consult, supply_evidence
 from tests.records_helpers import CHIEF, LEAD, case_in_evidence
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from aaib_cp.analysis import load_tree
 from aaib_cp.analysis.classification import AnswerGiven, draft_classification, read_answers
 from aaib_cp.analysis.service import Analysis
-from aaib_cp.casebook import Casebook
+from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import GuardFailed, InputError, RecordNotFound, RoleRefused
-from aaib_cp.yamlsource import load_yaml_text
+from aaib_cp.workflow.yaml_source import load_yaml_text
 from tests.journeys import BLAMELESS, PEERS, RECKLESS, answers, supply_evidence
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from aaib_cp.anonymise import (
+from aaib_cp.exceptions import AnonymisationError, InputError, IntegrityError
+from aaib_cp.reports.anonymise import (
     _UNSPACED,
     ADDRESS_MARKER,
     DOB_MARKER,
@@ -21,7 +22,6 @@ from aaib_cp.anonymise import (
     Identity,
     fold,
 )
-from aaib_cp.exceptions import AnonymisationError, InputError, IntegrityError
 from tests.conftest import REPO
 
 SW1 = Identity(

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from aaib_cp import DefinitionError, Engine, Store
 from aaib_cp.cli import cli
-from aaib_cp.deadlines import WorkingCalendar
-from aaib_cp.definition import workflow_from_text
+from aaib_cp.workflow.calendar import WorkingCalendar
+from aaib_cp.workflow.definition import workflow_from_text
 from tests.conftest import FixedClock
 from tests.journeys import analyse_and_classify, consult, supply_evidence
 

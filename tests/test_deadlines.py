@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aaib_cp.deadlines import (
+from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.calendar import (
     NATIONS,
     Clock,
     DeadlineRule,
@@ -20,7 +21,6 @@ from aaib_cp.deadlines import (
     days_left,
     due_date,
 )
-from aaib_cp.exceptions import InputError
 
 ENGLAND = WorkingCalendar()
 SCOTLAND = WorkingCalendar(nation="scotland")

@@ -20,7 +20,7 @@ from aaib_cp.analysis import (
     shipped_trees,
 )
 from aaib_cp.exceptions import DefinitionError, InputError
-from aaib_cp.yamlsource import load_yaml_text
+from aaib_cp.workflow.yaml_source import load_yaml_text
 
 TREES = ("nhs-just-culture", "reason-culpability")
 

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 from aaib_cp import DefinitionError, load_workflow
-from aaib_cp.definition import shipped_workflows, workflow_from_text
-from aaib_cp.guards import default_registry
+from aaib_cp.workflow.definition import shipped_workflows, workflow_from_text
+from aaib_cp.workflow.guards import default_registry
 
 MINIMAL = textwrap.dedent(
     """\
@@ -203,8 +203,8 @@ def test_schema_accepts_shipped_and_rejects_broken():
     jsonschema = pytest.importorskip("jsonschema")
     import json
 
-    from aaib_cp.definition import shipped_workflow_path
-    from aaib_cp.yamlsource import load_yaml_file
+    from aaib_cp.workflow.definition import shipped_workflow_path
+    from aaib_cp.workflow.yaml_source import load_yaml_file
     from tests.conftest import REPO
 
     schema = json.loads((REPO / "workflows" / "workflow.schema.json").read_text())

@@ -16,9 +16,9 @@ from aaib_cp import (
     UnknownTrigger,
     WorkflowMismatch,
 )
-from aaib_cp.definition import workflow_from_text
-from aaib_cp.engine import Engine
-from aaib_cp.model import EventKind
+from aaib_cp.workflow.definition import workflow_from_text
+from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.model import EventKind
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}
 LEAD = {"actor": "Lee", "role": "lead_investigator"}

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from aaib_cp import ConflictOfInterest, GuardFailed, Store
-from aaib_cp.casebook import Casebook
 from aaib_cp.cli import cli
+from aaib_cp.evidence.service import Casebook
 from tests.journeys import supply_evidence
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}

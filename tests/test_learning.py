@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from aaib_cp import Engine, Store, load_workflow
-from aaib_cp.anonymise import fold
 from aaib_cp.cli import cli
 from aaib_cp.demo import run_demo
+from aaib_cp.evidence import sql as db
+from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import AnonymisationError, InputError
-from aaib_cp.learning import Learning
-from aaib_cp.records import When
-from aaib_cp.store import records as db
-from aaib_cp.store.search import match_expression
+from aaib_cp.learning.search_sql import match_expression
+from aaib_cp.learning.service import Learning
+from aaib_cp.reports.anonymise import fold
 
 DEMO_NAMES = [
     "Dana Fictional",
@@ -267,7 +267,7 @@ class TestExport:
         first, _ = published
         _add_entry(engine, first, "Dana Fictional was seen")
         Learning(engine).published()  # the public index is built before redaction breaks
-        monkeypatch.setattr("aaib_cp.anonymise.Anonymiser.redact", lambda self, text: text)
+        monkeypatch.setattr("aaib_cp.reports.anonymise.Anonymiser.redact", lambda self, text: text)
         with pytest.raises(AnonymisationError, match="nothing was written"):
             Learning(engine).export_public(tmp_path / "out")
         assert [] == list(tmp_path.iterdir())

@@ -13,11 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aaib_cp import Engine, InputError, RecordNotFound, RoleRefused, Store, load_workflow
-from aaib_cp.casebook import Casebook
-from aaib_cp.chronology_csv import ImportRejected
+from aaib_cp.evidence import sql as records_db
+from aaib_cp.evidence.chronology_csv import ImportRejected
+from aaib_cp.evidence.model import ChronologyEntry, When, check_file_name, find_gaps, pseudonym
+from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import GuardFailed, IntegrityError
-from aaib_cp.records import ChronologyEntry, When, check_file_name, find_gaps, pseudonym
-from aaib_cp.store import records as records_db
 from tests.conftest import FixedClock
 from tests.records_helpers import LEAD, SAM, case_in_evidence
 
@@ -117,7 +117,7 @@ class TestPseudonyms:
     )
     def test_distinct_role_and_number_give_distinct_pseudonyms(self, a, b):
         """Two different (role, number) pairs never share a pseudonym."""
-        from aaib_cp.records import normalise_role
+        from aaib_cp.evidence.model import normalise_role
 
         key_a, key_b = (normalise_role(a[0]), a[1]), (normalise_role(b[0]), b[1])
         if "__" in a[0] or "__" in b[0] or a[0].endswith("_") or b[0].endswith("_"):
@@ -533,7 +533,7 @@ class TestTimeline:
 
     def test_svg_has_a_lane_per_agency(self, chron, tmp_path):
         """The SVG is valid XML and labels one lane per agency."""
-        from aaib_cp.timeline import plot_timeline
+        from aaib_cp.evidence.timeline import plot_timeline
 
         path = plot_timeline(chron, tmp_path / "timeline.svg")
         texts = {
@@ -546,7 +546,7 @@ class TestTimeline:
         """The PNG has the PNG signature and opens as an image of sensible size."""
         from matplotlib import image
 
-        from aaib_cp.timeline import plot_timeline
+        from aaib_cp.evidence.timeline import plot_timeline
 
         path = plot_timeline(chron, tmp_path / "timeline.png")
         pixels = image.imread(path)
@@ -555,7 +555,7 @@ class TestTimeline:
 
     def test_other_formats_are_refused(self, chron, tmp_path):
         """Only .svg and .png are written."""
-        from aaib_cp.timeline import plot_timeline
+        from aaib_cp.evidence.timeline import plot_timeline
 
         with pytest.raises(InputError, match=r"must end in \.svg or \.png"):
             plot_timeline(chron, tmp_path / "timeline.gif")

@@ -17,16 +17,16 @@ from hypothesis import strategies as st
 
 from aaib_cp import Engine
 from aaib_cp.analysis.service import Analysis
-from aaib_cp.anonymise import Anonymiser
-from aaib_cp.casebook import Casebook
 from aaib_cp.cli import cli
-from aaib_cp.definition import load_workflow
+from aaib_cp.db import Store
 from aaib_cp.demo import run_demo
+from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import AnonymisationError, InputError, RoleRefused
+from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.reports import render
+from aaib_cp.reports.anonymise import Anonymiser
 from aaib_cp.reports.build import Publisher, anonymiser_for, build_report_data, without_data_uris
-from aaib_cp.safetybook import SafetyBook
-from aaib_cp.store import Store
+from aaib_cp.workflow.definition import load_workflow
 from tests.conftest import FixedClock
 from tests.journeys import BLAMELESS, answers
 from tests.records_helpers import CHIEF, LEAD
@@ -306,9 +306,9 @@ class TestReportCommand:
             path.write_bytes(png())
             return path
 
-        import aaib_cp.timeline
+        import aaib_cp.evidence.timeline
 
-        monkeypatch.setattr(aaib_cp.timeline, "plot_timeline", fake_plot)
+        monkeypatch.setattr(aaib_cp.evidence.timeline, "plot_timeline", fake_plot)
         data = build_report_data(engine, cid, audience="public")
         assert png() == data.timeline_png
         chronology, title = drawn[-1]

@@ -350,9 +350,9 @@ class TestChromium:
         from click.testing import CliRunner
 
         from aaib_cp.cli import cli
+        from aaib_cp.db import Store
         from aaib_cp.demo import run_demo
-        from aaib_cp.engine import Engine
-        from aaib_cp.store import Store
+        from aaib_cp.workflow.engine import Engine
 
         db = tmp_path / "demo.db"
         with Store.open(db, create=True) as store:

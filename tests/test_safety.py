@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aaib_cp import Engine
-from aaib_cp.casebook import Casebook
-from aaib_cp.effects import default_effects
+from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import (
     GuardFailed,
     InputError,
@@ -18,7 +17,7 @@ from aaib_cp.exceptions import (
     RecordNotFound,
     RoleRefused,
 )
-from aaib_cp.safety import (
+from aaib_cp.recommendations.model import (
     AWAITING_ASSESSMENT,
     AWAITING_RESPONSE,
     Recommendation,
@@ -28,6 +27,7 @@ from aaib_cp.safety import (
     parse_ref,
     recommendation_ref,
 )
+from aaib_cp.workflow.effects import default_effects
 from tests.journeys import consult
 from tests.safety_helpers import AGENCY, CHAIR, CHIEF, LEAD, REVIEWER, SAM, at, book, case_at
 

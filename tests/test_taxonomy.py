@@ -18,7 +18,7 @@ from aaib_cp.analysis import (
     shipped_taxonomies,
 )
 from aaib_cp.exceptions import DefinitionError, InputError
-from aaib_cp.yamlsource import load_yaml_text
+from aaib_cp.workflow.yaml_source import load_yaml_text
 
 EXPECTED_CODES = {
     "ORG": [

@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from aaib_cp import load_workflow
 from aaib_cp.analysis import load_tree
-from aaib_cp.guards import default_registry
 from aaib_cp.testing import (
     acts,
     case_views,
@@ -19,6 +18,7 @@ from aaib_cp.testing import (
     workflow_runs,
     workflow_test,
 )
+from aaib_cp.workflow.guards import default_registry
 from tests.conftest import REPO, SHIPPED
 from tests.test_workflow_check import without_reviewer_guard
 

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from aaib_cp import DefinitionError, ExplorationError, load_workflow
 from aaib_cp.cli import cli
-from aaib_cp.definition import shipped_workflow_path, shipped_workflows, workflow_from_text
-from aaib_cp.explore import actable_roles, check_workflow, explore, fact_samples
-from aaib_cp.guards import SimpleCaseView, default_registry
-from aaib_cp.invariants import Position, entered_scope
+from aaib_cp.workflow.check import actable_roles, check_workflow, explore, fact_samples
+from aaib_cp.workflow.definition import shipped_workflow_path, shipped_workflows, workflow_from_text
+from aaib_cp.workflow.guards import SimpleCaseView, default_registry
+from aaib_cp.workflow.invariants import Position, entered_scope
 from tests.conftest import SHIPPED
 
 #: Few examples keep the suite fast; the default is what `aaib workflow check` uses.
@@ -147,7 +147,7 @@ class TestPredicates:
         """A view of an example case of the workflow with the given facts."""
         from datetime import UTC, date, datetime
 
-        from aaib_cp.model import Case
+        from aaib_cp.workflow.model import Case
 
         case = Case(
             id="CP-2026-0001",
@@ -188,7 +188,7 @@ class TestPredicates:
     )
     def test_fact_predicates(self, workflow, ref, facts, expected):
         """The shipped fact predicates read the view's facts and say what fails."""
-        from aaib_cp.guards import GuardRef
+        from aaib_cp.workflow.guards import GuardRef
 
         view = self.view(workflow, **facts)
         assert expected == default_registry().evaluate(GuardRef(*ref), view)

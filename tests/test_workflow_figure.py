@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from aaib_cp.cli import cli
-from aaib_cp.diagrams import layers, workflow_figure
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.diagrams import layers, workflow_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -23,7 +23,7 @@ def _texts(svg: bytes) -> set[str]:
 
 @pytest.fixture(scope="module")
 def svg() -> bytes:
-    from aaib_cp.definition import load_workflow
+    from aaib_cp.workflow.definition import load_workflow
 
     return workflow_figure(load_workflow("child-protection"), current="analysis", fmt="svg")
 

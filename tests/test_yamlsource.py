@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aaib_cp.exceptions import DefinitionError
-from aaib_cp.yamlsource import format_path, load_yaml_bytes, load_yaml_text
+from aaib_cp.workflow.yaml_source import format_path, load_yaml_bytes, load_yaml_text
 
 
 class TestScalars:
@@ -90,7 +90,7 @@ class TestParsers:
         """Data, value and key positions, and problems are identical with either parser."""
         import yaml
 
-        from aaib_cp import yamlsource
+        from aaib_cp.workflow import yaml_source as yamlsource
 
         def load() -> tuple:
             try:
@@ -107,7 +107,7 @@ class TestParsers:
         """The shipped workflow loads to the same document with either parser."""
         import yaml
 
-        from aaib_cp import yamlsource
+        from aaib_cp.workflow import yaml_source as yamlsource
         from tests.conftest import SHIPPED
 
         text = SHIPPED.read_text("utf-8")

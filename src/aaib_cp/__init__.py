@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import (
+from aaib_cp.exceptions import (
     AaibCpError,
     AnonymisationError,
     CaseNotFound,
@@ -70,19 +70,19 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Engine": "aaib_cp.engine",
-    "GuardRegistry": "aaib_cp.guards",
-    "default_registry": "aaib_cp.guards",
-    "Store": "aaib_cp.store",
-    "WorkflowDefinition": "aaib_cp.definition",
-    "load_workflow": "aaib_cp.definition",
+    "Engine": "aaib_cp.workflow.engine",
+    "GuardRegistry": "aaib_cp.workflow.guards",
+    "default_registry": "aaib_cp.workflow.guards",
+    "Store": "aaib_cp.db",
+    "WorkflowDefinition": "aaib_cp.workflow.definition",
+    "load_workflow": "aaib_cp.workflow.definition",
 }
 
 if TYPE_CHECKING:
-    from .definition import WorkflowDefinition, load_workflow
-    from .engine import Engine
-    from .guards import GuardRegistry, default_registry
-    from .store import Store
+    from aaib_cp.db import Store
+    from aaib_cp.workflow.definition import WorkflowDefinition, load_workflow
+    from aaib_cp.workflow.engine import Engine
+    from aaib_cp.workflow.guards import GuardRegistry, default_registry
 
 
 def __getattr__(name: str) -> Any:
@@ -91,6 +91,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'aaib_cp' has no attribute {name!r}")
     import importlib
 
+    importlib.import_module("aaib_cp.wiring")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

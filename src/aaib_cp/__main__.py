@@ -1,5 +1,5 @@
 """``python -m aaib_cp`` runs the ``aaib`` command line."""
 
-from .cli import main
+from aaib_cp.cli import main
 
 main()

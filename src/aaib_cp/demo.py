@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .definition import load_workflow
-from .engine import Engine
-from .exceptions import TransitionRefused
+import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effects)
+from aaib_cp.exceptions import TransitionRefused
+from aaib_cp.workflow.definition import load_workflow
+from aaib_cp.workflow.engine import Engine
 
 if TYPE_CHECKING:
-    from .safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
 __all__ = ["run_demo"]
 
@@ -109,7 +110,7 @@ def _gather_evidence(
     engine: Engine, case_id: str, known_on: date, say: Callable[[str], None]
 ) -> None:
     """Agencies, people, evidence and a small chronology (with a gap and a key episode)."""
-    from .casebook import Casebook
+    from aaib_cp.evidence.service import Casebook
 
     book = Casebook(engine)
     sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
@@ -195,7 +196,7 @@ def _gather_evidence(
 
 def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> SafetyBook:
     """An urgent recommendation issued at once, another for the final report, a safety action."""
-    from .safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
     lead = {"actor": LEAD[0], "role": LEAD[1]}
@@ -232,7 +233,7 @@ def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> Safe
 
 def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """The draft goes to two parties; one comments, one has none; the comment is dispositioned."""
-    from .safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
     lead = {"actor": LEAD[0], "role": LEAD[1]}
@@ -261,7 +262,7 @@ def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
 
 def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """Responses are recorded and assessed; staff hear the outcome."""
-    from .safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
     lead = {"actor": LEAD[0], "role": LEAD[1]}
@@ -284,7 +285,7 @@ def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None
 
 def _analyse(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """Two acts of concern and the contributory factors that bear on them."""
-    from .analysis.service import Analysis
+    from aaib_cp.analysis.service import Analysis
 
     analysis = Analysis(engine)
     sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
@@ -330,15 +331,15 @@ def _analyse(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
 
 
 def _chronology(engine: Engine, case_id: str) -> list:  # type: ignore[type-arg]
-    from .casebook import Casebook
+    from aaib_cp.evidence.service import Casebook
 
     return list(Casebook(engine).chronology(case_id).entries)
 
 
 def _classify(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """A1: a blameless error (Reason's tree); A2: a possible reckless violation."""
-    from .analysis.classification import AnswerGiven
-    from .analysis.service import Analysis
+    from aaib_cp.analysis.classification import AnswerGiven
+    from aaib_cp.analysis.service import Analysis
 
     analysis = Analysis(engine)
     sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
@@ -379,7 +380,7 @@ def _classify(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
 
 def _review_and_find(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """The reviewer confirms A2; findings are recorded."""
-    from .analysis.service import Analysis
+    from aaib_cp.analysis.service import Analysis
 
     analysis = Analysis(engine)
     analysis.confirm(case_id, "A2", actor=REVIEWER[0], role=REVIEWER[1])

@@ -28,16 +28,17 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from .analysis import DecisionTree, Walk, load_tree
-from .definition import FieldDef, WorkflowDefinition, load_workflow
-from .engine import Engine
-from .exceptions import AaibCpError, TransitionRefused
-from .explore import Exploration, Step, actable_roles, explore, fact_samples
-from .guards import GuardRegistry, SimpleCaseView, default_registry
-from .invariants import Position, broken_on_entry
-from .model import Case, EventKind, TeamMember
-from .store import Store
-from .store.facts import StoreCaseView
+import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effects)
+from aaib_cp.analysis import DecisionTree, Walk, load_tree
+from aaib_cp.db import Store
+from aaib_cp.db.facts import StoreCaseView
+from aaib_cp.exceptions import AaibCpError, TransitionRefused
+from aaib_cp.workflow.check import Exploration, Step, actable_roles, explore, fact_samples
+from aaib_cp.workflow.definition import FieldDef, WorkflowDefinition, load_workflow
+from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.guards import GuardRegistry, SimpleCaseView, default_registry
+from aaib_cp.workflow.invariants import Position, broken_on_entry
+from aaib_cp.workflow.model import Case, EventKind, TeamMember
 
 __all__ = [
     "WorkflowStateMachine",
@@ -192,7 +193,7 @@ def workflow_runs(
 ) -> st.SearchStrategy[list[Step]]:
     """Sequences of triggers that fire one after the other from the initial state.
 
-    Each :class:`~aaib_cp.explore.Step` has the trigger, the role, the states it
+    Each :class:`~aaib_cp.workflow.check.Step` has the trigger, the role, the states it
     moves between and the case data it fired under (team, fields, facts, the values
     given). The runs follow the moves ``aaib workflow check`` found.
     """

@@ -5,7 +5,7 @@ line. :mod:`.service` (``Analysis``, imported on its own, not from here) orchest
 acts, factors, classifications and findings over the store, as ``Casebook`` does.
 """
 
-from .decision_tree import (
+from aaib_cp.analysis.decision_tree import (
     CATEGORIES,
     MARX_RESPONSES,
     MITIGATING_ANSWER,
@@ -17,7 +17,7 @@ from .decision_tree import (
     load_tree,
     shipped_trees,
 )
-from .taxonomy import (
+from aaib_cp.analysis.taxonomy import (
     DEFAULT_TAXONOMY,
     Category,
     Level,

@@ -10,8 +10,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import InputError, Problem
-from ..yamlsource import DEFAULT_MAX_BYTES, Document, PathKey, load_yaml_bytes, load_yaml_file
+from aaib_cp.exceptions import InputError, Problem
+from aaib_cp.workflow.yaml_source import (
+    DEFAULT_MAX_BYTES,
+    Document,
+    PathKey,
+    load_yaml_bytes,
+    load_yaml_file,
+)
 
 __all__ = [
     "Checker",

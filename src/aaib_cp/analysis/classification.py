@@ -19,11 +19,11 @@ from typing import Any
 
 import attrs
 
-from ..exceptions import AaibCpError, InputError
-from ..text import clean_text
-from ..yamlsource import Document, PathKey
-from ._common import did_you_mean, type_name
-from .decision_tree import DecisionTree, load_tree
+from aaib_cp.analysis._common import did_you_mean, type_name
+from aaib_cp.analysis.decision_tree import DecisionTree, load_tree
+from aaib_cp.exceptions import AaibCpError, InputError
+from aaib_cp.workflow.input_text import clean_text
+from aaib_cp.workflow.yaml_source import Document, PathKey
 
 __all__ = [
     "ACT_KINDS",

@@ -61,9 +61,15 @@ from typing import Any
 
 import attrs
 
-from ..exceptions import DefinitionError, InputError
-from ..yamlsource import Document
-from ._common import Checker, data_hash, did_you_mean, read_definition, shipped_names
+from aaib_cp.analysis._common import (
+    Checker,
+    data_hash,
+    did_you_mean,
+    read_definition,
+    shipped_names,
+)
+from aaib_cp.exceptions import DefinitionError, InputError
+from aaib_cp.workflow.yaml_source import Document
 
 __all__ = [
     "CATEGORIES",

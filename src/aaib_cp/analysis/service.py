@@ -1,11 +1,11 @@
 """The analysis of a case: acts of concern, contributory factors, classifications, findings.
 
-:class:`Analysis` orchestrates, as :class:`~aaib_cp.casebook.Casebook` does for the
+:class:`Analysis` orchestrates, as :class:`~aaib_cp.evidence.service.Casebook` does for the
 evidence: it checks who is acting (recording needs an appointed ``lead_investigator``
 or ``investigator``; confirming or returning a classification needs an appointed
 ``reviewer`` who is not the classifier; refusals are audited), runs each command in one
 transaction that bumps the case version and appends an audit event, and leaves every
-SQL statement to :mod:`aaib_cp.store.analysis`.
+SQL statement to :mod:`aaib_cp.analysis.sql`.
 
 Safe space: the audit events name the act, the version and the outcome category, never
 the answers or their rationales; :meth:`Analysis.classification` records who read them.
@@ -18,16 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..engine import Engine
-from ..exceptions import InputError, RecordNotFound
-from ..model import Case
-from ..records import EvidenceItem, When, find_person
-from ..store import Store
-from ..store import analysis as db
-from ..store import records as rdb
-from ..text import clean_line, clean_text
-from ..yamlsource import load_yaml_file
-from .classification import (
+from aaib_cp.analysis import sql as db
+from aaib_cp.analysis.classification import (
     ACT_KINDS,
     DEFAULT_TREE,
     FINDING_KINDS,
@@ -41,8 +33,16 @@ from .classification import (
     read_answers,
     review_problem,
 )
-from .decision_tree import DecisionTree, load_tree
-from .taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
+from aaib_cp.analysis.decision_tree import DecisionTree, load_tree
+from aaib_cp.analysis.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
+from aaib_cp.db import Store
+from aaib_cp.evidence import sql as rdb
+from aaib_cp.evidence.model import EvidenceItem, When, find_person
+from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.input_text import clean_line, clean_text
+from aaib_cp.workflow.model import Case
+from aaib_cp.workflow.yaml_source import load_yaml_file
 
 __all__ = ["REVIEW_ROLES", "WRITE_ROLES", "Analysis"]
 

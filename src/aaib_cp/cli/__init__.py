@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from ..exceptions import AaibCpError
-from ._common import DEFAULT_DB, Context
+from aaib_cp.cli._common import DEFAULT_DB, Context
+from aaib_cp.exceptions import AaibCpError
 
 __all__ = ["cli", "main"]
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ..engine import Engine
-    from ..store import Store
+    from aaib_cp.db import Store
+    from aaib_cp.workflow.engine import Engine
 
 DEFAULT_DB = "aaib.db"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,7 +29,8 @@ class Context:
     def store(self, *, create: bool = False) -> Store:
         """Open the database (once per command)."""
         if self._store is None:
-            from ..store import Store
+            import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effects)
+            from aaib_cp.db import Store
 
             synchronous = os.environ.get("AAIB_SYNCHRONOUS", "FULL")
             self._store = Store.open(self.db_path, create=create, synchronous=synchronous)
@@ -38,7 +39,7 @@ class Context:
 
     def engine(self) -> Engine:
         """An engine over the database."""
-        from ..engine import Engine
+        from aaib_cp.workflow.engine import Engine
 
         return Engine(self.store())
 

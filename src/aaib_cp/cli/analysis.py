@@ -7,14 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import Context, actor_options, emit_json, json_option, pass_ctx, reader, short, table
+from aaib_cp.cli._common import (
+    Context,
+    actor_options,
+    emit_json,
+    json_option,
+    pass_ctx,
+    reader,
+    short,
+    table,
+)
 
 if TYPE_CHECKING:
-    from ..analysis.service import Analysis
+    from aaib_cp.analysis.service import Analysis
 
 
 def _analysis(obj: Context) -> Analysis:
-    from ..analysis.service import Analysis
+    from aaib_cp.analysis.service import Analysis
 
     return Analysis(obj.engine())
 
@@ -229,7 +238,7 @@ def taxonomy_show(source: str, as_json: bool) -> None:
     Example:
       aaib taxonomy show hfacs-cp --json
     """
-    from ..analysis import load_taxonomy
+    from aaib_cp.analysis import load_taxonomy
 
     found = load_taxonomy(source)
     if as_json:
@@ -272,8 +281,8 @@ def taxonomy_validate(source: str, as_json: bool) -> None:
     Example:
       aaib taxonomy validate my-taxonomy.yaml
     """
-    from ..analysis import load_taxonomy
-    from ..exceptions import DefinitionError
+    from aaib_cp.analysis import load_taxonomy
+    from aaib_cp.exceptions import DefinitionError
 
     try:
         found = load_taxonomy(source)
@@ -340,8 +349,8 @@ def classify(
       aaib classify CP-2026-0001 A2 --answers a2-answers.yaml
       aaib classify CP-2026-0001 A1 --tree nhs-just-culture
     """
-    from ..analysis import load_tree
-    from ..analysis.classification import DEFAULT_TREE
+    from aaib_cp.analysis import load_tree
+    from aaib_cp.analysis.classification import DEFAULT_TREE
 
     actor, role = obj.who(actor, role)
     analysis = _analysis(obj)
@@ -368,7 +377,7 @@ def classify(
 
 def _ask(analysis: Analysis, case_id: str, tree: Any) -> tuple[dict[str, Any], str | None]:
     """Ask the questions on the path, in order; return the answers and the peers."""
-    from ..analysis.classification import AnswerGiven, parse_answer
+    from aaib_cp.analysis.classification import AnswerGiven, parse_answer
 
     resolve = analysis.evidence_resolver(case_id)
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from ._common import Context, actor_options, as_of_option, emit_json, json_option, pass_ctx, table
+from aaib_cp.cli._common import (
+    Context,
+    actor_options,
+    as_of_option,
+    emit_json,
+    json_option,
+    pass_ctx,
+    table,
+)
 
 
 def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -32,7 +40,7 @@ def init(obj: Context, workflow_path: str | None) -> None:
     """
     store = obj.store(create=True)
     if workflow_path:
-        from ..definition import load_workflow
+        from aaib_cp.workflow.definition import load_workflow
 
         load_workflow(workflow_path)
     click.echo(f"Database ready: {store.path} ({store.count_cases()} case(s))")
@@ -73,8 +81,8 @@ def notify(
     Example:
       aaib notify --title "Child A" --known-on 2026-11-20 --actor "Ana Ruiz" --role notifier
     """
-    from ..definition import load_workflow
-    from ..text import parse_date
+    from aaib_cp.workflow.definition import load_workflow
+    from aaib_cp.workflow.input_text import parse_date
 
     actor, role = obj.who(actor, role)
     known = parse_date(known_on, "known_on")
@@ -508,7 +516,7 @@ def audit_verify(obj: Context, case_id: str | None, as_json: bool) -> None:
     Example:
       aaib audit verify CP-2026-0001
     """
-    from ..casebook import Casebook
+    from aaib_cp.evidence.service import Casebook
 
     engine = obj.engine()
     ids = [case_id] if case_id else [c.id for c in engine.store.list_cases()]

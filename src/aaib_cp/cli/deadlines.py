@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._common import as_of_option, emit_json, is_tty, json_option, pass_ctx, table
+from aaib_cp.cli._common import as_of_option, emit_json, is_tty, json_option, pass_ctx, table
 
 #: Show a progress bar on a terminal from this many cases in the database.
 PROGRESS_FROM = 500
@@ -77,7 +77,7 @@ def deadlines(
 
     clocks = engine.open_clocks(cases, today=today, progress=progress)
     if recommendations_too:
-        from ..safetybook import SafetyBook
+        from aaib_cp.recommendations.service import SafetyBook
 
         clocks = sorted(
             clocks + SafetyBook(engine).clocks(today=today, cases=cases),

@@ -9,7 +9,7 @@ import click
 if TYPE_CHECKING:
     from pathlib import Path
 
-from ._common import Context, pass_ctx, table
+from aaib_cp.cli._common import Context, pass_ctx, table
 
 DEMO_DB = "aaib-demo.db"
 
@@ -37,10 +37,10 @@ def demo(obj: Context, db_path: str) -> None:
     """
     from pathlib import Path
 
-    from ..demo import run_demo
-    from ..engine import Engine
-    from ..exceptions import StoreError
-    from ..store import Store
+    from aaib_cp.db import Store
+    from aaib_cp.demo import run_demo
+    from aaib_cp.exceptions import StoreError
+    from aaib_cp.workflow.engine import Engine
 
     path = Path(db_path)
     if path.exists():
@@ -63,8 +63,8 @@ def demo(obj: Context, db_path: str) -> None:
     ]
     click.echo(table(rows, ["#", "actor", "role", "kind", "trigger", "from", "to"]))
     click.echo("")
-    from ..demo import LEAD
-    from ..reports.build import Publisher
+    from aaib_cp.demo import LEAD
+    from aaib_cp.reports.build import Publisher
 
     report = path.with_name(f"{path.stem}-report.html")
     Publisher(engine).write(
@@ -92,7 +92,7 @@ def _remove_previous_evidence(path: Path) -> None:
     import re
     import shutil
 
-    from ..store.blobs import evidence_dir_for
+    from aaib_cp.evidence.files import evidence_dir_for
 
     folder = evidence_dir_for(path)
     if folder.is_dir() and all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in folder.iterdir()):

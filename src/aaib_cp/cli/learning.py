@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import emit_json, is_tty, json_option, pass_ctx, table
+from aaib_cp.cli._common import emit_json, is_tty, json_option, pass_ctx, table
 
 
 @click.command()
@@ -52,7 +52,7 @@ def search(
       aaib search '"not spoken to"' --not-case CP-2026-0001
       aaib search --public strategy meet* --json
     """
-    from ..learning import Learning
+    from aaib_cp.learning.service import Learning
 
     hits = Learning(obj.engine()).search(
         " ".join(query),
@@ -111,7 +111,7 @@ def themes(obj: Any, since: datetime | None, output: str | None, as_json: bool) 
       aaib learning themes --since 2026-01-01 -o themes.png
       aaib learning themes --json
     """
-    from ..learning import Learning
+    from aaib_cp.learning.service import Learning
 
     result = Learning(obj.engine()).themes(since=since.date() if since else None)
     if output:
@@ -199,8 +199,8 @@ def export(obj: Any, public: bool, output: str, as_json: bool) -> None:
       aaib export --public -o national-dataset
       aaib export --public -o national-dataset --json
     """
-    from ..exceptions import InputError
-    from ..learning import Learning
+    from aaib_cp.exceptions import InputError
+    from aaib_cp.learning.service import Learning
 
     if not public:
         raise InputError(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import (
+from aaib_cp.cli._common import (
     Context,
     actor_options,
     emit_json,
@@ -21,13 +21,13 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..casebook import Casebook
+    from aaib_cp.evidence.service import Casebook
 
 PROGRESS_FROM = 200
 
 
 def _book(obj: Context) -> Casebook:
-    from ..casebook import Casebook
+    from aaib_cp.evidence.service import Casebook
 
     return Casebook(obj.engine())
 
@@ -355,7 +355,7 @@ def evidence_list(obj: Context, case_id: str, all_versions: bool, as_json: bool)
     Example:
       aaib evidence list CP-2026-0001
     """
-    from ..safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
     book = _book(obj)
     items = book.evidence(case_id, all_versions=all_versions)
@@ -480,7 +480,7 @@ def evidence_protect(
     Example:
       aaib evidence protect CP-2026-0001 E2 --reason "GP records: health data"
     """
-    from ..safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
     actor, role = obj.who(actor, role)
     SafetyBook(obj.engine()).protect(case_id, item_ref, reason=reason, actor=actor, role=role)
@@ -705,7 +705,7 @@ def chronology_plot(obj: Context, case_id: str, output: str, gap_days: int | Non
     Example:
       aaib chronology plot CP-2026-0001 -o timeline.svg
     """
-    from ..timeline import plot_timeline
+    from aaib_cp.evidence.timeline import plot_timeline
 
     chron = _book(obj).chronology(case_id, gap_days=gap_days)
     path = plot_timeline(chron, output)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from . import COMMANDS, cli
+from aaib_cp.cli import COMMANDS, cli
 
 HELP = ["-h", "--help"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import Context, actor_options, emit_json, json_option, pass_ctx
+from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, pass_ctx
 
 
 @click.command()
@@ -56,7 +56,7 @@ def report(
       aaib --actor "Lee Park" report CP-2026-0001 --audience public -o report.html
       aaib --actor "Lee Park" --role lead_investigator report CP-2026-0001 -o restricted.md
     """
-    from ..reports.build import Publisher
+    from aaib_cp.reports.build import Publisher
 
     actor = actor or obj.actor
     role = role or obj.role

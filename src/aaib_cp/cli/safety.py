@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import (
+from aaib_cp.cli._common import (
     Context,
     actor_options,
     as_of_option,
@@ -20,12 +20,12 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..safety import Recommendation
-    from ..safetybook import SafetyBook
+    from aaib_cp.recommendations.model import Recommendation
+    from aaib_cp.recommendations.service import SafetyBook
 
 
 def _book(obj: Context) -> SafetyBook:
-    from ..safetybook import SafetyBook
+    from aaib_cp.recommendations.service import SafetyBook
 
     return SafetyBook(obj.engine())
 

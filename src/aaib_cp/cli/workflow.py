@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._common import emit_json, json_option
+from aaib_cp.cli._common import emit_json, json_option
 
 
 @click.group()
@@ -56,8 +56,8 @@ def validate(source: str, as_json: bool) -> None:
 
 def _load_or_exit(source: str, as_json: bool) -> Any:
     """The loaded workflow; on problems, print each (file:line:col) and exit 1."""
-    from ..definition import load_workflow
-    from ..exceptions import DefinitionError
+    from aaib_cp.exceptions import DefinitionError
+    from aaib_cp.workflow.definition import load_workflow
 
     try:
         return load_workflow(source)
@@ -96,7 +96,7 @@ def check(source: str, max_examples: int, as_json: bool) -> None:
       aaib workflow check workflows/child-protection.yaml
       aaib workflow check my-workflow.yaml --max-examples 500 --json
     """
-    from ..explore import explore
+    from aaib_cp.workflow.check import explore
 
     definition = _load_or_exit(source, as_json)
     result = explore(definition, max_examples=max_examples)
@@ -152,8 +152,8 @@ def show(source: str, fmt: str, current: str | None, output: str | None) -> None
       aaib workflow show child-protection --format dot | dot -Tsvg > workflow.svg
       aaib workflow show child-protection --format png --current analysis -o workflow.png
     """
-    from ..definition import load_workflow
-    from ..diagrams import (
+    from aaib_cp.workflow.definition import load_workflow
+    from aaib_cp.workflow.diagrams import (
         workflow_dot,
         workflow_figure,
         workflow_json,

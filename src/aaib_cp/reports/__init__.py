@@ -10,7 +10,7 @@ See ``docs/reports.md`` for the audiences and what each may contain.
 
 from __future__ import annotations
 
-from .model import (
+from aaib_cp.reports.model import (
     Act,
     Agency,
     Answer,
@@ -28,7 +28,7 @@ from .model import (
     ReportData,
     SafetyAction,
 )
-from .render import (
+from aaib_cp.reports.render import (
     AUDIENCES,
     CATEGORY_LABELS,
     DEFAULT_PUBLIC_STATES,

@@ -1,14 +1,14 @@
 """Build a case's :class:`~aaib_cp.reports.ReportData` from the store, and publish reports.
 
 This is the integration between the records and the pure renderer. It runs no SQL:
-it reads through :class:`~aaib_cp.casebook.Casebook`,
-:class:`~aaib_cp.analysis.service.Analysis`, :class:`~aaib_cp.safetybook.SafetyBook`
+it reads through :class:`~aaib_cp.evidence.service.Casebook`,
+:class:`~aaib_cp.analysis.service.Analysis`, :class:`~aaib_cp.recommendations.service.SafetyBook`
 and the store's record functions.
 
 - :func:`build_report_data` fills every part of the model for one audience. For
   ``public`` and ``summary`` the timeline picture is drawn with agency names passed
   through the anonymiser, and everyone appears by pseudonym only.
-- :func:`anonymiser_for` builds the :class:`~aaib_cp.anonymise.Anonymiser` from every
+- :func:`anonymiser_for` builds the :class:`~aaib_cp.reports.anonymise.Anonymiser` from every
   person registered on any case in the database.
 - :class:`Publisher` checks who may produce the report, renders it, checks the
   public outputs for any registered identifier, writes the file atomically (a temporary
@@ -28,13 +28,13 @@ from typing import Any
 
 import attrs
 
-from ..anonymise import Anonymiser, Identity
-from ..engine import Engine
-from ..exceptions import InputError
-from ..model import Case, EventKind
-from ..store import Store
-from . import model as rm
-from .render import AUDIENCES, FORMATS, public_states, render
+from aaib_cp.db import Store
+from aaib_cp.exceptions import InputError
+from aaib_cp.reports import model as rm
+from aaib_cp.reports.anonymise import Anonymiser, Identity
+from aaib_cp.reports.render import AUDIENCES, FORMATS, public_states, render
+from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = [
     "PUBLIC_AUDIENCES",
@@ -81,7 +81,7 @@ def anonymiser_for(store: Store, case_id: str) -> Anonymiser:
     People of ``case_id`` are replaced by their pseudonyms; people of other cases by
     neutral markers (never another case's pseudonym).
     """
-    from ..store import records as rdb
+    from aaib_cp.evidence import sql as rdb
 
     own: list[Identity] = []
     elsewhere: list[Identity] = []
@@ -124,7 +124,7 @@ def _timeline_png(
     """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
     if not chronology.entries:
         return None
-    from ..timeline import plot_timeline
+    from aaib_cp.evidence.timeline import plot_timeline
 
     renamed = attrs.evolve(
         chronology,
@@ -153,10 +153,10 @@ def build_report_data(
     anonymiser (built with :func:`anonymiser_for` when not given) and its labels are
     checked; people never appear in it. The renderer filters the rest per audience.
     """
-    from ..analysis.service import Analysis
-    from ..casebook import Casebook
-    from ..records import AGENCY_KINDS
-    from ..safetybook import SafetyBook
+    from aaib_cp.analysis.service import Analysis
+    from aaib_cp.evidence.model import AGENCY_KINDS
+    from aaib_cp.evidence.service import Casebook
+    from aaib_cp.recommendations.service import SafetyBook
 
     if audience not in AUDIENCES:
         raise InputError(
@@ -215,7 +215,7 @@ def build_report_data(
 
     timeline_png = workflow_svg = None
     if pictures:
-        from ..diagrams import workflow_figure
+        from aaib_cp.workflow.diagrams import workflow_figure
 
         title = f"{case.id}: integrated multi-agency chronology"
         if audience in PUBLIC_AUDIENCES:

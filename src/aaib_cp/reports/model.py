@@ -21,8 +21,8 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
-from ..analysis.decision_tree import CATEGORIES
-from ..exceptions import InputError
+from aaib_cp.analysis.decision_tree import CATEGORIES
+from aaib_cp.exceptions import InputError
 
 __all__ = [
     "CATEGORIES",

@@ -29,8 +29,8 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from ..exceptions import InputError
-from .model import CATEGORIES, FINDING_KINDS, ReportData
+from aaib_cp.exceptions import InputError
+from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, ReportData
 
 __all__ = [
     "AUDIENCES",
@@ -63,7 +63,7 @@ def public_states(definition: Any, *, first: str = "final_report") -> tuple[str,
     "After" follows the ordinary transitions of ``definition`` (not ``source: "*"``
     ones such as suspend or discontinue, nor ``$previous`` returns).
     """
-    from ..diagrams import flow_edges
+    from aaib_cp.workflow.diagrams import flow_edges
 
     if first not in definition.states:
         raise InputError(f"public_states: {first!r} is not a state of {definition.name}")

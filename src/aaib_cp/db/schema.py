@@ -1,0 +1,121 @@
+"""The core schema: workflows, cases, their append-only events, and the team.
+
+Statements run one by one (never ``executescript``, which commits the open
+transaction first), so a migration is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from aaib_cp.db.connection import Database, migration
+
+__all__: list[str] = []
+
+
+_CORE = [
+    """
+    CREATE TABLE workflows (
+        hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        source_text TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        workflow_name TEXT NOT NULL,
+        workflow_version TEXT NOT NULL,
+        workflow_hash TEXT NOT NULL REFERENCES workflows(hash),
+        state TEXT NOT NULL,
+        previous_state TEXT,
+        version INTEGER NOT NULL,
+        opened_at TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        known_on TEXT NOT NULL,
+        fields TEXT NOT NULL DEFAULT '{}',
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """CREATE INDEX cases_state ON cases(state)""",
+    """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        n INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT,
+        kind TEXT NOT NULL,
+        trigger TEXT,
+        from_state TEXT,
+        to_state TEXT,
+        reason TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (case_id, n)
+    )
+    """,
+    """
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: events cannot be changed');
+    END
+    """,
+    """
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: events cannot be deleted');
+    END
+    """,
+    """
+    CREATE TABLE team (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        appointed_at TEXT NOT NULL,
+        appointed_by TEXT NOT NULL,
+        PRIMARY KEY (case_id, name, role)
+    )
+    """,
+    """CREATE TABLE case_counters(year INTEGER PRIMARY KEY, last INTEGER NOT NULL)""",
+    """
+    CREATE TABLE audit_heads (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        n INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    )
+    """,
+]
+
+
+@migration("0001_core")
+def core(db: Database) -> None:
+    """Workflows, cases, events (append-only, hash-chained), team, reference counters."""
+    for statement in _CORE:
+        db.execute(statement)
+
+
+_INDEPENDENCE = [
+    """
+    CREATE TABLE affiliations (
+        name TEXT NOT NULL,
+        agency TEXT NOT NULL COLLATE NOCASE,
+        declared_at TEXT NOT NULL,
+        declared_by TEXT NOT NULL,
+        PRIMARY KEY (name, agency)
+    )
+    """,
+    "ALTER TABLE team ADD COLUMN independent INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE team ADD COLUMN stood_down_at TEXT",
+    "ALTER TABLE team ADD COLUMN stood_down_by TEXT",
+    "ALTER TABLE team ADD COLUMN stood_down_reason TEXT",
+]
+
+
+@migration("0002_independence")
+def independence(db: Database) -> None:
+    """Declared agency affiliations; team members' independence and standing down."""
+    for statement in _INDEPENDENCE:
+        db.execute(statement)

@@ -1,0 +1,393 @@
+"""The store: every SQL statement about workflows, cases, events and the team."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
+from aaib_cp.db.facts import StoreCaseView, fact
+from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
+from aaib_cp.workflow.audit import GENESIS, event_hash
+from aaib_cp.workflow.definition import WorkflowDefinition
+from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
+
+__all__ = ["CONFLICTS_SQL", "Store"]
+
+#: Serving independent team members affiliated with an agency involved in the case.
+CONFLICTS_SQL = (
+    "SELECT t.name, t.role, g.name FROM team t"
+    " JOIN affiliations a ON a.name = t.name"
+    " JOIN agencies g ON g.case_id = t.case_id AND g.name = a.agency COLLATE NOCASE"
+    " WHERE t.case_id = ? AND t.independent = 1 AND t.stood_down_at IS NULL"
+    " ORDER BY t.name, t.role, g.name"
+)
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(dict(value), sort_keys=True, ensure_ascii=False, default=str)
+
+
+class Store:
+    """An aaib-cp database. Open with :meth:`open`; write inside :meth:`transaction`."""
+
+    def __init__(self, db: Database, path: Path | None = None) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False, synchronous: str = "FULL") -> Store:
+        """Open the database at ``path`` (``create`` makes it if missing)."""
+        return cls(connect(path, create=create, synchronous=synchronous), Path(path))
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A private in-memory database, for tests and experiments."""
+        return cls(connect(":memory:", create=True), None)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One ``BEGIN IMMEDIATE`` transaction: all of it commits, or none of it."""
+        try:
+            with transaction(self.db):
+                yield self
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"the database is busy ({exc}); try again") from None
+            raise
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside :meth:`transaction`."""
+        return bool(self.db.conn.in_transaction)
+
+    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return fetch_rows(self.db, sql, params)
+
+    # -- workflows -----------------------------------------------------------
+    def save_workflow(self, definition: WorkflowDefinition, *, at: datetime) -> None:
+        """Keep the exact text of a workflow so its cases can always be reloaded."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO workflows"
+            " (hash, name, version, filename, source_text, stored_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                definition.content_hash,
+                definition.name,
+                definition.version,
+                definition.filename,
+                definition.source_text,
+                at.isoformat(),
+            ],
+        )
+
+    def workflow_source(self, content_hash: str) -> dict[str, Any]:
+        """The stored row of a workflow by content hash."""
+        rows = self._rows("SELECT * FROM workflows WHERE hash = ?", [content_hash])
+        if not rows:
+            raise StoreError(f"workflow {content_hash[:12]} is not stored in this database")
+        return rows[0]
+
+    # -- cases -----------------------------------------------------------------
+    def next_case_id(self, year: int, prefix: str = "CP") -> str:
+        """Allocate the next reference for ``year`` (call inside a transaction)."""
+        self.db.execute(
+            "INSERT INTO case_counters (year, last) VALUES (?, 1) "
+            "ON CONFLICT(year) DO UPDATE SET last = last + 1",
+            [year],
+        )
+        (last,) = self.db.execute(
+            "SELECT last FROM case_counters WHERE year = ?", [year]
+        ).fetchone()
+        return f"{prefix}-{year}-{last:04d}"
+
+    def insert_case(self, case: Case, *, at: datetime) -> None:
+        """Insert a new case row."""
+        self.db.execute(
+            "INSERT INTO cases (id, title, workflow_name, workflow_version, workflow_hash, state,"
+            " previous_state, version, opened_at, opened_by, known_on, fields, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                case.id,
+                case.title,
+                case.workflow_name,
+                case.workflow_version,
+                case.workflow_hash,
+                case.state,
+                case.previous_state,
+                case.version,
+                case.opened_at.isoformat(),
+                case.opened_by,
+                case.known_on.isoformat(),
+                _dumps(case.fields),
+                at.isoformat(),
+            ],
+        )
+
+    def get_case(self, case_id: str) -> Case:
+        """The case with reference ``case_id``."""
+        rows = self._rows("SELECT * FROM cases WHERE id = ?", [case_id])
+        if not rows:
+            raise CaseNotFound(case_id)
+        return Case.from_row(rows[0])
+
+    def case_row(self, case_id: str) -> dict[str, Any]:
+        """The raw stored row of a case (for byte-level comparisons and exports)."""
+        rows = self._rows("SELECT * FROM cases WHERE id = ?", [case_id])
+        if not rows:
+            raise CaseNotFound(case_id)
+        return rows[0]
+
+    def list_cases(self, *, state: str | None = None) -> list[Case]:
+        """Every case, oldest first, optionally only those in ``state``."""
+        if state is None:
+            rows = self._rows("SELECT * FROM cases ORDER BY opened_at, id")
+        else:
+            rows = self._rows("SELECT * FROM cases WHERE state = ? ORDER BY opened_at, id", [state])
+        return [Case.from_row(r) for r in rows]
+
+    def count_cases(self) -> int:
+        """How many cases there are."""
+        return int(self.db.execute("SELECT count(*) FROM cases").fetchone()[0])
+
+    def update_case(
+        self,
+        case: Case,
+        *,
+        at: datetime,
+        state: str | None = None,
+        previous_state: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        workflow: WorkflowDefinition | None = None,
+    ) -> int:
+        """Write a change based on ``case`` as read; fail if the case changed since.
+
+        Returns the new version. Raises :class:`StaleCaseError` (changing nothing)
+        if another writer changed the case after ``case`` was read.
+        """
+        sets = ["version = version + 1", "updated_at = ?"]
+        params: list[Any] = [at.isoformat()]
+        if state is not None:
+            sets += ["state = ?", "previous_state = ?"]
+            params += [state, previous_state]
+        if fields is not None:
+            sets.append("fields = ?")
+            params.append(_dumps(fields))
+        if workflow is not None:
+            sets += ["workflow_name = ?", "workflow_version = ?", "workflow_hash = ?"]
+            params += [workflow.name, workflow.version, workflow.content_hash]
+        cursor = self.db.execute(
+            f"UPDATE cases SET {', '.join(sets)} WHERE id = ? AND version = ?",
+            [*params, case.id, case.version],
+        )
+        if cursor.rowcount != 1:
+            self._raise_stale(case)
+        return case.version + 1
+
+    def _raise_stale(self, case: Case) -> None:
+        current = self.get_case(case.id)
+        raise StaleCaseError(
+            f"case {case.id} changed underneath you (read at version {case.version} in state "
+            f"{case.state!r}, now version {current.version} in state {current.state!r}); "
+            "nothing was changed: check its status and try again"
+        )
+
+    def bump_version(self, case: Case, *, at: datetime) -> int:
+        """Record that the case's records changed (so stale guard checks are caught)."""
+        return self.update_case(case, at=at)
+
+    # -- events ----------------------------------------------------------------
+    def append_event(
+        self,
+        case_id: str,
+        *,
+        at: datetime,
+        actor: str,
+        role: str | None,
+        kind: str,
+        trigger: str | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        reason: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Append one hash-chained event to the case's audit trail (inside a transaction)."""
+        if not self.in_transaction:
+            raise StoreError("events are appended inside a transaction")
+        head = self.db.execute(
+            "SELECT n, hash FROM audit_heads WHERE case_id = ?", [case_id]
+        ).fetchone()
+        n, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        # Stored as canonical JSON; the hashed content is that JSON read back.
+        detail_text = _dumps(detail) if detail else "{}"
+        content = {
+            "case_id": case_id,
+            "n": n,
+            "at": at.isoformat(),
+            "actor": actor,
+            "role": role,
+            "kind": kind,
+            "trigger": trigger,
+            "from_state": from_state,
+            "to_state": to_state,
+            "reason": reason,
+            "detail": json.loads(detail_text) if detail else {},
+        }
+        digest = event_hash(prev, content)
+        cursor = self.db.execute(
+            "INSERT INTO events (case_id, n, at, actor, role, kind, trigger, from_state, to_state,"
+            " reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                case_id,
+                n,
+                content["at"],
+                actor,
+                role,
+                kind,
+                trigger,
+                from_state,
+                to_state,
+                reason,
+                detail_text,
+                prev,
+                digest,
+            ],
+        )
+        if head:
+            self.db.execute(
+                "UPDATE audit_heads SET n = ?, hash = ? WHERE case_id = ?", [n, digest, case_id]
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO audit_heads (case_id, n, hash) VALUES (?, ?, ?)", [case_id, n, digest]
+            )
+        return Event(
+            seq=int(cursor.lastrowid or 0),
+            case_id=case_id,
+            n=n,
+            at=at,
+            actor=actor,
+            role=role,
+            kind=kind,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            detail=content["detail"],
+            prev_hash=prev,
+            hash=digest,
+        )
+
+    def event_rows(self, case_id: str) -> list[dict[str, Any]]:
+        """The raw event rows of a case, in order."""
+        return self._rows("SELECT * FROM events WHERE case_id = ? ORDER BY n", [case_id])
+
+    def events(self, case_id: str) -> list[Event]:
+        """The events of a case, in order."""
+        return [Event.from_row(r) for r in self.event_rows(case_id)]
+
+    def move_events(self, case_ids: Sequence[str]) -> dict[str, list[Event]]:
+        """The events that moved each case (opened, transitions), in order, in one query.
+
+        Clocks are computed from these; one query serves thousands of cases.
+        """
+        out: dict[str, list[Event]] = {case_id: [] for case_id in case_ids}
+        if not out:
+            return out
+        rows = self._rows(
+            "SELECT * FROM events WHERE kind IN (?, ?)"
+            " AND case_id IN (SELECT value FROM json_each(?)) ORDER BY case_id, n",
+            [EventKind.OPENED, EventKind.TRANSITION, json.dumps(list(out))],
+        )
+        for row in rows:
+            out[row["case_id"]].append(Event.from_row(row))
+        return out
+
+    def audit_head(self, case_id: str) -> tuple[int, str] | None:
+        """The recorded last event number and hash of a case."""
+        row = self.db.execute(
+            "SELECT n, hash FROM audit_heads WHERE case_id = ?", [case_id]
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    # -- team ------------------------------------------------------------------
+    def add_team_member(self, member: TeamMember, *, independent: bool = False) -> bool:
+        """Appoint a member in a role; False if already appointed in it."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO team (case_id, name, role, appointed_at, appointed_by,"
+            " independent) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                member.case_id,
+                member.name,
+                member.role,
+                member.appointed_at.isoformat(),
+                member.appointed_by,
+                int(independent),
+            ],
+        )
+        return cursor.rowcount == 1
+
+    def stand_down(
+        self, case_id: str, name: str, role: str, *, at: datetime, by: str, reason: str
+    ) -> bool:
+        """Record that a member no longer serves in a role; False if they did not."""
+        cursor = self.db.execute(
+            "UPDATE team SET stood_down_at = ?, stood_down_by = ?, stood_down_reason = ?"
+            " WHERE case_id = ? AND name = ? AND role = ? AND stood_down_at IS NULL",
+            [at.isoformat(), by, reason, case_id, name, role],
+        )
+        return cursor.rowcount == 1
+
+    def declare_affiliation(self, name: str, agency: str, *, at: datetime, by: str) -> bool:
+        """Record that ``name`` is affiliated with ``agency``; False if already declared."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO affiliations (name, agency, declared_at, declared_by)"
+            " VALUES (?, ?, ?, ?)",
+            [name, agency, at.isoformat(), by],
+        )
+        return cursor.rowcount == 1
+
+    def affiliations(self, name: str) -> list[str]:
+        """The agencies ``name`` has declared an affiliation with."""
+        rows = self.db.execute(
+            "SELECT agency FROM affiliations WHERE name = ? ORDER BY agency", [name]
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def conflicts(self, case_id: str, *, name: str | None = None) -> list[dict[str, str]]:
+        """Independent team members (or ``name``) affiliated with an agency on the case."""
+        if name is not None:
+            rows = self.db.execute(
+                "SELECT ?, '', g.name FROM affiliations a JOIN agencies g"
+                " ON g.case_id = ? AND g.name = a.agency COLLATE NOCASE"
+                " WHERE a.name = ? ORDER BY g.name",
+                [name, case_id, name],
+            ).fetchall()
+        else:
+            rows = self.db.execute(CONFLICTS_SQL, [case_id]).fetchall()
+        return [{"name": r[0], "role": r[1], "agency": r[2]} for r in rows]
+
+    def view(self, case: Case) -> StoreCaseView:
+        """A guard's view of the case and its records."""
+        return StoreCaseView(self.db, case)
+
+
+@fact("independence_conflicts")
+def independence_conflicts(db: Database, case_id: str) -> list[dict[str, str]]:
+    """Serving independent team members affiliated with an agency on the case."""
+    rows = db.execute(CONFLICTS_SQL, [case_id]).fetchall()
+    return [{"name": r[0], "role": r[1], "agency": r[2]} for r in rows]

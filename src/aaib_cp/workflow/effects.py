@@ -1,0 +1,80 @@
+"""Effects: code run when a named trigger fires, in the same transaction as the move.
+
+Guards decide *whether* a transition may happen; effects record what follows from
+it. An effect is registered in code for a trigger name (nothing from the YAML file
+is ever imported or evaluated)::
+
+    @default_effects().register("issue_final_report")
+    def issue_pending(store, case, *, definition, at, actor, role):
+        ...
+
+The engine calls every effect of the trigger after writing the new state and the
+transition event, inside the same ``BEGIN IMMEDIATE`` transaction: if an effect
+fails, the transition is rolled back with it. The shipped effect issues the
+case's pending safety recommendations when the final report is issued
+(:mod:`aaib_cp.recommendations.sql`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+__all__ = ["Effect", "EffectRegistry", "default_effects"]
+
+#: ``effect(store, case, *, definition, at, actor, role)``, inside the transition's transaction.
+#: ``case`` is the case as moved (new state and version); an effect writes records and
+#: audit events, never the case row itself.
+Effect = Callable[..., Any]
+
+
+class EffectRegistry:
+    """Effects by trigger name, run in registration order."""
+
+    def __init__(self) -> None:
+        self._effects: dict[str, list[Effect]] = {}
+
+    def register(self, trigger: str) -> Callable[[Effect], Effect]:
+        """Decorator registering ``func`` to run when ``trigger`` fires."""
+
+        def decorator(func: Effect) -> Effect:
+            bucket = self._effects.setdefault(trigger, [])
+            if func not in bucket:
+                bucket.append(func)
+            return func
+
+        return decorator
+
+    def for_trigger(self, trigger: str) -> tuple[Effect, ...]:
+        """The effects of ``trigger`` (none for most triggers)."""
+        return tuple(self._effects.get(trigger, ()))
+
+    def run(
+        self,
+        trigger: str,
+        store: Any,
+        case: Any,
+        *,
+        definition: Any,
+        at: datetime,
+        actor: str,
+        role: str | None,
+    ) -> None:
+        """Run the effects of ``trigger`` (the caller holds the transaction)."""
+        for effect in self.for_trigger(trigger):
+            effect(store, case, definition=definition, at=at, actor=actor, role=role)
+
+    def copy(self) -> EffectRegistry:
+        """An independent copy, to extend without changing the shared registry."""
+        other = EffectRegistry()
+        other._effects = {k: list(v) for k, v in self._effects.items()}
+        return other
+
+
+_DEFAULT = EffectRegistry()
+
+
+def default_effects() -> EffectRegistry:
+    """The shared registry of effects shipped with aaib-cp."""
+    return _DEFAULT

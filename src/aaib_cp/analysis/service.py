@@ -459,7 +459,7 @@ class Analysis:
         """
         case = self.store.get_case(case_id)
         definition = self.engine.definition_for(case)
-        actor = self.engine._check_actor(definition, actor, role)
+        actor = self.engine.check_actor(definition, actor, role)
         found = self._act(case.id, act)
         versions = db.classifications(self.store, case.id, found.ref)
         if not versions:
@@ -513,7 +513,7 @@ class Analysis:
         current = versions[-1]
         problem = review_problem(current, reviewer=actor, action=action)
         if problem is not None:
-            raise self.engine._refuse(case, actor=actor, role=role, action=verb, message=problem)
+            raise self.engine.refuse(case, actor=actor, role=role, action=verb, message=problem)
         done = "confirmed" if action == "confirm" else "returned"
         with self.store.transaction():
             db.insert_review(

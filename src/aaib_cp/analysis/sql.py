@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from aaib_cp.analysis.classification import Act, Classification, Factor, Finding, Review
-from aaib_cp.db.connection import Database, fetch_rows, migration
-from aaib_cp.db.facts import fact
+from aaib_cp.db.connection import Database, Migrations, fetch_rows
+from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
-from aaib_cp.evidence import sql as records  # noqa: F401  (persons, evidence and chronology come first)
 
 __all__ = [
     "acts",
@@ -31,6 +30,11 @@ __all__ = [
     "insert_finding",
     "insert_review",
 ]
+
+#: This module's schema changes, in order (joined by :mod:`aaib_cp.wiring`).
+MIGRATIONS = Migrations()
+#: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
+FACTS = FactRegistry()
 
 _SCHEMA = [
     """
@@ -131,7 +135,7 @@ _FIXED = {
 }
 
 
-@migration("analysis_0001")
+@MIGRATIONS.register("analysis_0001")
 def analysis_schema(db: Database) -> None:
     """Acts of concern, contributory factors, classifications (versioned), findings."""
     for statement in _SCHEMA:
@@ -453,7 +457,7 @@ _CURRENT = (
 )
 
 
-@fact("act_refs")
+@FACTS.register("act_refs")
 def act_refs(db: Database, case_id: str) -> list[str]:
     """References of the case's acts of concern, in the order recorded."""
     return [
@@ -461,7 +465,7 @@ def act_refs(db: Database, case_id: str) -> list[str]:
     ]
 
 
-@fact("acts_unclassified")
+@FACTS.register("acts_unclassified")
 def acts_unclassified(db: Database, case_id: str) -> list[str]:
     """Acts with no classification at all."""
     rows = db.execute(
@@ -472,7 +476,7 @@ def acts_unclassified(db: Database, case_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@fact("classifications_unconfirmed")
+@FACTS.register("classifications_unconfirmed")
 def classifications_unconfirmed(db: Database, case_id: str) -> list[dict[str, Any]]:
     """Current classifications that refer the person onward and are not confirmed.
 
@@ -501,7 +505,7 @@ def classifications_unconfirmed(db: Database, case_id: str) -> list[dict[str, An
     return out
 
 
-@fact("acts_without_factors")
+@FACTS.register("acts_without_factors")
 def acts_without_factors(db: Database, case_id: str) -> list[str]:
     """Acts that no contributory factor bears on."""
     rows = db.execute(
@@ -513,7 +517,7 @@ def acts_without_factors(db: Database, case_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@fact("classifications_without_evidence")
+@FACTS.register("classifications_without_evidence")
 def classifications_without_evidence(db: Database, case_id: str) -> list[str]:
     """Acts whose current classification cites no evidence item."""
     rows = db.execute(

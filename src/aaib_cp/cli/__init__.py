@@ -99,6 +99,8 @@ def cli(ctx: click.Context, db_path: str, actor: str | None, role: str | None) -
       aaib init && aaib --actor "Ana" --role notifier notify --title "Child A" --known-on 2026-11-20
       aaib status CP-2026-0001
     """
+    import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards and effects)
+
     ctx.obj = Context(db_path=db_path, actor=actor, role=role)
 
 

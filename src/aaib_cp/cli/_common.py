@@ -29,7 +29,6 @@ class Context:
     def store(self, *, create: bool = False) -> Store:
         """Open the database (once per command)."""
         if self._store is None:
-            import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effects)
             from aaib_cp.db import Store
 
             synchronous = os.environ.get("AAIB_SYNCHRONOUS", "FULL")

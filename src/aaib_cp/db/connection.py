@@ -19,15 +19,13 @@ from aaib_cp.exceptions import StoreError
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["MIGRATIONS", "Database", "connect", "fetch_rows", "migration"]
+__all__ = ["MIGRATIONS", "Database", "Migration", "Migrations", "connect", "fetch_rows"]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
-#: Named migrations, applied in order, each once. A feature module adds its own
-#: with :func:`migration`; a database holding a name not listed here comes from a
-#: newer aaib-cp and is refused.
-MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
+#: ``(name, func)``: a named schema change, applied once.
+Migration = tuple[str, "Callable[[Database], None]"]
 
 
 class Database:
@@ -83,16 +81,56 @@ def fetch_rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[
     return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
-def migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
-    """Register a schema migration under a stable, unique name."""
+class Migrations:
+    """Named schema migrations in the order they apply; each name once.
 
-    def decorator(func: Callable[[Database], None]) -> Callable[[Database], None]:
-        if any(existing == name for existing, _ in MIGRATIONS):
-            raise ValueError(f"migration {name!r} is registered twice")
-        MIGRATIONS.append((name, func))
-        return func
+    Each phase's SQL module keeps its own (``MIGRATIONS = Migrations()`` and
+    ``@MIGRATIONS.register("records_0001")``); :mod:`aaib_cp.wiring` joins them, in
+    order, into the shared :data:`MIGRATIONS` that :func:`connect` applies.
+    """
 
-    return decorator
+    def __init__(self) -> None:
+        self._items: list[Migration] = []
+
+    def register(
+        self, name: str
+    ) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+        """Decorator adding ``func`` as the migration called ``name`` (stable, unique)."""
+
+        def decorator(func: Callable[[Database], None]) -> Callable[[Database], None]:
+            self.add(name, func)
+            return func
+
+        return decorator
+
+    def add(self, name: str, func: Callable[[Database], None]) -> None:
+        """Append one migration; the same name twice is a programming error."""
+        for existing, other in self._items:
+            if existing == name:
+                if other is func:
+                    return
+                raise ValueError(f"migration {name!r} is registered twice")
+        self._items.append((name, func))
+
+    def extend(self, other: Migrations) -> None:
+        """Append every migration of ``other`` not already here."""
+        for name, func in other:
+            self.add(name, func)
+
+    def names(self) -> list[str]:
+        """The names, in order."""
+        return [name for name, _ in self._items]
+
+    def __iter__(self) -> Iterator[Migration]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: The migrations :func:`connect` applies: every phase's, joined by :mod:`aaib_cp.wiring`.
+#: A database holding a name not listed here comes from a newer aaib-cp and is refused.
+MIGRATIONS = Migrations()
 
 
 def connect(
@@ -140,7 +178,7 @@ def _migrate(db: Database, path: Path) -> None:
                 "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             )
             applied = {row[0] for row in db.execute("SELECT name FROM schema_migrations")}
-            known = {name for name, _ in MIGRATIONS}
+            known = set(MIGRATIONS.names())
             unknown = sorted(applied - known)
             if unknown:
                 raise StoreError(

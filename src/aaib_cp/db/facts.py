@@ -1,7 +1,8 @@
 """Named facts about a case's records, computed by SQL, for guards to read.
 
-A feature module registers a fact with :func:`fact`; a guard reads it through
-:meth:`CaseView.fact`. Facts are computed lazily, once per view.
+Each phase's SQL module keeps a :class:`FactRegistry` of its own facts;
+:mod:`aaib_cp.wiring` joins them into the shared :data:`FACTS`. A guard reads a
+fact through :meth:`CaseView.fact`; facts are computed lazily, once per view.
 """
 
 from __future__ import annotations
@@ -12,22 +13,51 @@ from typing import Any
 from aaib_cp.db.connection import Database
 from aaib_cp.workflow.model import Case, TeamMember
 
-__all__ = ["FACTS", "StoreCaseView", "fact"]
+__all__ = ["FACTS", "FactFunc", "FactRegistry", "StoreCaseView"]
 
 FactFunc = Callable[[Database, str], Any]
 
-#: Every registered fact, by name.
-FACTS: dict[str, FactFunc] = {}
+
+class FactRegistry:
+    """Facts by name: ``func(db, case_id)`` computing one thing about a case's records."""
+
+    def __init__(self) -> None:
+        self._facts: dict[str, FactFunc] = {}
+
+    def register(self, name: str) -> Callable[[FactFunc], FactFunc]:
+        """Decorator adding ``func`` as the fact called ``name``."""
+
+        def decorator(func: FactFunc) -> FactFunc:
+            self.add(name, func)
+            return func
+
+        return decorator
+
+    def add(self, name: str, func: FactFunc) -> None:
+        """Add one fact; two different functions under one name is a programming error."""
+        if self._facts.get(name, func) is not func:
+            raise ValueError(f"fact {name!r} is registered twice")
+        self._facts[name] = func
+
+    def update(self, other: FactRegistry) -> None:
+        """Add every fact of ``other``."""
+        for name, func in other._facts.items():
+            self.add(name, func)
+
+    def get(self, name: str) -> FactFunc | None:
+        """The fact called ``name``, or None."""
+        return self._facts.get(name)
+
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._facts)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._facts
 
 
-def fact(name: str) -> Callable[[FactFunc], FactFunc]:
-    """Register ``func(db, case_id)`` as the fact called ``name``."""
-
-    def decorator(func: FactFunc) -> FactFunc:
-        FACTS[name] = func
-        return func
-
-    return decorator
+#: The facts every store view can compute: every phase's, joined by :mod:`aaib_cp.wiring`.
+FACTS = FactRegistry()
 
 
 class StoreCaseView:
@@ -65,9 +95,8 @@ class StoreCaseView:
     def fact(self, name: str) -> Any:
         """The named fact, computed on first use."""
         if name not in self._facts:
-            try:
-                func = FACTS[name]
-            except KeyError:
-                raise KeyError(f"fact {name!r} is not available") from None
+            func = FACTS.get(name)
+            if func is None:
+                raise KeyError(f"fact {name!r} is not available")
             self._facts[name] = func(self._db, self._case.id)
         return self._facts[name]

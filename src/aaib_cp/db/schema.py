@@ -6,9 +6,12 @@ transaction first), so a migration is all-or-nothing.
 
 from __future__ import annotations
 
-from aaib_cp.db.connection import Database, migration
+from aaib_cp.db.connection import Database, Migrations
 
 __all__: list[str] = []
+
+#: This module's schema changes, in order (joined by :mod:`aaib_cp.wiring`).
+MIGRATIONS = Migrations()
 
 
 _CORE = [
@@ -90,7 +93,7 @@ _CORE = [
 ]
 
 
-@migration("0001_core")
+@MIGRATIONS.register("0001_core")
 def core(db: Database) -> None:
     """Workflows, cases, events (append-only, hash-chained), team, reference counters."""
     for statement in _CORE:
@@ -114,7 +117,7 @@ _INDEPENDENCE = [
 ]
 
 
-@migration("0002_independence")
+@MIGRATIONS.register("0002_independence")
 def independence(db: Database) -> None:
     """Declared agency affiliations; team members' independence and standing down."""
     for statement in _INDEPENDENCE:

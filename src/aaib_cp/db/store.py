@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
-from aaib_cp.db.facts import StoreCaseView, fact
+from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import GENESIS, event_hash
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
 
 __all__ = ["CONFLICTS_SQL", "Store"]
+
+#: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
+FACTS = FactRegistry()
 
 #: Serving independent team members affiliated with an agency involved in the case.
 CONFLICTS_SQL = (
@@ -103,8 +106,11 @@ class Store:
         return rows[0]
 
     # -- cases -----------------------------------------------------------------
-    def next_case_id(self, year: int, prefix: str = "CP") -> str:
-        """Allocate the next reference for ``year`` (call inside a transaction)."""
+    def next_case_id(self, year: int, prefix: str) -> str:
+        """Allocate the next reference for ``year``, such as ``CP-2026-0001`` (in a transaction).
+
+        Numbers run across workflows within a year, so two prefixes never share a number.
+        """
         self.db.execute(
             "INSERT INTO case_counters (year, last) VALUES (?, 1) "
             "ON CONFLICT(year) DO UPDATE SET last = last + 1",
@@ -386,7 +392,7 @@ class Store:
         return StoreCaseView(self.db, case)
 
 
-@fact("independence_conflicts")
+@FACTS.register("independence_conflicts")
 def independence_conflicts(db: Database, case_id: str) -> list[dict[str, str]]:
     """Serving independent team members affiliated with an agency on the case."""
     rows = db.execute(CONFLICTS_SQL, [case_id]).fetchall()

@@ -176,7 +176,7 @@ class Casebook:
 
     def _reader(self, actor: str | None, role: str | None, case: Case) -> tuple[str, str | None]:
         definition = self.engine.definition_for(case)
-        return self.engine._check_actor(definition, actor or "", role), role
+        return self.engine.check_actor(definition, actor or "", role), role
 
     # -- agencies ------------------------------------------------------------------------
     def add_agency(self, case_id: str, name: str, kind: str, *, actor: str, role: str) -> Agency:

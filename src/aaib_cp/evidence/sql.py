@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from aaib_cp.db import schema  # noqa: F401  (the core tables come first)
-from aaib_cp.db.connection import Database, fetch_rows, migration
-from aaib_cp.db.facts import fact
+from aaib_cp.db.connection import Database, Migrations, fetch_rows
+from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
 from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person, When
 from aaib_cp.workflow.model import Event
@@ -35,6 +34,11 @@ __all__ = [
     "record_no_evidence",
     "set_key_episode",
 ]
+
+#: This module's schema changes, in order (joined by :mod:`aaib_cp.wiring`).
+MIGRATIONS = Migrations()
+#: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
+FACTS = FactRegistry()
 
 _SCHEMA = [
     """
@@ -147,7 +151,7 @@ _SCHEMA = [
 ]
 
 
-@migration("records_0001")
+@MIGRATIONS.register("records_0001")
 def records_schema(db: Database) -> None:
     """Agencies, people (pseudonymised), evidence items and the chronology."""
     for statement in _SCHEMA:
@@ -460,14 +464,14 @@ def set_key_episode(store: Store, entry: ChronologyEntry, flag: bool) -> None:
 
 
 # -- facts for guards --------------------------------------------------------------
-@fact("agency_names")
+@FACTS.register("agency_names")
 def agency_names(db: Database, case_id: str) -> list[str]:
     """Names of the agencies registered on the case."""
     rows = db.execute("SELECT name FROM agencies WHERE case_id = ? ORDER BY id", [case_id])
     return [r[0] for r in rows]
 
 
-@fact("agencies_without_evidence")
+@FACTS.register("agencies_without_evidence")
 def agencies_without_evidence(db: Database, case_id: str) -> list[str]:
     """Agencies with neither an evidence item nor a recorded reason why not."""
     rows = db.execute(
@@ -480,7 +484,7 @@ def agencies_without_evidence(db: Database, case_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@fact("agencies_without_chronology")
+@FACTS.register("agencies_without_chronology")
 def agencies_without_chronology(db: Database, case_id: str) -> list[str]:
     """Agencies with no entry in the chronology."""
     rows = db.execute(

@@ -24,11 +24,9 @@ from typing import Any
 
 import attrs
 
-from aaib_cp.analysis import sql as _analysis  # noqa: F401  (acts, factors and findings come first)
-from aaib_cp.db.connection import Database, migration
+from aaib_cp.db.connection import Database, Migrations
 from aaib_cp.db.store import Store
 from aaib_cp.exceptions import InputError
-from aaib_cp.recommendations import sql as _safety  # noqa: F401  (its tables are indexed below)
 
 __all__ = [
     "PUBLIC_KINDS",
@@ -41,6 +39,9 @@ __all__ = [
     "search",
     "stale_cases",
 ]
+
+#: This module's schema changes, in order (joined by :mod:`aaib_cp.wiring`).
+MIGRATIONS = Migrations()
 
 #: Snippet markers around matched words.
 MARK_OPEN, MARK_CLOSE, ELLIPSIS = "[", "]", "…"
@@ -170,7 +171,7 @@ def _create(db: Database, name: str) -> None:
                 db.execute(statement)
 
 
-@migration("search_0001")
+@MIGRATIONS.register("search_0001")
 def search_schema(db: Database) -> None:
     """The restricted and public full-text indexes, their triggers, and a back-fill."""
     db.execute(_FTS.format(name="search_index"))
@@ -179,7 +180,7 @@ def search_schema(db: Database) -> None:
         db.execute(statement)
 
 
-@migration("search_0002_safety")
+@MIGRATIONS.register("search_0002_safety")
 def search_safety(db: Database) -> None:
     """Index recommendations and responses."""
     _create(db, "search_0002_safety")

@@ -829,7 +829,7 @@ class SafetyBook:
             case_id, actor=actor, role=role, action="approve a disclosure", roles=DISCLOSE_ROLES
         )
         if requester.casefold() == actor.casefold():
-            raise self.engine._refuse(
+            raise self.engine.refuse(
                 case,
                 actor=actor,
                 role=role,
@@ -882,7 +882,7 @@ class SafetyBook:
         flags = self.protected_items(case.id)
         if not flags.get(item, False) or sdb.disclosures(self.store, case.id, item):
             return
-        raise self.engine._refuse(
+        raise self.engine.refuse(
             case,
             actor=actor,
             role=role,

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from aaib_cp.db.connection import Database, fetch_rows, migration
-from aaib_cp.db.facts import fact
+from aaib_cp.db.connection import Database, Migrations, fetch_rows
+from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
-from aaib_cp.evidence import sql as records  # noqa: F401  (agencies and the counters come first)
 from aaib_cp.recommendations.model import (
     Disclosure,
     FeedbackSession,
@@ -29,7 +28,7 @@ from aaib_cp.recommendations.model import (
     due_after,
     settle_messages,
 )
-from aaib_cp.workflow.effects import default_effects
+from aaib_cp.workflow.effects import EffectRegistry
 from aaib_cp.workflow.model import Case
 
 __all__ = [
@@ -57,6 +56,13 @@ __all__ = [
     "safety_actions",
     "set_assessment",
 ]
+
+#: This module's schema changes, in order (joined by :mod:`aaib_cp.wiring`).
+MIGRATIONS = Migrations()
+#: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
+FACTS = FactRegistry()
+#: This module's effects (joined by :mod:`aaib_cp.wiring`).
+EFFECTS = EffectRegistry()
 
 _SCHEMA = [
     """
@@ -212,7 +218,7 @@ _SCHEMA = [
 PROTECTED_KINDS = ("interview",)
 
 
-@migration("safety_0001")
+@MIGRATIONS.register("safety_0001")
 def safety_schema(db: Database) -> None:
     """Recommendations and responses, safety actions, consultation, feedback, protection."""
     for statement in _SCHEMA:
@@ -379,7 +385,7 @@ def issue_pending(
     return issued
 
 
-@default_effects().register("issue_final_report")
+@EFFECTS.register("issue_final_report")
 def _issue_with_final_report(
     store: Store, case: Case, *, definition: Any, at: datetime, actor: str, role: str | None
 ) -> None:
@@ -638,7 +644,7 @@ def disclosures(store: Store, case_id: str, item: str | None = None) -> list[Dis
 
 
 # -- facts for guards --------------------------------------------------------------
-@fact("consultation_parties")
+@FACTS.register("consultation_parties")
 def consultation_party_labels(db: Database, case_id: str) -> list[str]:
     """The parties the draft was sent to."""
     rows = db.execute(
@@ -647,7 +653,7 @@ def consultation_party_labels(db: Database, case_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@fact("parties_not_answered")
+@FACTS.register("parties_not_answered")
 def parties_not_answered(db: Database, case_id: str) -> list[str]:
     """Parties with neither a representation nor a record that they made none."""
     rows = db.execute(
@@ -658,7 +664,7 @@ def parties_not_answered(db: Database, case_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@fact("representations_undisposed")
+@FACTS.register("representations_undisposed")
 def representations_undisposed(db: Database, case_id: str) -> list[str]:
     """References of representations without a disposition."""
     rows = db.execute(
@@ -669,14 +675,14 @@ def representations_undisposed(db: Database, case_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@fact("feedback_sessions")
+@FACTS.register("feedback_sessions")
 def feedback_count(db: Database, case_id: str) -> int:
     """How many feedback sessions are recorded."""
     row = db.execute("SELECT count(*) FROM feedback_sessions WHERE case_id = ?", [case_id])
     return int(row.fetchone()[0])
 
 
-@fact("recommendations_unsettled")
+@FACTS.register("recommendations_unsettled")
 def recommendations_unsettled(db: Database, case_id: str) -> list[str]:
     """Per recommendation not closed, what is missing: issue, response or assessment."""
     return settle_messages(recommendations(db, case_id))

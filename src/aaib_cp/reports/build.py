@@ -338,14 +338,14 @@ class Publisher:
 
     def _authorise(self, case: Case, *, actor: str, role: str | None, audience: str) -> str:
         definition = self.engine.definition_for(case)
-        actor = self.engine._check_actor(definition, actor, role)
+        actor = self.engine.check_actor(definition, actor, role)
         if audience in PUBLIC_AUDIENCES:
             return actor
         action = "produce the restricted report"
         spec = definition.roles.get(role or "")
         if spec is None or not spec.is_case_role:
             case_roles = [n for n, r in definition.roles.items() if r.is_case_role]
-            raise self.engine._refuse(
+            raise self.engine.refuse(
                 case,
                 actor=actor,
                 role=role,
@@ -353,11 +353,11 @@ class Publisher:
                 message=f"role {role!r} may not {action}; it needs a case role appointed "
                 f"on the case ({', '.join(case_roles)})",
             )
-        missing = self.engine._appointment_missing(
+        missing = self.engine.appointment_missing(
             case, definition, actor, role, self.store.view(case)
         )
         if missing:
-            raise self.engine._refuse(case, actor=actor, role=role, action=action, message=missing)
+            raise self.engine.refuse(case, actor=actor, role=role, action=action, message=missing)
         return actor
 
     def render(

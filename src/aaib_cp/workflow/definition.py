@@ -26,7 +26,10 @@ from aaib_cp.workflow.guards import GuardRef, GuardRegistry, default_registry
 from aaib_cp.workflow.yaml_source import Document, PathKey, load_yaml_file, load_yaml_text
 
 __all__ = [
+    "ACTIONS",
     "ANY_OPEN",
+    "DEFAULT_CASE_PREFIX",
+    "PHASES",
     "PREVIOUS",
     "FieldDef",
     "InterimStatements",
@@ -60,6 +63,33 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
     "interim_statement_months": (int, 12, "months after the decision before interim statements"),
 }
 
+#: What a service may be asked to do on a case, beyond firing transitions. A workflow's
+#: ``permissions`` grants each to roles; services ask :meth:`WorkflowDefinition.roles_for`
+#: and never name a role themselves.
+ACTIONS: dict[str, str] = {
+    "register_evidence": "add agencies, people, evidence items and chronology entries",
+    "analyse": "record acts, contributory factors, classifications and findings",
+    "confirm": "confirm or return a classification that refers someone onward (second person)",
+    "recommend": "draft and issue safety recommendations, record responses, actions and notes",
+    "assess": "assess responses and close recommendations",
+    "consult": "send the draft, record representations and feedback sessions",
+    "dispose": "decide on representations made on the draft",
+    "protect": "mark evidence as protected material",
+    "disclose": "approve a disclosure of protected material",
+    "read_restricted": "produce the restricted report (real names, classifications)",
+}
+
+#: Phases the services need to know about; a workflow's ``phases`` names its states in each.
+PHASES: dict[str, str] = {
+    "before_evidence": "before evidence gathering: no recommendation may be drafted yet",
+    "draft": "the draft report may be sent to the parties for comment",
+    "published": "the final report is out: public outputs exist, representations are closed",
+}
+
+_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,9}\Z")
+#: The case reference prefix of a workflow that declares none.
+DEFAULT_CASE_PREFIX = "CASE"
+
 _TOP_KEYS = {
     "name": "the workflow's name",
     "version": "its version",
@@ -75,6 +105,9 @@ _TOP_KEYS = {
     "transitions": "the transitions",
     "interim_statements": "when interim statements fall due",
     "invariants": "named invariants",
+    "case_prefix": "the case reference prefix",
+    "permissions": "which roles may take each action",
+    "phases": "which states make up each phase",
 }
 _STATE_KEYS = ("description", "deadline")
 _TRANSITION_KEYS = (
@@ -221,6 +254,9 @@ class WorkflowDefinition:
     source_text: str
     filename: str
     interim_statements: InterimStatements | None = None
+    case_prefix: str = DEFAULT_CASE_PREFIX
+    permissions: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    phases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     _index: dict[tuple[str, str], TransitionDef] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -258,6 +294,22 @@ class WorkflowDefinition:
     def roles_setting(self, field: str) -> tuple[str, ...]:
         """Roles that may record ``field``: those whose transitions set it."""
         return tuple(dict.fromkeys(r for t in self.transitions if field in t.sets for r in t.roles))
+
+    def roles_for(self, action: str) -> tuple[str, ...]:
+        """The roles this workflow lets take ``action`` (one of :data:`ACTIONS`); may be empty."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}{suggest(action, ACTIONS)}")
+        return self.permissions.get(action, ())
+
+    def phase_states(self, phase: str) -> tuple[str, ...]:
+        """The states of ``phase`` (one of :data:`PHASES`); empty if the workflow has none."""
+        if phase not in PHASES:
+            raise ValueError(f"unknown phase {phase!r}{suggest(phase, PHASES)}")
+        return self.phases.get(phase, ())
+
+    def in_phase(self, state: str, phase: str) -> bool:
+        """True when ``state`` belongs to ``phase``."""
+        return state in self.phase_states(phase)
 
     def setting(self, name: str) -> Any:
         """A setting's value, or its default."""
@@ -419,6 +471,9 @@ class _Parser:
         transitions = self._transitions(data.get("transitions"), states, roles, fields)
         interim = self._interim(data.get("interim_statements"), states, fields)
         invariants = self._invariants(data.get("invariants"), states, fields, roles)
+        case_prefix = self._case_prefix(data.get("case_prefix"))
+        permissions = self._permissions(data.get("permissions"), roles)
+        phases = self._phases(data.get("phases"), states)
         if not self.problems:
             self._graph_checks(states, transitions, initial or "")
         if self.problems:
@@ -441,7 +496,58 @@ class _Parser:
             source_text=self.source_text,
             filename=self.doc.filename,
             interim_statements=interim,
+            case_prefix=case_prefix,
+            permissions=permissions,
+            phases=phases,
         )
+
+    def _case_prefix(self, value: Any) -> str:
+        if value is None:
+            return DEFAULT_CASE_PREFIX
+        if not isinstance(value, str) or not _PREFIX.match(value):
+            self.err(
+                ("case_prefix",),
+                "must be 1-10 capital letters or digits, starting with a letter, such as CP"
+                f" (got {value!r})",
+            )
+            return DEFAULT_CASE_PREFIX
+        return value
+
+    def _permissions(
+        self, value: Any, roles: Mapping[str, RoleDef]
+    ) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for action, granted in self._mapping(value, ("permissions",), "permissions").items():
+            path: PathKey = ("permissions", action)
+            if action not in ACTIONS:
+                self.err(path, f"unknown action {action!r}{suggest(action, ACTIONS)}", key=True)
+                continue
+            names = []
+            for i, role in enumerate(self._list(granted, path, "a list of roles")):
+                if not isinstance(role, str) or role not in roles:
+                    self.err((*path, i), f"unknown role {role!r}{suggest(role, roles)}")
+                else:
+                    names.append(role)
+            out[action] = tuple(dict.fromkeys(names))
+        return out
+
+    def _phases(
+        self, value: Any, states: Mapping[str, StateDef]
+    ) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for phase, listed in self._mapping(value, ("phases",), "phases").items():
+            path: PathKey = ("phases", phase)
+            if phase not in PHASES:
+                self.err(path, f"unknown phase {phase!r}{suggest(phase, PHASES)}", key=True)
+                continue
+            names = []
+            for i, state in enumerate(self._list(listed, path, "a list of states")):
+                if not isinstance(state, str) or state not in states:
+                    self.err((*path, i), f"unknown state {state!r}{suggest(state, states)}")
+                else:
+                    names.append(state)
+            out[phase] = tuple(dict.fromkeys(names))
+        return out
 
     def _roles(self, value: Any) -> dict[str, RoleDef]:
         path: PathKey = ("roles",)

@@ -4,15 +4,18 @@ Guards decide *whether* a transition may happen; effects record what follows fro
 it. An effect is registered in code for a trigger name (nothing from the YAML file
 is ever imported or evaluated)::
 
-    @default_effects().register("issue_final_report")
+    EFFECTS = EffectRegistry()
+
+    @EFFECTS.register("issue_final_report")
     def issue_pending(store, case, *, definition, at, actor, role):
         ...
 
 The engine calls every effect of the trigger after writing the new state and the
 transition event, inside the same ``BEGIN IMMEDIATE`` transaction: if an effect
-fails, the transition is rolled back with it. The shipped effect issues the
-case's pending safety recommendations when the final report is issued
-(:mod:`aaib_cp.recommendations.sql`).
+fails, the transition is rolled back with it. Each phase keeps its own registry;
+:mod:`aaib_cp.wiring` joins them into the shared :func:`default_effects`. The
+shipped effect issues the case's pending safety recommendations when the final
+report is issued (:mod:`aaib_cp.recommendations`).
 """
 
 from __future__ import annotations
@@ -65,6 +68,12 @@ class EffectRegistry:
         for effect in self.for_trigger(trigger):
             effect(store, case, definition=definition, at=at, actor=actor, role=role)
 
+    def update(self, other: EffectRegistry) -> None:
+        """Add every effect of ``other``, after those already registered."""
+        for trigger, effects in other._effects.items():
+            bucket = self._effects.setdefault(trigger, [])
+            bucket.extend(e for e in effects if e not in bucket)
+
     def copy(self) -> EffectRegistry:
         """An independent copy, to extend without changing the shared registry."""
         other = EffectRegistry()
@@ -76,5 +85,5 @@ _DEFAULT = EffectRegistry()
 
 
 def default_effects() -> EffectRegistry:
-    """The shared registry of effects shipped with aaib-cp."""
+    """The shared registry: every phase's effects, joined by :mod:`aaib_cp.wiring`."""
     return _DEFAULT

@@ -61,7 +61,7 @@ class CaseStore(Protocol):
     def transaction(self) -> contextlib.AbstractContextManager[Any]: ...
     def save_workflow(self, definition: WorkflowDefinition, *, at: datetime) -> None: ...
     def workflow_source(self, content_hash: str) -> Mapping[str, Any]: ...
-    def next_case_id(self, year: int, prefix: str = ...) -> str: ...
+    def next_case_id(self, year: int, prefix: str) -> str: ...
     def insert_case(self, case: Case, *, at: datetime) -> None: ...
     def get_case(self, case_id: str) -> Case: ...
     def list_cases(self, *, state: str | None = ...) -> list[Case]: ...
@@ -293,7 +293,7 @@ class Engine:
     ) -> Case:
         """Open a case in the workflow's initial state; returns it with its reference."""
         title = clean_line(title, "title")
-        actor = self._check_actor(definition, actor, role)
+        actor = self.check_actor(definition, actor, role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         now = self.clock()
@@ -301,7 +301,7 @@ class Engine:
             raise InputError(f"known_on: {known_on.isoformat()} is in the future")
         with self.store.transaction():
             self.store.save_workflow(definition, at=now)
-            case_id = self.store.next_case_id(now.year)
+            case_id = self.store.next_case_id(now.year, definition.case_prefix)
             case = Case(
                 id=case_id,
                 title=title.strip(),
@@ -347,7 +347,7 @@ class Engine:
 
     # -- deciding ----------------------------------------------------------------
     @staticmethod
-    def _check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
+    def check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
         """The cleaned actor name; InputError for a missing actor or unknown role."""
         if not actor or not actor.strip():
             raise InputError("actor: say who is acting (--actor or AAIB_ACTOR)")
@@ -390,7 +390,7 @@ class Engine:
             )
         base = view if view is not None else self.store.view(case)
         if actor is not None and not blockers:
-            missing = self._appointment_missing(case, definition, actor, role, base)
+            missing = self.appointment_missing(case, definition, actor, role, base)
             if missing:
                 blockers.append(Blocker("role", role or "", missing))
         if transition.reason_required and not (reason and reason.strip()):
@@ -517,7 +517,7 @@ class Engine:
         trigger = clean_line(trigger, "trigger", max_len=100)
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = self._check_actor(definition, actor, role)
+        actor = self.check_actor(definition, actor, role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         if expected_version is not None and expected_version != case.version:
@@ -626,7 +626,7 @@ class Engine:
         )
 
     @staticmethod
-    def _appointment_missing(
+    def appointment_missing(
         case: Case, definition: WorkflowDefinition, actor: str, role: str | None, view: Any
     ) -> str | None:
         """Why ``actor`` does not hold case role ``role`` on ``case`` (None if they do)."""
@@ -648,20 +648,20 @@ class Engine:
         """
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = self._check_actor(definition, actor, role)
+        actor = self.check_actor(definition, actor, role)
         if definition.states[case.state].terminal:
             raise InputError(f"{case.id} has ended ({case.state}); its records are final")
         if role not in roles:
-            raise self._refuse(
+            raise self.refuse(
                 case,
                 actor=actor,
                 role=role,
                 action=action,
                 message=f"role {role!r} may not {action}; it needs {' or '.join(roles)}",
             )
-        missing = self._appointment_missing(case, definition, actor, role, self.store.view(case))
+        missing = self.appointment_missing(case, definition, actor, role, self.store.view(case))
         if missing:
-            raise self._refuse(case, actor=actor, role=role, action=action, message=missing)
+            raise self.refuse(case, actor=actor, role=role, action=action, message=missing)
         return case, definition, actor
 
     def record_change(
@@ -675,7 +675,7 @@ class Engine:
             case.id, at=now, actor=actor, role=role, kind=kind, detail=detail
         )
 
-    def _refuse(
+    def refuse(
         self,
         case: Case,
         *,
@@ -715,7 +715,7 @@ class Engine:
         """Record or amend a case field while the case is open (audited)."""
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = self._check_actor(definition, actor, role)
+        actor = self.check_actor(definition, actor, role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         if definition.states[case.state].terminal:
@@ -728,7 +728,7 @@ class Engine:
         clean = coerce_field(definition.fields[name], value)
         allowed = definition.roles_setting(name)
         if role not in allowed:
-            raise self._refuse(
+            raise self.refuse(
                 case,
                 actor=actor,
                 role=role,
@@ -736,9 +736,9 @@ class Engine:
                 message=f"role {role!r} may not record '{name}'; it needs "
                 f"{' or '.join(allowed) or 'a transition that sets it'}",
             )
-        missing = self._appointment_missing(case, definition, actor, role, self.store.view(case))
+        missing = self.appointment_missing(case, definition, actor, role, self.store.view(case))
         if missing:
-            raise self._refuse(case, actor=actor, role=role, action=f"set {name}", message=missing)
+            raise self.refuse(case, actor=actor, role=role, action=f"set {name}", message=missing)
         fields = {**case.fields, name: clean}
         now = self.clock()
         with self.store.transaction():
@@ -773,7 +773,7 @@ class Engine:
         """
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = self._check_actor(definition, actor, role)
+        actor = self.check_actor(definition, actor, role)
         name = clean_line(name, "name")
         declared = [clean_line(a, "affiliation", max_len=200) for a in affiliations]
         if case_role not in definition.roles:
@@ -785,7 +785,7 @@ class Engine:
             raise InputError(f"{case.id} has ended ({case.state}); its team is final")
         action = f"appoint {case_role}"
         if role not in spec.appointed_by:
-            raise self._refuse(
+            raise self.refuse(
                 case,
                 actor=actor,
                 role=role,
@@ -793,15 +793,15 @@ class Engine:
                 message=f"role {role!r} may not appoint a {case_role}; it needs "
                 f"{' or '.join(spec.appointed_by)}",
             )
-        missing = self._appointment_missing(case, definition, actor, role, self.store.view(case))
+        missing = self.appointment_missing(case, definition, actor, role, self.store.view(case))
         if missing:
-            raise self._refuse(case, actor=actor, role=role, action=action, message=missing)
+            raise self.refuse(case, actor=actor, role=role, action=action, message=missing)
         if spec.independent:
             involved = {a.casefold(): a for a in self.store.view(case).fact("agency_names")}
             held = [*self.store.affiliations(name), *declared]
             conflicts = sorted({involved[a.casefold()] for a in held if a.casefold() in involved})
             if conflicts:
-                raise self._refuse(
+                raise self.refuse(
                     case,
                     actor=actor,
                     role=role,

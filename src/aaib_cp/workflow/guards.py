@@ -46,6 +46,7 @@ __all__ = [
     "GuardRegistry",
     "SimpleCaseView",
     "default_registry",
+    "names_list",
 ]
 
 
@@ -201,6 +202,14 @@ class GuardRegistry:
         """An independent copy to extend without changing this one."""
         return GuardRegistry(self._guards)
 
+    def update(self, other: GuardRegistry) -> None:
+        """Add every guard of ``other`` (a phase's guards, joined by :mod:`aaib_cp.wiring`)."""
+        for guard in other:
+            existing = self._guards.get(guard.name)
+            if existing is not None and existing.check is not guard.check:
+                raise ValueError(f"guard {guard.name!r} is registered twice")
+            self._guards[guard.name] = guard
+
     def __contains__(self, name: object) -> bool:
         return name in self._guards
 
@@ -217,7 +226,10 @@ _DEFAULT = GuardRegistry()
 
 
 def default_registry() -> GuardRegistry:
-    """The registry of guards shipped with aaib-cp (shared; ``copy()`` it to extend)."""
+    """The shared registry: the kernel's guards here, every phase's added by :mod:`aaib_cp.wiring`.
+
+    ``copy()`` it to extend.
+    """
     return _DEFAULT
 
 
@@ -282,44 +294,9 @@ def team_at_least(view: CaseView, param: int) -> str | None:
     return f"the investigation team has {count} member(s), at least {param} are needed"
 
 
-def _names(names: Sequence[str]) -> str:
+def names_list(names: Sequence[str]) -> str:
+    """Names joined for a guard's message: ``"Police, Health"``."""
     return ", ".join(names)
-
-
-@_DEFAULT.register(
-    "every_agency_supplied_evidence",
-    describe="every involved agency has supplied evidence or a recorded reason why not",
-    facts=lambda _: {
-        "agency_names": ([], ["Police"]),
-        "agencies_without_evidence": ([], ["Police"]),
-    },
-)
-def every_agency_supplied_evidence(view: CaseView, param: None) -> str | None:
-    """At least one agency is registered, and each has an evidence item or a no-evidence reason."""
-    if not view.fact("agency_names"):
-        return "no agency is registered on the case"
-    missing = view.fact("agencies_without_evidence")
-    if not missing:
-        return None
-    return f"no evidence item or recorded reason from: {_names(missing)}"
-
-
-@_DEFAULT.register(
-    "chronology_covers_every_agency",
-    describe="the chronology has at least one entry from every involved agency",
-    facts=lambda _: {
-        "agency_names": ([], ["Police"]),
-        "agencies_without_chronology": ([], ["Police"]),
-    },
-)
-def chronology_covers_every_agency(view: CaseView, param: None) -> str | None:
-    """At least one agency is registered, and each has an entry in the chronology."""
-    if not view.fact("agency_names"):
-        return "no agency is registered on the case"
-    missing = view.fact("agencies_without_chronology")
-    if not missing:
-        return None
-    return f"the chronology has no entry from: {_names(missing)}"
 
 
 @_DEFAULT.register(
@@ -407,124 +384,3 @@ def fact_at_least(view: CaseView, param: dict[str, int]) -> str | None:
         if value < limit:
             return f"'{name.replace('_', ' ')}' is {value}, at least {limit} needed"
     return None
-
-
-@_DEFAULT.register(
-    "acts_classified",
-    describe=(
-        "every act of concern has a classification, confirmed by a reviewer where it"
-        " refers the person onward"
-    ),
-    facts=lambda _: {
-        "act_refs": ([], ["A1"]),
-        "acts_unclassified": ([], ["A1"]),
-        "classifications_unconfirmed": (
-            [],
-            [{"act": "A1", "outcome": "Sabotage", "status": "pending", "by": "", "reason": ""}],
-        ),
-    },
-)
-def acts_classified(view: CaseView, param: None) -> str | None:
-    """At least one act is recorded; each is classified, wrongdoing outcomes confirmed."""
-    if not view.fact("act_refs"):
-        return "no act of concern is recorded (aaib act add)"
-    problems = [f"act {ref} is not classified" for ref in view.fact("acts_unclassified")]
-    for item in view.fact("classifications_unconfirmed"):
-        what = f"act {item['act']} ({item['outcome'].lower()})"
-        if item["status"] == "returned":
-            problems.append(
-                f"{what} was returned by reviewer {item['by']} ({item['reason']}) and must be"
-                " classified again"
-            )
-        else:
-            problems.append(f"{what} awaits confirmation by a reviewer")
-    return "; ".join(problems) or None
-
-
-@_DEFAULT.register(
-    "acts_have_factors",
-    describe="at least one contributory factor bears on every act of concern",
-    facts=lambda _: {"acts_without_factors": ([], ["A1"])},
-)
-def acts_have_factors(view: CaseView, param: None) -> str | None:
-    """Every act of concern has at least one contributory factor."""
-    missing = view.fact("acts_without_factors")
-    if not missing:
-        return None
-    return "; ".join(f"act {ref} has no contributory factor" for ref in missing)
-
-
-@_DEFAULT.register(
-    "classifications_cite_evidence",
-    describe="every classification cites at least one evidence item",
-    facts=lambda _: {"classifications_without_evidence": ([], ["A1"])},
-)
-def classifications_cite_evidence(view: CaseView, param: None) -> str | None:
-    """The current classification of every act cites at least one evidence item."""
-    missing = view.fact("classifications_without_evidence")
-    if not missing:
-        return None
-    return "; ".join(f"the classification of act {ref} cites no evidence item" for ref in missing)
-
-
-@_DEFAULT.register(
-    "draft_sent_to_parties",
-    describe="the draft report has been sent to at least one directly involved party",
-    facts=lambda _: {"consultation_parties": ([], ["Police"])},
-)
-def draft_sent_to_parties(view: CaseView, param: None) -> str | None:
-    """At least one party was sent the draft for consultation."""
-    if view.fact("consultation_parties"):
-        return None
-    return "the draft has not been sent to any party (aaib consultation send)"
-
-
-@_DEFAULT.register(
-    "every_party_answered",
-    describe="every party sent the draft has made representations or is recorded as making none",
-    facts=lambda _: {"parties_not_answered": ([], ["Police"])},
-)
-def every_party_answered(view: CaseView, param: None) -> str | None:
-    """Each party has a representation, or a record that it made none (e.g. the period ended)."""
-    missing = view.fact("parties_not_answered")
-    if not missing:
-        return None
-    return f"no representation, nor a record of none, from: {_names(missing)}"
-
-
-@_DEFAULT.register(
-    "representations_dispositioned",
-    describe="every representation on the draft is accepted, partly accepted or not accepted",
-    facts=lambda _: {"representations_undisposed": ([], ["R1"])},
-)
-def representations_dispositioned(view: CaseView, param: None) -> str | None:
-    """Every representation has a disposition."""
-    missing = view.fact("representations_undisposed")
-    if not missing:
-        return None
-    return f"representations without a disposition: {_names(missing)}"
-
-
-@_DEFAULT.register(
-    "feedback_session_recorded",
-    describe="a feedback session with staff has been recorded",
-    facts=lambda _: {"feedback_sessions": (1, 0)},
-)
-def feedback_session_recorded(view: CaseView, param: None) -> str | None:
-    """At least one feedback session is recorded."""
-    if view.fact("feedback_sessions"):
-        return None
-    return "no feedback session with staff is recorded (aaib feedback add)"
-
-
-@_DEFAULT.register(
-    "recommendations_settled",
-    describe="every recommendation is issued, answered and assessed, or closed",
-    facts=lambda _: {"recommendations_unsettled": ([], ["CP-2026-0001-SR01 has no response"])},
-)
-def recommendations_settled(view: CaseView, param: None) -> str | None:
-    """Each recommendation not closed is issued and its latest response assessed."""
-    missing = view.fact("recommendations_unsettled")
-    if not missing:
-        return None
-    return "; ".join(missing)

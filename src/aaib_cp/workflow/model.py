@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -18,8 +18,13 @@ __all__ = ["Case", "Event", "EventKind", "TeamMember"]
 
 
 class EventKind:
-    """The kinds of event in a case's append-only audit trail."""
+    """Every kind of event in a case's append-only audit trail, in one list.
 
+    The kernel writes the first group; each phase's service writes its own. A test
+    fails when code writes a kind not listed here (:data:`ALL`).
+    """
+
+    # the workflow kernel
     OPENED = "opened"
     TRANSITION = "transition"
     REFUSED = "refused"
@@ -27,9 +32,53 @@ class EventKind:
     APPOINTED = "appointed"
     STOOD_DOWN = "stood_down"
     WORKFLOW_CHANGED = "workflow_changed"
+    # evidence: agencies, people, the evidence register and custody, the chronology
+    AGENCY_ADDED = "agency_added"
+    AGENCY_NO_EVIDENCE = "agency_no_evidence"
+    INDEPENDENCE_CONFLICT = "independence_conflict"
+    PERSON_ADDED = "person_added"
+    EVIDENCE_ADDED = "evidence_added"
+    EVIDENCE_CORRECTED = "evidence_corrected"
+    EVIDENCE_ACCESSED = "evidence_accessed"
+    EVIDENCE_EXPORTED = "evidence_exported"
+    EVIDENCE_PROTECTED = "evidence_protected"
+    DISCLOSURE_APPROVED = "disclosure_approved"
+    CHRONOLOGY_ADDED = "chronology_added"
+    CHRONOLOGY_IMPORTED = "chronology_imported"
+    CHRONOLOGY_TAGGED = "chronology_tagged"
+    # analysis: acts, factors, classification and its second signature, findings
+    ACT_ADDED = "act_added"
+    ACT_CLASSIFIED = "act_classified"
+    ACT_RECLASSIFIED = "act_reclassified"
+    CLASSIFICATION_ACCESSED = "classification_accessed"
+    CLASSIFICATION_CONFIRMED = "classification_confirmed"
+    CLASSIFICATION_RETURNED = "classification_returned"
+    FACTOR_ADDED = "factor_added"
+    FINDING_ADDED = "finding_added"
+    # recommendations, responses, safety actions, consultation, feedback
+    RECOMMENDATION_ADDED = "recommendation_added"
+    RECOMMENDATION_ISSUED = "recommendation_issued"
+    RECOMMENDATION_RESPONSE = "recommendation_response"
+    RECOMMENDATION_ASSESSED = "recommendation_assessed"
+    RECOMMENDATION_CLOSED = "recommendation_closed"
+    SAFETY_ACTION_ADDED = "safety_action_added"
+    DRAFT_SENT = "draft_sent"
+    REPRESENTATION_RECORDED = "representation_recorded"
+    REPRESENTATION_DISPOSED = "representation_disposed"
+    FEEDBACK_SESSION = "feedback_session"
+    NOTE_ADDED = "note_added"
+    # reports
+    REPORT_GENERATED = "report_generated"
 
     #: kinds that move the case between states, in replay order
     MOVES = frozenset({OPENED, TRANSITION})
+    #: every kind above (a test checks that no other is ever written)
+    ALL: ClassVar[frozenset[str]] = frozenset()
+
+
+EventKind.ALL = frozenset(
+    value for name, value in vars(EventKind).items() if name.isupper() and isinstance(value, str)
+)
 
 
 def _loads(value: Any) -> dict[str, Any]:

@@ -24,7 +24,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Effect", "EffectRegistry", "default_effects"]
+__all__ = ["EVERY_TRIGGER", "Effect", "EffectRegistry", "default_effects"]
+
+#: Register an effect under this name to run it after every trigger.
+EVERY_TRIGGER = "*"
 
 #: ``effect(store, case, *, definition, at, actor, role)``, inside the transition's transaction.
 #: ``case`` is the case as moved (new state and version); an effect writes records and
@@ -50,8 +53,13 @@ class EffectRegistry:
         return decorator
 
     def for_trigger(self, trigger: str) -> tuple[Effect, ...]:
-        """The effects of ``trigger`` (none for most triggers)."""
-        return tuple(self._effects.get(trigger, ()))
+        """The effects of ``trigger``: those registered for it, then those for every trigger.
+
+        An effect registered for :data:`EVERY_TRIGGER` (``"*"``) runs after every move and
+        decides for itself from the case's new state, so a rule can follow a workflow's
+        ``phases`` instead of one workflow's trigger names.
+        """
+        return (*self._effects.get(trigger, ()), *self._effects.get(EVERY_TRIGGER, ()))
 
     def run(
         self,

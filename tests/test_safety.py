@@ -338,8 +338,9 @@ class TestProtectedMaterial:
 
 class TestReportParts:
     def test_fills_report_records(self, engine, workflow):
-        """report_parts gives ReportData's recommendations, actions, consultation and feedback."""
+        """safety_parts gives ReportData's recommendations, actions, consultation and feedback."""
         from aaib_cp.reports import ReportData
+        from aaib_cp.reports.safety_parts import safety_parts
 
         case_id = case_at(engine, workflow, "consultation")
         safety = book(engine)
@@ -348,7 +349,7 @@ class TestReportParts:
         safety.send_draft(case_id, [AGENCY, "Child A"], **LEAD)
         safety.represent(case_id, AGENCY, text="Fine.", **LEAD)
         safety.dispose(case_id, "R1", disposition="accepted", **LEAD)
-        parts = safety.report_parts(case_id)
+        parts = safety_parts(engine, case_id)
         data = ReportData.from_mapping(
             {
                 "case": {

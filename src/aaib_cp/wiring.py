@@ -23,9 +23,12 @@ from aaib_cp.db import schema as core_schema
 from aaib_cp.db import store as core_store
 from aaib_cp.evidence import guards as evidence_guards
 from aaib_cp.evidence import sql as evidence_sql
+from aaib_cp.evidence import sql_protection as protection_sql
 from aaib_cp.learning import search_sql
 from aaib_cp.recommendations import guards as recommendations_guards
+from aaib_cp.recommendations import issuing as recommendations_issuing
 from aaib_cp.recommendations import sql as recommendations_sql
+from aaib_cp.recommendations import sql_consultation as consultation_sql
 from aaib_cp.workflow.effects import EffectRegistry, default_effects
 from aaib_cp.workflow.guards import GuardRegistry, default_registry
 
@@ -35,6 +38,7 @@ __all__ = ["EFFECTS", "FACT_SETS", "GUARD_SETS", "MIGRATION_SETS", "wire"]
 MIGRATION_SETS: tuple[Migrations, ...] = (
     core_schema.MIGRATIONS,
     evidence_sql.MIGRATIONS,
+    protection_sql.MIGRATIONS,
     analysis_sql.MIGRATIONS,
     recommendations_sql.MIGRATIONS,
     search_sql.MIGRATIONS,
@@ -46,6 +50,7 @@ FACT_SETS: tuple[FactRegistry, ...] = (
     evidence_sql.FACTS,
     analysis_sql.FACTS,
     recommendations_sql.FACTS,
+    consultation_sql.FACTS,
 )
 
 #: Guards beyond the kernel's own (fields, team, facts), by phase.
@@ -56,7 +61,7 @@ GUARD_SETS: tuple[GuardRegistry, ...] = (
 )
 
 #: Effects run by the engine when a trigger fires.
-EFFECTS: tuple[EffectRegistry, ...] = (recommendations_sql.EFFECTS,)
+EFFECTS: tuple[EffectRegistry, ...] = (recommendations_issuing.EFFECTS,)
 
 
 def wire() -> None:

@@ -189,6 +189,12 @@ def validate_rows(
     errors: list[RowError] = []
     for number, row in rows:
         problems: list[RowError] = []
+
+        def problem(
+            field: str, message: str, number: int = number, problems: list[RowError] = problems
+        ) -> None:
+            problems.append(RowError(filename, number, field, message))
+
         draft = _validate_row(
             row,
             today=today,
@@ -196,9 +202,7 @@ def validate_rows(
             agency=agency,
             person=person,
             evidence=evidence,
-            problem=lambda field, message, number=number, problems=problems: problems.append(
-                RowError(filename, number, field, message)
-            ),
+            problem=problem,
             number=number,
         )
         if problems:

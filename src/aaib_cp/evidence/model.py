@@ -28,10 +28,20 @@ __all__ = [
     "child_letters",
     "find_gaps",
     "find_person",
+    "normalise_choice",
     "normalise_role",
     "pseudonym",
     "role_title",
 ]
+
+
+def normalise_choice(what: str, value: str, choices: Mapping[str, str]) -> str:
+    """``'Partly accepted'`` -> ``'partly_accepted'``; InputError naming the choices."""
+    key = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
+    if key not in choices:
+        raise InputError(f"{what}: {value!r} is not one of {', '.join(choices)}")
+    return key
+
 
 #: Kinds of agency, with what each covers.
 AGENCY_KINDS: dict[str, str] = {

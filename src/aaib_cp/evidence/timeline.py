@@ -57,19 +57,21 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
         fig = Figure(figsize=(11, 1.6 + 0.7 * len(lanes)), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
+        ax.xaxis_date()
+        num = mdates.date2num
         for y in range(len(lanes)):
             ax.axhspan(y - 0.5, y + 0.5, color="#f4f6f8" if y % 2 else "white", zorder=0)
         for gap in chronology.gaps:
             ax.axvspan(
-                datetime.combine(gap.start, datetime.min.time()),
-                datetime.combine(gap.end, datetime.min.time()),
+                num(datetime.combine(gap.start, datetime.min.time())),
+                num(datetime.combine(gap.end, datetime.min.time())),
                 color=_GAP_COLOUR,
                 alpha=0.25,
                 zorder=1,
             )
             middle = gap.start + (gap.end - gap.start) / 2
             ax.text(
-                datetime.combine(middle, datetime.min.time()),
+                num(datetime.combine(middle, datetime.min.time())),
                 len(lanes) - 0.55,
                 f"gap {gap.days} days",
                 ha="center",
@@ -98,11 +100,11 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
                 labels.append((entry.ref, start, y))
         for key, (ys, starts, ends) in ranges.items():
             colour = _KEY_COLOUR if key else _ENTRY_COLOUR
-            ax.hlines(ys, starts, ends, colors=colour, linewidth=6, alpha=0.45, zorder=2)
+            ax.hlines(ys, num(starts), num(ends), colors=colour, linewidth=6, alpha=0.45, zorder=2)
         for (key, cites), (xs, ys_) in points.items():
             colour = _KEY_COLOUR if key else _ENTRY_COLOUR
             ax.plot(
-                xs,
+                num(xs),
                 ys_,
                 marker="*" if key else "o",
                 markersize=14 if key else 7,

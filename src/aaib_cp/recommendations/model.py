@@ -1,4 +1,4 @@
-"""Safety recommendations, consultation on the draft, feedback and protected material.
+"""Safety recommendations, consultation on the draft and feedback.
 
 Pure domain code (no SQLite, no click): the attrs records, the vocabularies and
 the deadline rules. :mod:`aaib_cp.recommendations.service` orchestrates the commands and
@@ -20,18 +20,17 @@ from typing import Any
 
 import attrs
 
+from aaib_cp.evidence.model import normalise_choice
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.input_text import parse_date
 
 __all__ = [
     "ASSESSMENT_GRADES",
     "AWAITING_ASSESSMENT",
     "AWAITING_RESPONSE",
-    "DISCLOSURE_GROUNDS",
     "DISPOSITIONS",
     "PRIORITIES",
-    "Disclosure",
     "FeedbackSession",
-    "Note",
     "Overdue",
     "Party",
     "Recommendation",
@@ -41,6 +40,7 @@ __all__ = [
     "due_after",
     "is_overdue",
     "normalise_choice",
+    "not_future",
     "parse_ref",
     "recommendation_ref",
     "settle_messages",
@@ -71,22 +71,17 @@ DISPOSITIONS: dict[str, str] = {
     "not_accepted": "the report is not amended; the reason says why",
 }
 
-#: The only grounds on which protected material may be disclosed.
-DISCLOSURE_GROUNDS: dict[str, str] = {
-    "serious_continuing_risk": "disclosure is needed to address a serious and continuing risk "
-    "to the safety of a child or others",
-    "court_order": "the High Court has ordered disclosure",
-}
-
 _REF_RE = re.compile(r"^(?P<case>.+)-SR(?P<n>\d{2,})$")
 
 
-def normalise_choice(what: str, value: str, choices: Mapping[str, str]) -> str:
-    """``'Partly accepted'`` -> ``'partly_accepted'``; InputError naming the choices."""
-    key = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
-    if key not in choices:
-        raise InputError(f"{what}: {value!r} is not one of {', '.join(choices)}")
-    return key
+def not_future(what: str, value: date | str | None, today: date) -> date:
+    """A date (or ISO text) not after ``today``; ``today`` when not given."""
+    if value is None:
+        return today
+    day = parse_date(value, what)
+    if day > today:
+        raise InputError(f"{what}: {day.isoformat()} is in the future")
+    return day
 
 
 def recommendation_ref(case_id: str, n: int) -> str:
@@ -126,10 +121,6 @@ def is_overdue(due: date | None, today: date, *, done: bool) -> bool:
 
 def _d(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
-
-
-def _dt(value: Any) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 @attrs.frozen
@@ -442,70 +433,6 @@ class FeedbackSession:
             "audience": self.audience,
             "attendees": list(self.attendees),
             "recorded_by": self.recorded_by,
-        }
-
-
-@attrs.frozen
-class Note:
-    """An investigator's note: protected material by default."""
-
-    ref: str
-    text: str = attrs.field(repr=False)
-    protected: bool
-    added_at: datetime
-    added_by: str
-
-    def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
-        """A JSON-ready mapping; the text only when asked."""
-        data: dict[str, Any] = {
-            "ref": self.ref,
-            "protected": self.protected,
-            "added_at": self.added_at.isoformat(),
-            "added_by": self.added_by,
-        }
-        if with_text:
-            data["text"] = self.text
-        return data
-
-
-@attrs.frozen
-class Disclosure:
-    """An approved disclosure of protected material: who asked, who approved, on what ground."""
-
-    ref: str
-    item: str
-    ground: str
-    requested_by: str
-    approved_by: str
-    recipient: str
-    reason: str
-    approved_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Disclosure:
-        """Build from a stored row."""
-        return cls(
-            ref=row["ref"],
-            item=row["item"],
-            ground=row["ground"],
-            requested_by=row["requested_by"],
-            approved_by=row["approved_by"],
-            recipient=row["recipient"],
-            reason=row["reason"],
-            approved_at=_dt(row["approved_at"]),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        return {
-            "ref": self.ref,
-            "item": self.item,
-            "ground": self.ground,
-            "requested_by": self.requested_by,
-            "approved_by": self.approved_by,
-            "recipient": self.recipient,
-            "reason": self.reason,
-            "approved_at": self.approved_at.isoformat(),
         }
 
 

@@ -1,9 +1,10 @@
-"""SQL for recommendations, responses, safety actions, consultation, feedback and protection.
+"""SQL for recommendations, their responses and safety actions; the schema of this phase.
 
-References (``CP-2026-0001-SR01``, ``SA1``, ``R1``, ``N1``, ``D1``) come from the
-per-case counters of :mod:`aaib_cp.evidence.sql`, so none is ever reused. The
-effect that issues pending recommendations with the final report and the guard
-facts about these records are registered here.
+References (``CP-2026-0001-SR01``, ``SA1``) come from the per-case counters of
+:mod:`aaib_cp.evidence.sql`, so none is ever reused. The consultation and feedback
+tables made by ``safety_0001`` are read and written by
+:mod:`aaib_cp.recommendations.sql_consultation`; notes, protection marks and
+disclosures belong to :mod:`aaib_cp.evidence.sql_protection`.
 """
 
 from __future__ import annotations
@@ -17,42 +18,19 @@ from aaib_cp.db.connection import Database, Migrations, fetch_rows
 from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
 from aaib_cp.recommendations.model import (
-    Disclosure,
-    FeedbackSession,
-    Note,
-    Party,
     Recommendation,
-    Representation,
     Response,
     SafetyAction,
-    due_after,
     settle_messages,
 )
-from aaib_cp.workflow.effects import EffectRegistry
-from aaib_cp.workflow.model import Case
 
 __all__ = [
-    "add_party",
     "close_recommendation",
-    "disclosures",
-    "dispose",
-    "evidence_protection",
-    "feedback_sessions",
-    "find_party",
-    "insert_disclosure",
-    "insert_feedback",
-    "insert_note",
     "insert_recommendation",
-    "insert_representation",
     "insert_response",
     "insert_safety_action",
     "issue",
-    "issue_pending",
-    "mark_protection",
-    "notes",
-    "parties",
     "recommendations",
-    "representations",
     "safety_actions",
     "set_assessment",
 ]
@@ -61,8 +39,6 @@ __all__ = [
 MIGRATIONS = Migrations()
 #: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
 FACTS = FactRegistry()
-#: This module's effects (joined by :mod:`aaib_cp.wiring`).
-EFFECTS = EffectRegistry()
 
 _SCHEMA = [
     """
@@ -164,63 +140,14 @@ _SCHEMA = [
         recorded_by TEXT NOT NULL
     )
     """,
-    """
-    CREATE TABLE case_notes (
-        id INTEGER PRIMARY KEY,
-        case_id TEXT NOT NULL REFERENCES cases(id),
-        ref TEXT NOT NULL,
-        text TEXT NOT NULL,
-        protected INTEGER NOT NULL,
-        added_at TEXT NOT NULL,
-        added_by TEXT NOT NULL,
-        UNIQUE (case_id, ref)
-    )
-    """,
-    """
-    CREATE TRIGGER notes_fixed BEFORE UPDATE OF case_id, ref, text ON case_notes
-    BEGIN SELECT RAISE(ABORT, 'notes are fixed once recorded'); END
-    """,
-    """
-    CREATE TABLE protection_marks (
-        id INTEGER PRIMARY KEY,
-        case_id TEXT NOT NULL REFERENCES cases(id),
-        item TEXT NOT NULL,
-        protected INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        marked_at TEXT NOT NULL,
-        marked_by TEXT NOT NULL
-    )
-    """,
-    """
-    CREATE TABLE disclosures (
-        id INTEGER PRIMARY KEY,
-        case_id TEXT NOT NULL REFERENCES cases(id),
-        ref TEXT NOT NULL,
-        item TEXT NOT NULL,
-        ground TEXT NOT NULL,
-        requested_by TEXT NOT NULL,
-        approved_by TEXT NOT NULL,
-        recipient TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        approved_at TEXT NOT NULL,
-        UNIQUE (case_id, ref)
-    )
-    """,
-    """
-    CREATE TRIGGER disclosures_fixed BEFORE UPDATE ON disclosures
-    BEGIN SELECT RAISE(ABORT, 'disclosures are an audit record: they cannot be changed'); END
-    """,
     """CREATE INDEX recommendations_case ON recommendations(case_id)""",
     """CREATE INDEX recommendations_open ON recommendations(status, issued_on)""",
 ]
 
-#: Evidence kinds protected unless marked otherwise (witness statements and the like).
-PROTECTED_KINDS = ("interview",)
-
 
 @MIGRATIONS.register("safety_0001")
 def safety_schema(db: Database) -> None:
-    """Recommendations and responses, safety actions, consultation, feedback, protection."""
+    """Recommendations and responses, safety actions, consultation and feedback."""
     for statement in _SCHEMA:
         db.execute(statement)
 
@@ -358,40 +285,6 @@ def close_recommendation(store: Store, rec: Recommendation, *, reason: str | Non
     )
 
 
-def issue_pending(
-    store: Store, case: Case, *, definition: Any, at: datetime, actor: str, role: str | None
-) -> list[str]:
-    """Issue every draft recommendation of the case today; audited, one event each."""
-    days = int(definition.setting("recommendation_response_days"))
-    issued = []
-    for rec in recommendations(store, case.id):
-        if rec.issued or rec.status == "closed":
-            continue
-        due = due_after(at.date(), days)
-        issue(store, rec, on=at.date(), due=due)
-        store.append_event(
-            case.id,
-            at=at,
-            actor=actor,
-            role=role,
-            kind="recommendation_issued",
-            detail={
-                "recommendation": rec.ref,
-                "response_due": due.isoformat(),
-                "with": "final report",
-            },
-        )
-        issued.append(rec.ref)
-    return issued
-
-
-@EFFECTS.register("issue_final_report")
-def _issue_with_final_report(
-    store: Store, case: Case, *, definition: Any, at: datetime, actor: str, role: str | None
-) -> None:
-    issue_pending(store, case, definition=definition, at=at, actor=actor, role=role)
-
-
 # -- safety actions ----------------------------------------------------------------
 def insert_safety_action(
     store: Store,
@@ -431,257 +324,7 @@ def safety_actions(store: Store, case_id: str) -> list[SafetyAction]:
     return [SafetyAction.from_row(r) for r in rows]
 
 
-# -- consultation ------------------------------------------------------------------
-_PARTY_SQL = (
-    "SELECT p.*, EXISTS (SELECT 1 FROM representations r WHERE r.party_id = p.id) AS answered"
-    " FROM consultation_parties p"
-)
-
-
-def add_party(
-    store: Store,
-    case_id: str,
-    *,
-    label: str,
-    kind: str,
-    sent_on: date,
-    due_on: date,
-    at: datetime,
-    by: str,
-) -> bool:
-    """Record that the draft was sent to a party; False if it already was."""
-    cursor = store.db.execute(
-        "INSERT OR IGNORE INTO consultation_parties (case_id, label, kind, sent_on, due_on,"
-        " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [case_id, label, kind, sent_on.isoformat(), due_on.isoformat(), at.isoformat(), by],
-    )
-    return cursor.rowcount == 1
-
-
-def parties(store: Store, case_id: str) -> list[Party]:
-    """The parties sent the draft, in order."""
-    rows = fetch_rows(store.db, f"{_PARTY_SQL} WHERE p.case_id = ? ORDER BY p.id", [case_id])
-    return [Party.from_row(r) for r in rows]
-
-
-def find_party(store: Store, case_id: str, label: str) -> Party | None:
-    """The party called ``label`` (case-insensitive), or None."""
-    rows = fetch_rows(
-        store.db,
-        f"{_PARTY_SQL} WHERE p.case_id = ? AND p.label = ? COLLATE NOCASE",
-        [case_id, label.strip()],
-    )
-    return Party.from_row(rows[0]) if rows else None
-
-
-def insert_representation(
-    store: Store,
-    case_id: str,
-    *,
-    ref: str,
-    party: Party,
-    text: str | None,
-    received_on: date,
-    at: datetime,
-    by: str,
-) -> Representation:
-    """Record a representation (``text`` None: the party made none)."""
-    store.db.execute(
-        "INSERT INTO representations (case_id, ref, party_id, text, received_on, recorded_at,"
-        " recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [case_id, ref, party.id, text, received_on.isoformat(), at.isoformat(), by],
-    )
-    return Representation(ref, party.label, text, received_on, by)
-
-
-def representations(store: Store, case_id: str) -> list[Representation]:
-    """The case's representations, in order."""
-    rows = fetch_rows(
-        store.db,
-        "SELECT r.*, p.label AS party FROM representations r"
-        " JOIN consultation_parties p ON p.id = r.party_id WHERE r.case_id = ? ORDER BY r.id",
-        [case_id],
-    )
-    return [Representation.from_row(r) for r in rows]
-
-
-def dispose(
-    store: Store,
-    case_id: str,
-    ref: str,
-    *,
-    disposition: str,
-    reason: str | None,
-    at: datetime,
-    by: str,
-) -> None:
-    """Record how a representation was dealt with."""
-    store.db.execute(
-        "UPDATE representations SET disposition = ?, disposition_reason = ?, disposed_at = ?,"
-        " disposed_by = ? WHERE case_id = ? AND ref = ?",
-        [disposition, reason, at.isoformat(), by, case_id, ref],
-    )
-
-
-# -- feedback ----------------------------------------------------------------------
-def insert_feedback(store: Store, case_id: str, session: FeedbackSession, *, at: datetime) -> None:
-    """Record a feedback session."""
-    store.db.execute(
-        "INSERT INTO feedback_sessions (case_id, held_on, audience, attendees, recorded_at,"
-        " recorded_by) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            case_id,
-            session.held_on.isoformat(),
-            session.audience,
-            json.dumps(list(session.attendees)),
-            at.isoformat(),
-            session.recorded_by,
-        ],
-    )
-
-
-def feedback_sessions(store: Store, case_id: str) -> list[FeedbackSession]:
-    """The case's feedback sessions, in the order they were held."""
-    rows = fetch_rows(
-        store.db,
-        "SELECT * FROM feedback_sessions WHERE case_id = ? ORDER BY held_on, id",
-        [case_id],
-    )
-    return [
-        FeedbackSession(
-            date.fromisoformat(r["held_on"]),
-            r["audience"],
-            tuple(json.loads(r["attendees"])),
-            r["recorded_by"],
-        )
-        for r in rows
-    ]
-
-
-# -- notes, protection and disclosure ------------------------------------------------
-def insert_note(
-    store: Store, case_id: str, *, ref: str, text: str, protected: bool, at: datetime, by: str
-) -> Note:
-    """Record an investigator's note."""
-    store.db.execute(
-        "INSERT INTO case_notes (case_id, ref, text, protected, added_at, added_by)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [case_id, ref, text, int(protected), at.isoformat(), by],
-    )
-    return Note(ref, text, protected, at, by)
-
-
-def notes(store: Store, case_id: str) -> list[Note]:
-    """The case's notes, in order."""
-    rows = fetch_rows(store.db, "SELECT * FROM case_notes WHERE case_id = ? ORDER BY id", [case_id])
-    return [
-        Note(
-            r["ref"],
-            r["text"],
-            bool(r["protected"]),
-            datetime.fromisoformat(r["added_at"]),
-            r["added_by"],
-        )
-        for r in rows
-    ]
-
-
-def mark_protection(
-    store: Store, case_id: str, item: str, *, protected: bool, reason: str, at: datetime, by: str
-) -> None:
-    """Mark an evidence item protected (or not); the latest mark counts."""
-    store.db.execute(
-        "INSERT INTO protection_marks (case_id, item, protected, reason, marked_at, marked_by)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [case_id, item, int(protected), reason, at.isoformat(), by],
-    )
-
-
-def evidence_protection(db: Database | Store, case_id: str) -> dict[str, bool]:
-    """Whether each evidence item (by ref) is protected: its latest mark, else by its kind."""
-    db = db.db if isinstance(db, Store) else db
-    kinds = {
-        r["ref"]: r["kind"]
-        for r in fetch_rows(
-            db, "SELECT ref, kind FROM evidence_items WHERE case_id = ? ORDER BY id", [case_id]
-        )
-    }
-    flags = {ref: kind in PROTECTED_KINDS for ref, kind in kinds.items()}
-    for r in fetch_rows(
-        db, "SELECT item, protected FROM protection_marks WHERE case_id = ? ORDER BY id", [case_id]
-    ):
-        flags[r["item"]] = bool(r["protected"])
-    return flags
-
-
-def insert_disclosure(
-    store: Store,
-    case_id: str,
-    *,
-    ref: str,
-    item: str,
-    ground: str,
-    requested_by: str,
-    approved_by: str,
-    recipient: str,
-    reason: str,
-    at: datetime,
-) -> Disclosure:
-    """Record an approved disclosure of protected material."""
-    store.db.execute(
-        "INSERT INTO disclosures (case_id, ref, item, ground, requested_by, approved_by,"
-        " recipient, reason, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [case_id, ref, item, ground, requested_by, approved_by, recipient, reason, at.isoformat()],
-    )
-    return Disclosure(ref, item, ground, requested_by, approved_by, recipient, reason, at)
-
-
-def disclosures(store: Store, case_id: str, item: str | None = None) -> list[Disclosure]:
-    """The case's approved disclosures (of one item, or all), in order."""
-    sql = "SELECT * FROM disclosures WHERE case_id = ?" + (" AND item = ?" if item else "")
-    rows = fetch_rows(store.db, sql + " ORDER BY id", [case_id, item] if item else [case_id])
-    return [Disclosure.from_row(r) for r in rows]
-
-
 # -- facts for guards --------------------------------------------------------------
-@FACTS.register("consultation_parties")
-def consultation_party_labels(db: Database, case_id: str) -> list[str]:
-    """The parties the draft was sent to."""
-    rows = db.execute(
-        "SELECT label FROM consultation_parties WHERE case_id = ? ORDER BY id", [case_id]
-    )
-    return [r[0] for r in rows]
-
-
-@FACTS.register("parties_not_answered")
-def parties_not_answered(db: Database, case_id: str) -> list[str]:
-    """Parties with neither a representation nor a record that they made none."""
-    rows = db.execute(
-        "SELECT p.label FROM consultation_parties p WHERE p.case_id = ? AND NOT EXISTS"
-        " (SELECT 1 FROM representations r WHERE r.party_id = p.id) ORDER BY p.id",
-        [case_id],
-    )
-    return [r[0] for r in rows]
-
-
-@FACTS.register("representations_undisposed")
-def representations_undisposed(db: Database, case_id: str) -> list[str]:
-    """References of representations without a disposition."""
-    rows = db.execute(
-        "SELECT ref FROM representations WHERE case_id = ? AND text IS NOT NULL"
-        " AND disposition IS NULL ORDER BY id",
-        [case_id],
-    )
-    return [r[0] for r in rows]
-
-
-@FACTS.register("feedback_sessions")
-def feedback_count(db: Database, case_id: str) -> int:
-    """How many feedback sessions are recorded."""
-    row = db.execute("SELECT count(*) FROM feedback_sessions WHERE case_id = ?", [case_id])
-    return int(row.fetchone()[0])
-
-
 @FACTS.register("recommendations_unsettled")
 def recommendations_unsettled(db: Database, case_id: str) -> list[str]:
     """Per recommendation not closed, what is missing: issue, response or assessment."""

@@ -156,7 +156,7 @@ def build_report_data(
     from aaib_cp.analysis.service import Analysis
     from aaib_cp.evidence.model import AGENCY_KINDS
     from aaib_cp.evidence.service import Casebook
-    from aaib_cp.recommendations.service import SafetyBook
+    from aaib_cp.reports.safety_parts import safety_parts
 
     if audience not in AUDIENCES:
         raise InputError(
@@ -167,7 +167,7 @@ def build_report_data(
     definition = engine.definition_for(case)
     book = Casebook(engine)
     analysis = Analysis(engine)
-    parts = SafetyBook(engine).report_parts(case.id)
+    parts = safety_parts(engine, case.id)
     protected: dict[str, bool] = parts["protected"]
 
     people = book.people(case.id)

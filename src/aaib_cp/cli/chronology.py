@@ -1,0 +1,225 @@
+"""Commands on the integrated chronology: aaib chronology."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import click
+
+from aaib_cp.cli._books import casebook
+from aaib_cp.cli._common import (
+    Context,
+    actor_options,
+    emit_json,
+    is_tty,
+    json_option,
+    pass_ctx,
+    short,
+    table,
+)
+
+PROGRESS_FROM = 200
+
+
+# -- chronology --------------------------------------------------------------------
+@click.group()
+def chronology() -> None:
+    """The integrated multi-agency chronology: entries, CSV import, gaps and a timeline.
+
+    \b
+    Example:
+      aaib chronology show CP-2026-0001
+    """
+
+
+@chronology.command("add")
+@click.argument("case_id", metavar="CASE")
+@click.option("--when", "when", required=True, help="YYYY-MM-DD, YYYY-MM, YYYY or ...THH:MM.")
+@click.option("--agency", "agency_name", required=True, help="The agency whose record this is.")
+@click.option("--what", required=True, help="What happened.")
+@click.option(
+    "--person",
+    "people",
+    multiple=True,
+    help="A person involved, by pseudonym or registered name (repeatable).",
+)
+@click.option("--evidence", "evidence_ref", help="The source evidence item, e.g. E3.")
+@click.option("--key-episode", is_flag=True, help="Tag it as a key practice episode.")
+@actor_options
+@pass_ctx
+def chronology_add(
+    obj: Context,
+    case_id: str,
+    when: str,
+    agency_name: str,
+    what: str,
+    people: tuple[str, ...],
+    evidence_ref: str | None,
+    key_episode: bool,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Add one entry to the chronology; prints its reference (C1, C2, ...).
+
+    \b
+    Example:
+      aaib chronology add CP-2026-0001 --when 2026-01-14 --agency "Northshire Police" \\
+          --what "Domestic abuse call-out; child present" --person "Child A" --evidence E2
+    """
+    actor, role = obj.who(actor, role)
+    entry = casebook(obj).add_entry(
+        case_id,
+        when=when,
+        agency=agency_name,
+        what=what,
+        people=people,
+        evidence=evidence_ref,
+        key_episode=key_episode,
+        actor=actor,
+        role=role,
+    )
+    click.echo(f"{case_id}: added {entry.ref} ({entry.when}, {entry.agency})")
+
+
+def _progress(items: Iterable[Any]) -> Iterator[Any]:
+    listed = list(items)
+    if not is_tty() or len(listed) < PROGRESS_FROM:
+        yield from listed
+        return
+    with click.progressbar(listed, label="Importing") as bar:
+        yield from bar
+
+
+@chronology.command("import")
+@click.argument("case_id", metavar="CASE")
+@click.argument("csv_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--agency", "agency_name", help="The submitting agency (else an 'agency' column).")
+@actor_options
+@pass_ctx
+def chronology_import(
+    obj: Context,
+    case_id: str,
+    csv_path: str,
+    agency_name: str | None,
+    actor: str | None,
+    role: str | None,
+) -> None:
+    """Import an agency's chronology CSV (columns: docs/chronology.md).
+
+    Every row is checked first. If any row is invalid, each problem is printed as
+    'FILE: row N: COLUMN: problem' and nothing is imported.
+
+    \b
+    Example:
+      aaib chronology import CP-2026-0001 police.csv --agency "Northshire Police"
+    """
+    actor, role = obj.who(actor, role)
+    refs = casebook(obj).import_chronology(
+        case_id, csv_path, agency=agency_name, actor=actor, role=role, progress=_progress
+    )
+    click.echo(f"{case_id}: imported {len(refs)} entries ({refs[0]}-{refs[-1]}) from {csv_path}")
+
+
+@chronology.command("tag")
+@click.argument("case_id", metavar="CASE")
+@click.argument("entry_ref", metavar="ENTRY")
+@click.option("--untag", is_flag=True, help="Remove the tag instead.")
+@actor_options
+@pass_ctx
+def chronology_tag(
+    obj: Context, case_id: str, entry_ref: str, untag: bool, actor: str | None, role: str | None
+) -> None:
+    """Tag an entry as a key practice episode (or --untag it).
+
+    \b
+    Example:
+      aaib chronology tag CP-2026-0001 C7
+    """
+    actor, role = obj.who(actor, role)
+    entry = casebook(obj).tag_entry(
+        case_id, entry_ref, key_episode=not untag, actor=actor, role=role
+    )
+    state = "is" if entry.key_episode else "is no longer"
+    click.echo(f"{case_id}: {entry.ref} {state} a key practice episode")
+
+
+_GAP_OPTION = click.option(
+    "--gap-days",
+    type=click.IntRange(min=0),
+    help="Flag gaps in contact with the child longer than this "
+    "(default: the workflow setting chronology_gap_days).",
+)
+
+
+@chronology.command("show")
+@click.argument("case_id", metavar="CASE")
+@_GAP_OPTION
+@json_option
+@pass_ctx
+def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: bool) -> None:
+    """Show every agency's entries merged in time order, flagging gaps and unevidenced entries.
+
+    \b
+    Example:
+      aaib chronology show CP-2026-0001 --gap-days 14
+    """
+    chron = casebook(obj).chronology(case_id, gap_days=gap_days)
+    if as_json:
+        emit_json(chron.to_json())
+        return
+    if not chron.entries:
+        click.echo("No chronology entries yet.")
+        return
+    rows: list[list[str]] = []
+    gaps = list(chron.gaps)
+    for entry in chron.entries:
+        while gaps and entry.when.earliest >= gaps[0].end:
+            gap = gaps.pop(0)
+            note = f"--- GAP: {gap.days} days without contact with the child"
+            rows.append(["", "", "", note, "", "", f"GAP {gap.start} to {gap.end}"])
+        flags = ["KEY"] if entry.key_episode else []
+        flags += [] if entry.cites_evidence else ["NO EVIDENCE"]
+        rows.append(
+            [
+                entry.when.text,
+                entry.ref,
+                entry.agency,
+                short(entry.what, 70),
+                ", ".join(entry.people),
+                entry.evidence or "",
+                " ".join(flags),
+            ]
+        )
+    click.echo(table(rows, ["when", "entry", "agency", "what", "people", "evidence", "flags"]))
+    click.echo("")
+    click.echo(
+        f"{len(chron.entries)} entries from {len({e.agency for e in chron.entries})} agencies; "
+        f"{len(chron.gaps)} gap(s) longer than {chron.gap_days} days; "
+        f"{len(chron.without_evidence)} entr{'y' if len(chron.without_evidence) == 1 else 'ies'} "
+        "citing no evidence."
+    )
+
+
+@chronology.command("plot")
+@click.argument("case_id", metavar="CASE")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="timeline.svg or .png"
+)
+@_GAP_OPTION
+@pass_ctx
+def chronology_plot(obj: Context, case_id: str, output: str, gap_days: int | None) -> None:
+    """Draw the chronology as a swim-lane timeline, one lane per agency (SVG or PNG).
+
+    Key practice episodes are highlighted, gaps in contact with the child shaded,
+    and entries citing no evidence drawn hollow.
+
+    \b
+    Example:
+      aaib chronology plot CP-2026-0001 -o timeline.svg
+    """
+    from aaib_cp.evidence.timeline import plot_timeline
+
+    chron = casebook(obj).chronology(case_id, gap_days=gap_days)
+    path = plot_timeline(chron, output)
+    click.echo(f"{case_id}: timeline written to {path}")

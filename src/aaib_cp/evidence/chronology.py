@@ -1,0 +1,260 @@
+"""The integrated chronology: entries added one by one or imported from agencies' CSVs.
+
+Adding, importing and tagging need the workflow's ``register_evidence`` permission.
+An import is all or nothing: every row is checked first
+(:mod:`aaib_cp.evidence.chronology_csv`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from aaib_cp.evidence import sql as db
+from aaib_cp.evidence.agencies import find_agency, person_resolver
+from aaib_cp.evidence.book import RecordBook
+from aaib_cp.evidence.chronology_csv import (
+    ImportRejected,
+    RowError,
+    read_chronology_csv,
+    validate_rows,
+)
+from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
+from aaib_cp.evidence.register import evidence_resolver
+from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.model import Case, EventKind
+
+__all__ = ["Chronology", "ChronologyBook"]
+
+
+@attrs.frozen
+class Chronology:
+    """The integrated chronology of a case, with its gaps and unevidenced entries."""
+
+    case_id: str
+    agencies: tuple[str, ...]
+    entries: tuple[ChronologyEntry, ...]
+    gaps: tuple[Gap, ...]
+    gap_days: int
+
+    @property
+    def without_evidence(self) -> list[ChronologyEntry]:
+        """Entries that cite no evidence item."""
+        return [e for e in self.entries if not e.cites_evidence]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping (people by pseudonym only)."""
+        return {
+            "case": self.case_id,
+            "agencies": list(self.agencies),
+            "gap_days": self.gap_days,
+            "entries": [e.to_json() for e in self.entries],
+            "gaps": [g.to_json() for g in self.gaps],
+            "without_evidence": [e.ref for e in self.without_evidence],
+            "key_episodes": [e.ref for e in self.entries if e.key_episode],
+        }
+
+
+class ChronologyBook(RecordBook):
+    """Add, import and tag chronology entries; merge them with gaps flagged."""
+
+    def add_entry(
+        self,
+        case_id: str,
+        *,
+        when: str,
+        agency: str,
+        what: str,
+        people: Sequence[str] = (),
+        evidence: str | None = None,
+        key_episode: bool = False,
+        actor: str,
+        role: str,
+    ) -> ChronologyEntry:
+        """Add one chronology entry."""
+        case, _, actor = self.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action="add to the chronology",
+            permission="register_evidence",
+        )
+        row = {
+            "when": when,
+            "agency": agency,
+            "what": what,
+            "people": ";".join(people),
+            "evidence": evidence or "",
+            "key_episode": "yes" if key_episode else "no",
+        }
+        refs = self._import_rows(
+            case, [(1, row)], [], filename="entry", source="manual", actor=actor, role=role
+        )
+        entry = db.find_entry(self.store, case.id, refs[0])
+        assert entry is not None
+        return entry
+
+    def import_chronology(
+        self,
+        case_id: str,
+        path: str | Path,
+        *,
+        agency: str | None = None,
+        actor: str,
+        role: str,
+        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    ) -> list[str]:
+        """Import an agency's chronology CSV: all rows, or (if any row is invalid) none.
+
+        Raises :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        case, _, actor = self.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action="import a chronology",
+            permission="register_evidence",
+        )
+        rows, errors = read_chronology_csv(data, filename=path.name)
+        default = find_agency(self.store, case.id, agency) if agency else None
+        return self._import_rows(
+            case,
+            rows,
+            errors,
+            filename=path.name,
+            source=f"import:{path.name}",
+            actor=actor,
+            role=role,
+            default_agency=default,
+            progress=progress,
+            csv_bytes=data,
+        )
+
+    def _import_rows(
+        self,
+        case: Case,
+        rows: list[tuple[int, dict[str, str]]],
+        errors: list[RowError],
+        *,
+        filename: str,
+        source: str,
+        actor: str,
+        role: str,
+        default_agency: Agency | None = None,
+        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+        csv_bytes: bytes | None = None,
+    ) -> list[str]:
+        def agency(name: str) -> Agency:
+            found = db.find_agency(self.store, case.id, name)
+            if found is None:
+                raise ValueError(f"no agency {name!r} on {case.id}")
+            return found
+
+        drafts, row_errors = validate_rows(
+            rows,
+            filename=filename,
+            today=self.engine.clock().date(),
+            default_agency=default_agency,
+            agency=agency,
+            person=person_resolver(self.store, case.id),
+            evidence=evidence_resolver(self.store, case.id),
+        )
+        errors = sorted([*errors, *row_errors], key=lambda e: e.row)
+        if errors:
+            if source == "manual":
+                raise InputError("; ".join(f"{e.field}: {e.message}" for e in errors))
+            raise ImportRejected(filename, errors)
+        if not drafts:
+            raise InputError(f"{filename}: no rows to import")
+        wrap = progress or (lambda items: items)
+        refs: list[str] = []
+        now = self.engine.clock()
+        with self.store.transaction():
+            for draft in wrap(drafts):
+                ref = f"C{db.next_number(self.store, case.id, 'chronology')}"
+                db.insert_entry(
+                    self.store,
+                    case.id,
+                    ref=ref,
+                    when=draft.when,
+                    agency=draft.agency,
+                    people_ids=[p.id for p in draft.people],
+                    what=draft.what,
+                    evidence_id=draft.evidence.id if draft.evidence is not None else None,
+                    key_episode=draft.key_episode,
+                    source=source,
+                    at=now,
+                    by=actor,
+                )
+                refs.append(ref)
+            if source == "manual":
+                draft = drafts[0]
+                detail: dict[str, Any] = {
+                    "entry": refs[0],
+                    "agency": draft.agency.name,
+                    "evidence": draft.evidence.label if draft.evidence is not None else None,
+                    "key_episode": draft.key_episode,
+                }
+                kind = EventKind.CHRONOLOGY_ADDED
+            else:
+                detail = {
+                    "file": filename,
+                    "sha256": hashlib.sha256(csv_bytes or b"").hexdigest(),
+                    "rows": len(drafts),
+                    "entries": [refs[0], refs[-1]],
+                    "agencies": sorted({d.agency.name for d in drafts}),
+                }
+                kind = EventKind.CHRONOLOGY_IMPORTED
+            self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
+        return refs
+
+    def tag_entry(
+        self, case_id: str, ref: str, *, key_episode: bool = True, actor: str, role: str
+    ) -> ChronologyEntry:
+        """Tag (or untag) a chronology entry as a key practice episode."""
+        case, _, actor = self.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action="tag a key practice episode",
+            permission="register_evidence",
+        )
+        entry = db.find_entry(self.store, case.id, ref)
+        if entry is None:
+            raise RecordNotFound(f"no chronology entry {ref!r} on {case.id}")
+        with self.store.transaction():
+            db.set_key_episode(self.store, entry, key_episode)
+            self.engine.record_change(
+                case,
+                actor=actor,
+                role=role,
+                kind=EventKind.CHRONOLOGY_TAGGED,
+                detail={"entry": entry.ref, "key_episode": key_episode},
+            )
+        return attrs.evolve(entry, key_episode=key_episode)
+
+    def chronology(self, case_id: str, *, gap_days: int | None = None) -> Chronology:
+        """The integrated chronology of every agency, with gaps longer than ``gap_days``.
+
+        ``gap_days`` defaults to the workflow setting ``chronology_gap_days``.
+        """
+        case = self.store.get_case(case_id)
+        if gap_days is None:
+            gap_days = int(self.engine.definition_for(case).setting("chronology_gap_days"))
+        entries = db.chronology(self.store, case.id)
+        return Chronology(
+            case_id=case.id,
+            agencies=tuple(a.name for a in db.agencies(self.store, case.id)),
+            entries=tuple(entries),
+            gaps=tuple(find_gaps(entries, gap_days=gap_days)),
+            gap_days=gap_days,
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,6 +10,7 @@ from aaib_cp.cli._common import (
     Context,
     actor_options,
     emit_json,
+    exit_with_problems,
     json_option,
     pass_ctx,
     reader,
@@ -287,14 +287,7 @@ def taxonomy_validate(source: str, as_json: bool) -> None:
     try:
         found = load_taxonomy(source)
     except DefinitionError as exc:
-        problems = exc.problems or [str(exc)]
-        if as_json:
-            emit_json({"valid": False, "problems": [str(p) for p in problems]})
-        else:
-            for problem in problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(problems)} problem(s) found.", err=True)
-        sys.exit(1)
+        exit_with_problems(exc, as_json)
     summary = {
         "valid": True,
         "name": found.name,

@@ -188,8 +188,7 @@ def build_report_data(
         raise InputError(
             f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
         )
-    store = engine.store
-    case = store.get_case(case_id)
+    case = engine.store.get_case(case_id)
     definition = engine.definition_for(case)
     book = Casebook(engine)
     analysis = Analysis(engine)
@@ -245,7 +244,7 @@ def build_report_data(
 
         title = f"{case.id}: integrated multi-agency chronology"
         if audience in PUBLIC_AUDIENCES:
-            anon = anonymiser or anonymiser_for(store, case.id)  # type: ignore[arg-type]
+            anon = anonymiser or anonymiser_for(book.store, case.id)
 
             def check(text: str) -> None:
                 anon.check(text, where=f"{audience} report timeline")

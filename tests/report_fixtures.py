@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
+from aaib_cp import load_workflow
 from aaib_cp.reports import (
     Act,
     Agency,
@@ -24,6 +25,8 @@ from aaib_cp.reports import (
     SafetyAction,
 )
 
+#: The states of the shipped workflow's published phase: where public outputs exist.
+PUBLISHED = load_workflow("child-protection").phase_states("published")
 REAL_NAMES = ("Margaret Oyelaran-Pike", "Desmond Quarrie", "Tobias Venn-Hartley")
 DATES_OF_BIRTH = ("1979-04-17", "1985-11-02", "2019-06-30")
 ADDRESSES = ("14 Larkspur Close, Wexbridge", "Flat 3, 221 Orchard Row, Wexbridge")

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from aaib_cp.exceptions import AnonymisationError, InputError, IntegrityError
 from aaib_cp.reports.anonymise import (
-    _UNSPACED,
     ADDRESS_MARKER,
     DOB_MARKER,
     IDENTIFIER_MARKER,
@@ -22,6 +21,7 @@ from aaib_cp.reports.anonymise import (
     Identity,
     fold,
 )
+from aaib_cp.reports.text_matching import _UNSPACED
 from tests.conftest import REPO
 
 SW1 = Identity(

@@ -15,18 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aaib_cp.exceptions import InputError
-from aaib_cp.reports import (
-    DEFAULT_PUBLIC_STATES,
-    ReportData,
-    markdown_escape,
-    public_states,
-    render,
-)
+from aaib_cp.reports import ReportData, markdown_escape, render
 from tests.report_fixtures import (
     ADDRESSES,
     DATES_OF_BIRTH,
     OUTCOME_LABELS,
     PROTECTED_DESCRIPTION,
+    PUBLISHED,
     RATIONALE,
     REAL_NAMES,
     rich_report,
@@ -74,14 +69,14 @@ class TestPublicAndSummary:
     @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
     def test_no_real_identifiers(self, data, audience, fmt):
         """No real name, date of birth or address appears in a public output."""
-        text = render(data, audience=audience, fmt=fmt)
+        text = render(data, audience=audience, fmt=fmt, public_states=PUBLISHED)
         leaked = [w for w in (*REAL_NAMES, *DATES_OF_BIRTH, *ADDRESSES) if w in text]
         assert [] == leaked
 
     @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
     def test_classifications_only_as_counts(self, data, audience, fmt):
         """Outcomes per act, answers and rationales stay out; the counts are published."""
-        text = render(data, audience=audience, fmt=fmt)
+        text = render(data, audience=audience, fmt=fmt, public_states=PUBLISHED)
         hidden = [w for w in (*OUTCOME_LABELS, RATIONALE, QUESTION, "Marx") if w in text]
         assert [] == hidden
         counted = {
@@ -93,14 +88,14 @@ class TestPublicAndSummary:
     @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
     def test_protected_evidence_absent(self, data, audience, fmt):
         """Protected evidence is left out entirely, description and reference."""
-        text = render(data, audience=audience, fmt=fmt)
+        text = render(data, audience=audience, fmt=fmt, public_states=PUBLISHED)
         assert PROTECTED_DESCRIPTION not in text
         assert "E2" not in text
 
     @pytest.mark.parametrize("fmt", FORMATS)
     def test_public_uses_pseudonyms(self, data, fmt):
         """The public report names people by pseudonym and keeps the narrative."""
-        text = render(data, audience="public", fmt=fmt)
+        text = render(data, audience="public", fmt=fmt, public_states=PUBLISHED)
         for pseudonym in ("Social worker 1", "Health visitor 1", "Child B"):
             assert pseudonym in text
         assert "Referral screened; no further action" in text
@@ -108,14 +103,14 @@ class TestPublicAndSummary:
     @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
     def test_recommendations_and_addressees(self, data, audience, fmt):
         """Recommendations appear with their reference and the organisation addressed."""
-        text = render(data, audience=audience, fmt=fmt)
+        text = render(data, audience=audience, fmt=fmt, public_states=PUBLISHED)
         assert markdown_escape("CP-2026-0001-SR01") in text or "CP-2026-0001-SR01" in text
         assert "Wexbridge NHS Trust" in text
         assert "presumption of blame" in text
 
     def test_summary_is_short(self, data):
         """The executive summary leaves out the chronology, evidence and people tables."""
-        text = render(data, audience="summary", fmt="md")
+        text = render(data, audience="summary", fmt="md", public_states=PUBLISHED)
         assert ["Executive summary", "What happened", "Why it happened"] == re.findall(
             r"^#{1,2} (?:DRAFT: )?(.+)$", text, flags=re.M
         )[:3]
@@ -126,11 +121,13 @@ class TestPublicAndSummary:
     def test_refused_before_final_report(self, audience, fmt, state):
         """Public outputs before final_report raise InputError naming the case and state."""
         with pytest.raises(InputError, match=f"CP-2026-0001 is in '{state}'"):
-            render(rich_report(state=state), audience=audience, fmt=fmt)
+            render(rich_report(state=state), audience=audience, fmt=fmt, public_states=PUBLISHED)
 
-    def test_public_states_follow_the_workflow(self, workflow):
-        """From final_report on, along ordinary transitions, are the shipped default."""
-        assert DEFAULT_PUBLIC_STATES == public_states(workflow)
+    @pytest.mark.parametrize(("audience", "fmt"), PUBLIC)
+    def test_no_published_phase_no_public_outputs(self, audience, fmt):
+        """Without published states (a workflow with no published phase), none is made."""
+        with pytest.raises(InputError, match="exist only in the workflow's published phase"):
+            render(rich_report(), audience=audience, fmt=fmt, public_states=())
 
     def test_caller_decides_public_states(self):
         """The allowed states are the caller's: a custom set is honoured."""
@@ -148,13 +145,23 @@ class TestRedactAndCheck:
     def test_redact_reaches_every_text(self, data, audience, fmt):
         """The redact function is applied to every text of the public view."""
         text = render(
-            data, audience=audience, fmt=fmt, redact=lambda s: s.replace("Wexbridge", "X")
+            data,
+            audience=audience,
+            fmt=fmt,
+            redact=lambda s: s.replace("Wexbridge", "X"),
+            public_states=PUBLISHED,
         )
         assert "Wexbridge" not in text
 
     def test_redact_leaves_pictures(self, data):
         """Pictures are embedded unchanged when redact rewrites text."""
-        text = render(data, audience="public", fmt="html", redact=lambda s: s.replace("A", "B"))
+        text = render(
+            data,
+            audience="public",
+            fmt="html",
+            redact=lambda s: s.replace("A", "B"),
+            public_states=PUBLISHED,
+        )
         assert _data_uri(data.timeline_png) in text
 
     def test_restricted_is_not_redacted(self, data):
@@ -166,14 +173,14 @@ class TestRedactAndCheck:
     def test_check_sees_the_whole_output(self, data, audience, fmt):
         """check receives exactly the rendered output, and its error propagates."""
         seen: list[str] = []
-        text = render(data, audience=audience, fmt=fmt, check=seen.append)
+        text = render(data, audience=audience, fmt=fmt, check=seen.append, public_states=PUBLISHED)
         assert [text] == seen
 
         def refuse(_: str) -> None:
             raise InputError("anonymiser: a registered name remains")
 
         with pytest.raises(InputError, match="registered name"):
-            render(data, audience=audience, fmt=fmt, check=refuse)
+            render(data, audience=audience, fmt=fmt, check=refuse, public_states=PUBLISHED)
 
 
 class TestDraft:
@@ -181,12 +188,14 @@ class TestDraft:
     @pytest.mark.parametrize("draft", [True, False])
     def test_draft_mark_iff_draft(self, audience, fmt, draft):
         """Every output is marked DRAFT exactly when the data is a draft."""
-        text = render(rich_report(draft=draft), audience=audience, fmt=fmt)
+        text = render(rich_report(draft=draft), audience=audience, fmt=fmt, public_states=PUBLISHED)
         assert draft == ("DRAFT" in text)
 
     def test_html_watermark(self):
         """The HTML draft has a fixed, diagonal watermark and a banner."""
-        text = render(rich_report(draft=True), audience="public", fmt="html")
+        text = render(
+            rich_report(draft=True), audience="public", fmt="html", public_states=PUBLISHED
+        )
         assert '<div class="watermark" aria-hidden="true">DRAFT</div>' in text
         assert "rotate(-35deg)" in text and 'class="banner banner-draft"' in text
 
@@ -195,7 +204,7 @@ class TestEscaping:
     @pytest.mark.parametrize(("audience", "fmt"), ALL)
     def test_script_in_free_text_is_inert(self, data, audience, fmt):
         """Free text with <script> is escaped in every output."""
-        text = render(data, audience=audience, fmt=fmt)
+        text = render(data, audience=audience, fmt=fmt, public_states=PUBLISHED)
         assert "<script" not in text.lower()
         assert "&lt;script&gt;" in text
 
@@ -204,7 +213,7 @@ class TestEscaping:
         hostile = attrs.evolve(
             data, case=attrs.evolve(data.case, title='"><img src=x onerror=alert(1)>')
         )
-        text = render(hostile, audience="public", fmt="html")
+        text = render(hostile, audience="public", fmt="html", public_states=PUBLISHED)
         assert "onerror=alert(1)>" not in text and "<img src=x" not in text
 
     @given(st.text())
@@ -223,14 +232,14 @@ class TestSelfContained:
     @pytest.mark.parametrize("audience", ["restricted", "public", "summary"])
     def test_no_external_urls(self, data, audience):
         """No src or href points anywhere but a data URI or a fragment."""
-        text = render(data, audience=audience, fmt="html")
+        text = render(data, audience=audience, fmt="html", public_states=PUBLISHED)
         links = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text)
         assert [] == [u for u in links if not u.startswith(("data:", "#"))]
         assert "http://" not in text and "https://" not in text
 
     def test_images_embedded_as_data_uris(self, data):
         """The timeline and workflow pictures are embedded with alt text."""
-        text = render(data, audience="public", fmt="html")
+        text = render(data, audience="public", fmt="html", public_states=PUBLISHED)
         images = _Images.parse(text)
         assert 2 == len(images)
         assert all(i["src"].startswith("data:image/png;base64,") for i in images)
@@ -240,11 +249,13 @@ class TestSelfContained:
         """A workflow SVG is embedded as image/svg+xml."""
         svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'
         with_svg = attrs.evolve(data, workflow_svg=svg)
-        assert "data:image/svg+xml;base64," in render(with_svg, audience="public", fmt="html")
+        assert "data:image/svg+xml;base64," in render(
+            with_svg, audience="public", fmt="html", public_states=PUBLISHED
+        )
 
     def test_accessible_structure(self, data):
         """The page declares its language, has one h1 and table headers."""
-        text = render(data, audience="public", fmt="html")
+        text = render(data, audience="public", fmt="html", public_states=PUBLISHED)
         assert '<html lang="en-GB">' in text
         assert 1 == text.count("<h1>")
         assert '<th scope="col">' in text
@@ -287,7 +298,7 @@ class TestModel:
     def test_bad_audience_or_format(self, data, audience, fmt):
         """An unknown audience or format is an InputError."""
         with pytest.raises(InputError, match="expected one of"):
-            render(data, audience=audience, fmt=fmt)
+            render(data, audience=audience, fmt=fmt, public_states=PUBLISHED)
 
 
 def chromium_dom(html: str, tmp_path) -> tuple[str, str]:
@@ -336,7 +347,9 @@ def chromium_dom(html: str, tmp_path) -> tuple[str, str]:
 class TestChromium:
     def test_public_html_renders_in_chromium(self, data, tmp_path):
         """Headless Chromium shows the headings, the decoded timeline and the recommendations."""
-        dom, stderr = chromium_dom(render(data, audience="public", fmt="html"), tmp_path)
+        dom, stderr = chromium_dom(
+            render(data, audience="public", fmt="html", public_states=PUBLISHED), tmp_path
+        )
         assert 'data-probed="yes"' in dom, stderr[-2000:]
         headings = re.findall(r"<h2>(.*?)</h2>", dom)
         assert {"What happened", "Findings", "Safety recommendations"} <= set(headings)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from aaib_cp.analysis import guards as analysis_guards
 from aaib_cp.analysis import sql as analysis_sql
+from aaib_cp.analysis import sql_facts as analysis_facts
 from aaib_cp.db import FACTS, MIGRATIONS, FactRegistry, Migrations
 from aaib_cp.db import schema as core_schema
 from aaib_cp.db import store as core_store
@@ -48,7 +49,7 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
 FACT_SETS: tuple[FactRegistry, ...] = (
     core_store.FACTS,
     evidence_sql.FACTS,
-    analysis_sql.FACTS,
+    analysis_facts.FACTS,
     recommendations_sql.FACTS,
     consultation_sql.FACTS,
 )

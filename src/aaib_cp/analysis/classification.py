@@ -1,8 +1,9 @@
 """Acts of concern, contributory factors, findings and just-culture classifications.
 
-Pure domain code (no SQLite, no click): the records, the answers-file reader, the rule
-that turns a :class:`~aaib_cp.analysis.decision_tree.Walk` plus rationales, evidence and
-peers into the stored classification record, and the four-eyes rules.
+Pure domain code (no SQLite, no click): the answers-file reader, the rule that turns a
+:class:`~aaib_cp.analysis.decision_tree.Walk` plus rationales, evidence and peers into the
+stored classification record, and the four-eyes rule. The stored records are in
+:mod:`aaib_cp.analysis.model`.
 
 A classification whose outcome refers the person onward (``Outcome.refers_onward``:
 possible reckless violation, sabotage, substance abuse without mitigation, ...) needs
@@ -12,31 +13,23 @@ returns it with a reason. Honest-error outcomes need no second signature.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from aaib_cp.analysis._common import did_you_mean, type_name
 from aaib_cp.analysis.decision_tree import DecisionTree, load_tree
+from aaib_cp.analysis.definition_files import did_you_mean, type_name
+from aaib_cp.analysis.model import Classification
 from aaib_cp.exceptions import AaibCpError, InputError
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.yaml_source import Document, PathKey
 
 __all__ = [
-    "ACT_KINDS",
     "DEFAULT_TREE",
-    "FINDING_KINDS",
-    "STATUSES",
-    "Act",
     "AnswerGiven",
-    "Classification",
     "ClassificationDraft",
-    "Factor",
-    "Finding",
-    "Review",
     "draft_classification",
     "parse_answer",
     "read_answers",
@@ -45,17 +38,6 @@ __all__ = [
 
 #: The tree used when none is named.
 DEFAULT_TREE = "reason-culpability"
-#: What an act of concern can be.
-ACT_KINDS: tuple[str, ...] = ("act", "omission")
-#: Kinds of finding, in the order reports list them.
-FINDING_KINDS: tuple[str, ...] = ("causal", "contributory", "other")
-#: Review status of a classification, and what each means.
-STATUSES: Mapping[str, str] = {
-    "not_required": "honest error or at-risk outcome: no second signature needed",
-    "awaiting_confirmation": "refers the person onward: awaits confirmation by a reviewer",
-    "confirmed": "confirmed by a reviewer",
-    "returned": "returned by a reviewer: classify the act again",
-}
 _TRUE = ("yes", "y", "true")
 _FALSE = ("no", "n", "false")
 
@@ -73,13 +55,17 @@ def parse_answer(value: Any) -> bool:
     raise ValueError(f"answer must be yes or no, not {value!r}")
 
 
+def _as_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class AnswerGiven:
     """One answer with its rationale and the evidence items it cites (labels, ``E3``)."""
 
     answer: bool
     rationale: str
-    evidence: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
 
 
 @attrs.frozen
@@ -280,8 +266,8 @@ def read_answers(
             except ValueError as exc:
                 add(where, str(exc))
                 ok = False
-        if ok:
-            answers[qid] = AnswerGiven(answer, rationale, tuple(labels))
+        if ok and isinstance(rationale, str):
+            answers[qid] = AnswerGiven(answer, rationale, labels)
     if problems:
         raise fail()
     _check_path(chosen, answers, peers, add)
@@ -320,195 +306,6 @@ def _check_path(
         )
 
 
-# -- stored records -----------------------------------------------------------------
-def _when(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-@attrs.frozen
-class Act:
-    """An act or omission of concern (a key decision), by a registered person."""
-
-    id: int
-    case_id: str
-    ref: str
-    kind: str
-    person: str
-    when: str
-    description: str
-    chronology: tuple[str, ...]
-    evidence: tuple[str, ...]
-    added_at: datetime
-    added_by: str
-    #: review status of the current classification, or ``unclassified``
-    status: str = "unclassified"
-    factors: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping (the person by pseudonym; no classification outcome)."""
-        return {
-            "act": self.ref,
-            "kind": self.kind,
-            "person": self.person,
-            "when": self.when,
-            "description": self.description,
-            "chronology": list(self.chronology),
-            "evidence": list(self.evidence),
-            "factors": list(self.factors),
-            "classification": self.status,
-            "added_at": self.added_at.isoformat(),
-            "added_by": self.added_by,
-        }
-
-
-@attrs.frozen
-class Factor:
-    """A contributory factor coded against a taxonomy, bearing on one or more acts."""
-
-    id: int
-    case_id: str
-    ref: str
-    code: str
-    label: str
-    level: str
-    taxonomy: str
-    taxonomy_version: int
-    taxonomy_hash: str
-    note: str
-    acts: tuple[str, ...]
-    evidence: tuple[str, ...]
-    added_at: datetime
-    added_by: str
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        return {
-            "factor": self.ref,
-            "code": self.code,
-            "label": self.label,
-            "level": self.level,
-            "taxonomy": {
-                "name": self.taxonomy,
-                "version": self.taxonomy_version,
-                "content_hash": self.taxonomy_hash,
-            },
-            "note": self.note,
-            "acts": list(self.acts),
-            "evidence": list(self.evidence),
-            "added_at": self.added_at.isoformat(),
-            "added_by": self.added_by,
-        }
-
-
-@attrs.frozen
-class Finding:
-    """A statement of what was found: causal, contributory or other."""
-
-    id: int
-    case_id: str
-    ref: str
-    kind: str
-    text: str
-    acts: tuple[str, ...]
-    factors: tuple[str, ...]
-    evidence: tuple[str, ...]
-    added_at: datetime
-    added_by: str
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        return {
-            "finding": self.ref,
-            "kind": self.kind,
-            "text": self.text,
-            "acts": list(self.acts),
-            "factors": list(self.factors),
-            "evidence": list(self.evidence),
-            "added_at": self.added_at.isoformat(),
-            "added_by": self.added_by,
-        }
-
-
-@attrs.frozen
-class Review:
-    """A reviewer's confirmation of a classification, or its return with a reason."""
-
-    action: str  # "confirmed" | "returned"
-    reason: str | None
-    at: datetime
-    by: str
-    role: str
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        return {
-            "action": self.action,
-            "reason": self.reason,
-            "at": self.at.isoformat(),
-            "by": self.by,
-            "role": self.role,
-        }
-
-
-@attrs.frozen
-class Classification:
-    """One stored version of an act's classification (restricted: the safe space)."""
-
-    id: int
-    case_id: str
-    act: str
-    version: int
-    record: Mapping[str, Any]
-    classified_at: datetime
-    classified_by: str
-    role: str
-    superseded: bool = False
-    reviews: tuple[Review, ...] = ()
-
-    @property
-    def outcome(self) -> Mapping[str, Any]:
-        """The outcome reached (id, label, category, response, marx, nhs_outcome, ...)."""
-        return self.record["outcome"]
-
-    @property
-    def label(self) -> str:
-        """``A2 v1``."""
-        return f"{self.act} v{self.version}"
-
-    @property
-    def needs_confirmation(self) -> bool:
-        """Whether the outcome refers the person onward, so a reviewer must confirm it."""
-        return bool(self.outcome["refers_onward"])
-
-    @property
-    def evidence(self) -> tuple[str, ...]:
-        """Every evidence label the answers cite."""
-        return tuple(self.record["evidence"])
-
-    @property
-    def status(self) -> str:
-        """One of :data:`STATUSES`."""
-        if not self.needs_confirmation:
-            return "not_required"
-        if not self.reviews:
-            return "awaiting_confirmation"
-        return self.reviews[-1].action
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping (restricted: the answers and rationales)."""
-        return {
-            "act": self.act,
-            "version": self.version,
-            "superseded": self.superseded,
-            "status": self.status,
-            "classified_at": self.classified_at.isoformat(),
-            "classified_by": self.classified_by,
-            "role": self.role,
-            "record": dict(self.record),
-            "reviews": [r.to_json() for r in self.reviews],
-        }
-
-
 def review_problem(classification: Classification, *, reviewer: str, action: str) -> str | None:
     """Why ``reviewer`` may not ``confirm``/``return`` this classification (None: they may)."""
     c = classification
@@ -528,8 +325,3 @@ def review_problem(classification: Classification, *, reviewer: str, action: str
             " another reviewer must (four eyes)"
         )
     return None
-
-
-def link_labels(values: Sequence[str]) -> tuple[str, ...]:
-    """References in order, without repeats."""
-    return tuple(dict.fromkeys(values))

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from aaib_cp.analysis._common import (
+from aaib_cp.analysis.definition_files import (
     Checker,
     data_hash,
     did_you_mean,

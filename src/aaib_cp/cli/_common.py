@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from aaib_cp.db import Store
+    from aaib_cp.exceptions import DefinitionError
     from aaib_cp.workflow.engine import Engine
 
 DEFAULT_DB = "aaib.db"
@@ -123,3 +124,15 @@ def reader(obj: Context, actor: str | None, role: str | None) -> tuple[str, str 
         except (KeyError, OSError):
             raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR") from None
     return who, role or obj.role
+
+
+def exit_with_problems(exc: DefinitionError, as_json: bool) -> NoReturn:
+    """Print every problem of an invalid definition file (file:line:col) and exit 1."""
+    problems = [str(p) for p in exc.problems] or [str(exc)]
+    if as_json:
+        emit_json({"valid": False, "problems": problems})
+    else:
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+    sys.exit(1)

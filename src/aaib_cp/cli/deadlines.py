@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,11 @@ def left_text(clock: Any) -> str:
     if clock.overdue:
         return f"OVERDUE {clock.amount(-clock.days_left)}"
     return clock.amount(clock.days_left)
+
+
+def _progress_bar(items: Any) -> Any:
+    """A progress bar on stderr over ``items``."""
+    return click.progressbar(items, label="Computing clocks", file=sys.stderr)
 
 
 @click.command()
@@ -64,25 +70,19 @@ def deadlines(
       aaib deadlines --within 5
       aaib deadlines --overdue --json
     """
+    from aaib_cp.oversight import open_clocks
+
     engine = obj.engine()
     today = as_of.date() if as_of else engine.clock().date()
     cases = engine.store.list_cases()
-    progress = None
-    if is_tty() and not as_json and len(cases) >= PROGRESS_FROM:
-
-        def progress(items: Any) -> Any:
-            return click.progressbar(
-                items, label="Computing clocks", file=click.get_text_stream("stderr")
-            )
-
-    clocks = engine.open_clocks(cases, today=today, progress=progress)
-    if recommendations_too:
-        from aaib_cp.recommendations.service import SafetyBook
-
-        clocks = sorted(
-            clocks + SafetyBook(engine).clocks(today=today, cases=cases),
-            key=lambda c: (c.due is None, c.due or today, c.case_id, c.label),
-        )
+    bar = is_tty() and not as_json and len(cases) >= PROGRESS_FROM
+    clocks = open_clocks(
+        engine,
+        cases,
+        today=today,
+        recommendations=recommendations_too,
+        progress=_progress_bar if bar else None,
+    )
     if overdue:
         clocks = [c for c in clocks if c.overdue]
     if within is not None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 from aaib_cp.cli._common import Context, pass_ctx, table
 
@@ -37,22 +32,13 @@ def demo(obj: Context, db_path: str) -> None:
     """
     from pathlib import Path
 
-    from aaib_cp.db import Store
-    from aaib_cp.demo import run_demo
-    from aaib_cp.exceptions import StoreError
+    from aaib_cp.demo import LEAD, open_demo_store, run_demo
+    from aaib_cp.reports.build import Publisher
     from aaib_cp.workflow.engine import Engine
 
     path = Path(db_path)
-    if path.exists():
-        if not _is_previous_demo(path):
-            raise StoreError(f"{path} exists and is not a demo database; choose another --db")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        _remove_previous_evidence(path)
-    store = Store.open(path, create=True)
+    store = open_demo_store(path)
     click.get_current_context().call_on_close(store.close)
-    store.db.execute("CREATE TABLE IF NOT EXISTS demo_marker (created_by TEXT)")
-    store.db.execute("INSERT INTO demo_marker VALUES ('aaib demo')")
     engine = Engine(store)
     case_id = run_demo(engine, say=click.echo)
     click.echo("")
@@ -63,9 +49,6 @@ def demo(obj: Context, db_path: str) -> None:
     ]
     click.echo(table(rows, ["#", "actor", "role", "kind", "trigger", "from", "to"]))
     click.echo("")
-    from aaib_cp.demo import LEAD
-    from aaib_cp.reports.build import Publisher
-
     report = path.with_name(f"{path.stem}-report.html")
     Publisher(engine).write(
         case_id, report, audience="public", fmt="html", actor=LEAD[0], role=LEAD[1]
@@ -74,28 +57,3 @@ def demo(obj: Context, db_path: str) -> None:
     click.echo(f"Public report: {report.resolve()} (open it in a browser)")
     click.echo(f"Try: aaib --db {db_path} status {case_id}")
     obj.db_path = str(path)
-
-
-def _is_previous_demo(path: Path) -> bool:
-    import sqlite3
-
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            conn.execute("SELECT 1 FROM demo_marker").fetchall()
-            return True
-    except sqlite3.Error:
-        return False
-
-
-def _remove_previous_evidence(path: Path) -> None:
-    """Remove the previous demo's evidence folder (only content-addressed files in it)."""
-    import re
-    import shutil
-
-    from aaib_cp.evidence.files import evidence_dir_for
-
-    folder = evidence_dir_for(path)
-    if folder.is_dir() and all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in folder.iterdir()):
-        for item in folder.iterdir():
-            item.chmod(0o644)
-        shutil.rmtree(folder)

@@ -14,8 +14,9 @@ HELP = ["-h", "--help"]
 
 
 def _help(args: list[str]) -> str:
-    settings = {"terminal_width": 100, "max_content_width": 100, "help_option_names": HELP}
-    ctx = click.Context(cli, info_name="aaib", **settings)
+    ctx = click.Context(
+        cli, info_name="aaib", terminal_width=100, max_content_width=100, help_option_names=HELP
+    )
     command: click.Command = cli
     for name in args:
         assert isinstance(command, click.Group)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._common import emit_json, json_option
+from aaib_cp.cli._common import emit_json, exit_with_problems, json_option
 
 
 @click.group()
@@ -62,14 +62,7 @@ def _load_or_exit(source: str, as_json: bool) -> Any:
     try:
         return load_workflow(source)
     except DefinitionError as exc:
-        problems = exc.problems or [str(exc)]
-        if as_json:
-            emit_json({"valid": False, "problems": [str(p) for p in problems]})
-        else:
-            for problem in problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(problems)} problem(s) found.", err=True)
-        sys.exit(1)
+        exit_with_problems(exc, as_json)
 
 
 @workflow.command("check")
@@ -169,7 +162,7 @@ def show(source: str, fmt: str, current: str | None, output: str | None) -> None
                 fh.write(picture)
             click.echo(f"Wrote {output}")
         else:
-            click.get_binary_stream("stdout").write(picture)
+            sys.stdout.buffer.write(picture)
         return
     if current is not None:
         raise click.UsageError("--current applies to --format svg or png only")

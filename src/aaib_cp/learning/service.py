@@ -2,7 +2,8 @@
 
 The service over :mod:`aaib_cp.learning.search_sql` and :mod:`aaib_cp.learning.sql`; it
 holds no SQL. The public index and the public dataset contain only cases in a public
-state (see :func:`aaib_cp.reports.public_states`), and only text passed through an
+state (one of its workflow's ``published`` phase; a workflow without one publishes
+nothing), and only text passed through an
 :class:`~aaib_cp.reports.anonymise.Anonymiser` built from every person registered on every
 case: the case's own people become their pseudonyms, everyone else's identifiers
 become neutral markers. Evidence descriptions, notes and classifications are never
@@ -23,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aaib_cp.db import Store
 from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.reports.anonymise import Anonymiser, Identity
 
@@ -119,6 +121,7 @@ class Themes:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         rows = list(reversed(self.factors[:25]))
         fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * max(len(rows), 1)))
@@ -128,7 +131,9 @@ class Themes:
         ax.bar_label(bars, padding=3)
         ax.set_xlabel("cases with this contributory factor")
         ax.set_title("Contributory factors across cases (recurring in orange)")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(
+            MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True)
+        )
         ax.spines[["top", "right"]].set_visible(False)
         if not rows:
             ax.text(
@@ -150,19 +155,13 @@ class Learning:
     """Search, themes and the public dataset over an engine's store."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.store = engine.store
+        store = engine.store
+        if not isinstance(store, Store):
+            raise TypeError("Learning needs an engine over an aaib_cp Store")
+        self.engine: Engine = engine
+        self.store: Store = store
 
     # -- the public index ---------------------------------------------------------------
-    def _public_states(self, case: Any) -> tuple[str, ...]:
-        from aaib_cp.reports import public_states
-
-        definition = self.engine.definition_for(case)
-        try:
-            return public_states(definition)
-        except InputError:  # a workflow with no final report publishes nothing
-            return ()
-
     def _anonymisers(self) -> Callable[[str], Anonymiser]:
         from aaib_cp.learning import sql as db
 
@@ -194,7 +193,7 @@ class Learning:
         with self.store.transaction():
             for row in stale:
                 case = self.store.get_case(row["id"])
-                if case.state not in self._public_states(case):
+                if not self.engine.definition_for(case).in_phase(case.state, "published"):
                     ix.replace_public_entries(self.store, case.id, None, ())
                     continue
                 anon = anonymiser(case.id)

@@ -31,17 +31,14 @@ from aaib_cp.reports.model import (
 from aaib_cp.reports.render import (
     AUDIENCES,
     CATEGORY_LABELS,
-    DEFAULT_PUBLIC_STATES,
     FORMATS,
     markdown_escape,
-    public_states,
     render,
 )
 
 __all__ = [
     "AUDIENCES",
     "CATEGORY_LABELS",
-    "DEFAULT_PUBLIC_STATES",
     "FORMATS",
     "Act",
     "Agency",
@@ -60,6 +57,5 @@ __all__ = [
     "ReportData",
     "SafetyAction",
     "markdown_escape",
-    "public_states",
     "render",
 ]

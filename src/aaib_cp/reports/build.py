@@ -32,7 +32,8 @@ from aaib_cp.db import Store
 from aaib_cp.exceptions import InputError
 from aaib_cp.reports import model as rm
 from aaib_cp.reports.anonymise import Anonymiser, Identity
-from aaib_cp.reports.render import AUDIENCES, FORMATS, public_states, render
+from aaib_cp.reports.render import AUDIENCES, FORMATS, published_only, render
+from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.model import Case, EventKind
 
@@ -46,8 +47,6 @@ __all__ = [
 ]
 
 PUBLIC_AUDIENCES = ("public", "summary")
-#: States whose first entry is listed among the report's key dates.
-_KEY_STATES = ("evidence", "draft_report", "final_report", "closed")
 _DATA_URI = re.compile(r"(data:[a-z+/.-]+;base64,)([A-Za-z0-9+/=]+)")
 
 
@@ -102,19 +101,46 @@ def anonymiser_for(store: Store, case_id: str) -> Anonymiser:
     return Anonymiser(own, also_withhold=elsewhere)
 
 
-def _key_dates(engine: Engine, case: Case) -> tuple[rm.KeyDate, ...]:
+def _milestones(definition: WorkflowDefinition) -> Callable[[str, bool], bool]:
+    """Whether entering a state (for the first time) is a key date of the case.
+
+    The milestones come from the workflow: the first state entered after the
+    ``before_evidence`` phase (evidence gathering begins), the first state of the
+    ``draft`` and ``published`` phases, and every terminal state.
+    """
+    before = definition.phase_states("before_evidence")
+    firsts = {
+        states[0] for states in map(definition.phase_states, ("draft", "published")) if states
+    }
+    pauses = definition.pause_states
+
+    def milestone(state: str, evidence_begun: bool) -> bool:
+        if state in firsts or definition.states[state].terminal:
+            return True
+        return bool(before) and not evidence_begun and state not in (*before, *pauses)
+
+    return milestone
+
+
+def _key_dates(
+    engine: Engine, case: Case, definition: WorkflowDefinition
+) -> tuple[rm.KeyDate, ...]:
     dates = [
         rm.KeyDate(label="Known on", date=case.known_on.isoformat()),
         rm.KeyDate(label="Opened", date=case.opened_at.date().isoformat()),
     ]
+    milestone = _milestones(definition)
     seen: set[str] = set()
+    evidence_begun = False
     for event in engine.history(case.id):
-        if event.kind != EventKind.TRANSITION or not event.to_state:
+        state = event.to_state
+        if event.kind != EventKind.TRANSITION or not state or state in seen:
             continue
-        if event.to_state in _KEY_STATES and event.to_state not in seen:
-            seen.add(event.to_state)
-            label = event.to_state.replace("_", " ").capitalize()
+        if milestone(state, evidence_begun):
+            seen.add(state)
+            label = state.replace("_", " ").capitalize()
             dates.append(rm.KeyDate(label=label, date=event.at.date().isoformat()))
+        evidence_begun = evidence_begun or state not in definition.phase_states("before_evidence")
     return tuple(dates)
 
 
@@ -162,8 +188,7 @@ def build_report_data(
         raise InputError(
             f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
         )
-    store = engine.store
-    case = store.get_case(case_id)
+    case = engine.store.get_case(case_id)
     definition = engine.definition_for(case)
     book = Casebook(engine)
     analysis = Analysis(engine)
@@ -210,7 +235,7 @@ def build_report_data(
         occurrence=_words(fields.get("classification")),
         depth=_words(fields.get("depth")),
         terms_of_reference=fields.get("terms_of_reference"),
-        key_dates=_key_dates(engine, case),
+        key_dates=_key_dates(engine, case, definition),
     )
 
     timeline_png = workflow_svg = None
@@ -219,7 +244,7 @@ def build_report_data(
 
         title = f"{case.id}: integrated multi-agency chronology"
         if audience in PUBLIC_AUDIENCES:
-            anon = anonymiser or anonymiser_for(store, case.id)  # type: ignore[arg-type]
+            anon = anonymiser or anonymiser_for(book.store, case.id)
 
             def check(text: str) -> None:
                 anon.check(text, where=f"{audience} report timeline")
@@ -233,7 +258,7 @@ def build_report_data(
 
     return rm.ReportData(
         case=info,
-        draft=case.state not in public_states(definition),
+        draft=not definition.in_phase(case.state, "published"),
         people=tuple(
             rm.Person(
                 pseudonym=p.pseudonym,
@@ -323,36 +348,38 @@ class ReportWritten:
 class Publisher:
     """Produces a case's reports: who may, the anonymisation check, the file, the audit.
 
-    The restricted report needs a case role appointed on the case (any case role,
-    ``read_only`` included: the report is a reading of the case, and each one is on
-    the audit trail). Public and summary reports may be produced by anyone, from the
-    final report on.
+    The restricted report needs a role the workflow grants ``read_restricted`` (a case
+    role held on the case: the report is a reading of the case, and each one is on the
+    audit trail). Public and summary reports may be produced by anyone, once the case
+    is in its workflow's ``published`` phase.
     """
 
     def __init__(self, engine: Engine) -> None:
         store = engine.store
         if not isinstance(store, Store):
             raise TypeError("a Publisher needs an engine over an aaib_cp Store")
-        self.engine = engine
+        self.engine: Engine = engine
         self.store: Store = store
 
     def _authorise(self, case: Case, *, actor: str, role: str | None, audience: str) -> str:
+        """The cleaned actor, if they may produce the report for ``audience`` (audited).
+
+        The restricted report is allowed to the roles the workflow grants
+        ``read_restricted``; a case role must also be held on the case.
+        """
         definition = self.engine.definition_for(case)
         actor = self.engine.check_actor(definition, actor, role)
         if audience in PUBLIC_AUDIENCES:
             return actor
         action = "produce the restricted report"
-        spec = definition.roles.get(role or "")
-        if spec is None or not spec.is_case_role:
-            case_roles = [n for n, r in definition.roles.items() if r.is_case_role]
-            raise self.engine.refuse(
-                case,
-                actor=actor,
-                role=role,
-                action=action,
-                message=f"role {role!r} may not {action}; it needs a case role appointed "
-                f"on the case ({', '.join(case_roles)})",
+        roles = definition.roles_for("read_restricted")
+        if role not in roles:
+            message = (
+                f"role {role!r} may not {action}; it needs {' or '.join(roles)}"
+                if roles
+                else f"workflow {definition.name} grants no role permission to {action}"
             )
+            raise self.engine.refuse(case, actor=actor, role=role, action=action, message=message)
         missing = self.engine.appointment_missing(
             case, definition, actor, role, self.store.view(case)
         )
@@ -368,12 +395,12 @@ class Publisher:
             raise InputError(f"report format: expected one of {', '.join(FORMATS)} (got {fmt!r})")
         case = self.store.get_case(case_id)
         definition = self.engine.definition_for(case)
-        states = public_states(definition)
+        states = definition.phase_states("published")
         public = audience in PUBLIC_AUDIENCES
         if public and case.state not in states:
             raise InputError(
-                f"{audience} report: public outputs exist only from final_report on "
-                f"({', '.join(states)}); {case.id} is in {case.state!r}; nothing was written"
+                f"{audience} report: {published_only(states)}; {case.id} is in "
+                f"{case.state!r}; nothing was written"
             )
         if public and anonymiser is None:
             anonymiser = anonymiser_for(self.store, case.id)
@@ -452,7 +479,7 @@ class Publisher:
                     at=self.engine.clock(),
                     actor=actor,
                     role=role,
-                    kind="report_generated",
+                    kind=EventKind.REPORT_GENERATED,
                     detail={
                         "audience": audience,
                         "format": fmt,

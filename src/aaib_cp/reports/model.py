@@ -151,7 +151,7 @@ class _Record:
         where = where or cls.__name__
         if not isinstance(data, Mapping):
             raise _type_error(where, "a mapping", data)
-        fields = attrs.fields(cls)  # type: ignore[arg-type]
+        fields = attrs.fields(cls)
         known = {f.name for f in fields}
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
@@ -167,10 +167,7 @@ class _Record:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready data (pictures as base64 text)."""
-        return {
-            f.name: _write(f, getattr(self, f.name))
-            for f in attrs.fields(type(self))  # type: ignore[arg-type]
-        }
+        return {f.name: _write(f, getattr(self, f.name)) for f in attrs.fields(type(self))}
 
 
 @attrs.frozen

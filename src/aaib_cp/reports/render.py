@@ -26,7 +26,7 @@ import base64
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from aaib_cp.exceptions import InputError
@@ -35,17 +35,14 @@ from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, ReportData
 __all__ = [
     "AUDIENCES",
     "CATEGORY_LABELS",
-    "DEFAULT_PUBLIC_STATES",
     "FORMATS",
     "markdown_escape",
-    "public_states",
+    "published_only",
     "render",
 ]
 
 AUDIENCES = ("restricted", "public", "summary")
 FORMATS = ("md", "html")
-#: States of the shipped workflow from which public outputs may exist.
-DEFAULT_PUBLIC_STATES: tuple[str, ...] = ("final_report", "response_tracking", "closed")
 #: How the public outputs name the just-culture categories they count.
 CATEGORY_LABELS: Mapping[str, str] = {
     "honest_error": "Honest error or system-induced: look at the system",
@@ -57,22 +54,11 @@ DRAFT_MARK = "DRAFT — not final; do not circulate or rely on it"
 _IMAGE_KEYS = frozenset({"timeline_src", "workflow_src"})
 
 
-def public_states(definition: Any, *, first: str = "final_report") -> tuple[str, ...]:
-    """States from which public outputs may exist: ``first`` and every state after it.
-
-    "After" follows the ordinary transitions of ``definition`` (not ``source: "*"``
-    ones such as suspend or discontinue, nor ``$previous`` returns).
-    """
-    from aaib_cp.workflow.diagrams import flow_edges
-
-    if first not in definition.states:
-        raise InputError(f"public_states: {first!r} is not a state of {definition.name}")
-    seen = [first]
-    for state in seen:
-        for source, _, dest in flow_edges(definition):
-            if source == state and dest not in seen:
-                seen.append(dest)
-    return tuple(seen)
+def published_only(public_states: Sequence[str]) -> str:
+    """Why a public output is refused: when public outputs exist (none, without states)."""
+    if not public_states:
+        return "public outputs exist only in the workflow's published phase, and it has none"
+    return f"public outputs exist only from {public_states[0]} on ({', '.join(public_states)})"
 
 
 def _identity(text: str) -> str:
@@ -88,14 +74,15 @@ def render(
     *,
     audience: str,
     fmt: str,
-    public_states: Collection[str] = DEFAULT_PUBLIC_STATES,
+    public_states: Collection[str] = (),
     redact: Callable[[str], str] | None = None,
     check: Callable[[str], None] | None = None,
 ) -> str:
     """Render ``data`` for ``audience`` (restricted, public, summary) as ``fmt`` (md, html).
 
-    Public and summary outputs exist only when the case is in one of
-    ``public_states`` (see :func:`public_states`); otherwise :class:`InputError`.
+    Public and summary outputs exist only when the case is in one of ``public_states``,
+    the states of its workflow's ``published`` phase
+    (``definition.phase_states("published")``); otherwise :class:`InputError`.
     ``redact`` is applied to every text of the public view, ``check`` to the whole
     public or summary output (it raises to refuse it); both default to doing nothing.
     When ``data.draft`` is true, every output is marked DRAFT.
@@ -111,8 +98,7 @@ def render(
     restricted = audience == "restricted"
     if not restricted and data.case.state not in public_states:
         raise InputError(
-            f"{audience} report: public outputs exist only from final_report on "
-            f"({', '.join(public_states) or 'no state given'}); "
+            f"{audience} report: {published_only(tuple(public_states))}; "
             f"{data.case.reference} is in {data.case.state!r}"
         )
     if restricted:

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effects)
 from aaib_cp.exceptions import TransitionRefused
@@ -31,6 +31,11 @@ POLICE = "Northshire Police"
 HEALTH = "Northshire Community Health"
 
 
+def _as(who: tuple[str, str]) -> dict[str, Any]:
+    """``actor=`` and ``role=`` keyword arguments for one of the cast."""
+    return {"actor": who[0], "role": who[1]}
+
+
 def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     """Run the sample investigation in ``engine``; returns the case reference."""
     definition = load_workflow("child-protection")
@@ -45,8 +50,8 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     )
     say(f"Opened {case.id} in '{case.state}' (incident known on {known_on}).")
 
-    def fire(trigger: str, who: tuple[str, str], **kwargs: object) -> None:
-        event = engine.fire(case.id, trigger, actor=who[0], role=who[1], **kwargs)  # type: ignore[arg-type]
+    def fire(trigger: str, who: tuple[str, str], **kwargs: Any) -> None:
+        event = engine.fire(case.id, trigger, **_as(who), **kwargs)
         say(f"  {trigger:<28} {event.from_state} -> {event.to_state}")
 
     fire("start_triage", CHIEF)
@@ -113,7 +118,7 @@ def _gather_evidence(
     from aaib_cp.evidence.service import Casebook
 
     book = Casebook(engine)
-    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+    sam = _as(INVESTIGATOR)
     for name, kind in ((CSC, "social_care"), (POLICE, "police"), (HEALTH, "health")):
         book.add_agency(case_id, name, kind, **sam)
     say(f"  registered agencies: {CSC}, {POLICE}, {HEALTH}")
@@ -199,7 +204,7 @@ def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> Safe
     from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
-    lead = {"actor": LEAD[0], "role": LEAD[1]}
+    lead = _as(LEAD)
     urgent = book.add_recommendation(
         case_id,
         to_agency=CSC,
@@ -236,7 +241,7 @@ def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
-    lead = {"actor": LEAD[0], "role": LEAD[1]}
+    lead = _as(LEAD)
     parties = book.send_draft(case_id, [CSC, "Parent 1"], **lead)
     say(f"  draft sent to {', '.join(p.label for p in parties)}; comments due {parties[0].due_on}")
     rep = book.represent(
@@ -265,8 +270,8 @@ def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None
     from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
-    lead = {"actor": LEAD[0], "role": LEAD[1]}
-    reviewer = {"actor": "Rita Haas", "role": "reviewer"}
+    lead = _as(LEAD)
+    reviewer = _as(REVIEWER)
     for rec in book.recommendations(case_id):
         book.respond(case_id, rec.ref, text=f"{rec.addressee} accepts and will act.", **lead)
         graded = book.assess(
@@ -286,10 +291,11 @@ def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None
 def _analyse(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """Two acts of concern and the contributory factors that bear on them."""
     from aaib_cp.analysis.service import Analysis
+    from aaib_cp.evidence.service import Casebook
 
     analysis = Analysis(engine)
-    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
-    entries = {e.what: e for e in _chronology(engine, case_id)}
+    sam = _as(INVESTIGATOR)
+    entries = {e.what: e for e in Casebook(engine).chronology(case_id).entries}
     closed = entries["Case closed to single-agency support"]
     callout = entries["Domestic abuse call-out; child present, not spoken to"]
     a1 = analysis.add_act(
@@ -330,19 +336,13 @@ def _analyse(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     say(f"  acts of concern {a1.ref}, {a2.ref}; contributory factors {f1.ref}, {f2.ref}")
 
 
-def _chronology(engine: Engine, case_id: str) -> list:  # type: ignore[type-arg]
-    from aaib_cp.evidence.service import Casebook
-
-    return list(Casebook(engine).chronology(case_id).entries)
-
-
 def _classify(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     """A1: a blameless error (Reason's tree); A2: a possible reckless violation."""
     from aaib_cp.analysis.classification import AnswerGiven
     from aaib_cp.analysis.service import Analysis
 
     analysis = Analysis(engine)
-    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+    sam = _as(INVESTIGATOR)
 
     def a(answer: bool, why: str, *evidence: str) -> AnswerGiven:
         return AnswerGiven(answer, why, evidence)
@@ -385,7 +385,7 @@ def _review_and_find(engine: Engine, case_id: str, say: Callable[[str], None]) -
     analysis = Analysis(engine)
     analysis.confirm(case_id, "A2", actor=REVIEWER[0], role=REVIEWER[1])
     say(f"  {REVIEWER[0]} confirmed the classification of A2 (four eyes)")
-    sam = {"actor": INVESTIGATOR[0], "role": INVESTIGATOR[1]}
+    sam = _as(INVESTIGATOR)
     f1 = analysis.add_finding(
         case_id,
         kind="contributory",

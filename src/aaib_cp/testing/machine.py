@@ -1,19 +1,10 @@
-"""Property-based testing of workflow definitions, for workflow authors.
+"""The stateful test of a workflow: :class:`WorkflowStateMachine` and :func:`workflow_test`.
 
-A three-line pytest file runs random cases through your workflow on a real engine
-(an in-memory database) and checks, after every step, that the case is in a declared
-state, that replaying its audit trail gives the same state, that a refused trigger
-changed nothing but the audit trail, that every invariant holds when a case enters
-its scope, and that a terminal state can still be reached::
-
-    from aaib_cp.testing import workflow_test
-
-    TestMyWorkflow = workflow_test("workflows/my-workflow.yaml")
-
-Subclass :class:`WorkflowStateMachine` to add rules or checks of your own. The
-strategies (:func:`cases`, :func:`case_views`, :func:`people`, :func:`acts`,
-:func:`tree_answers`, :func:`tree_walks`, :func:`workflow_runs`) generate data for
-tests of your own guards and records. See ``docs/testing-workflows.md``.
+A random case runs through the workflow on a real engine (an in-memory database); after
+every step the machine checks that the case is in a declared state, that replaying its
+audit trail gives the same state, that a refused trigger changed nothing but the audit
+trail, that every invariant holds when a case enters its scope, and that a terminal
+state can still be reached. Import these from :mod:`aaib_cp.testing`.
 """
 
 from __future__ import annotations
@@ -21,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,202 +20,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effects)
-from aaib_cp.analysis import DecisionTree, Walk, load_tree
 from aaib_cp.db import Store
 from aaib_cp.db.facts import StoreCaseView
 from aaib_cp.exceptions import AaibCpError, TransitionRefused
-from aaib_cp.workflow.check import Exploration, Step, actable_roles, explore, fact_samples
-from aaib_cp.workflow.definition import FieldDef, WorkflowDefinition, load_workflow
+from aaib_cp.testing.strategies import EPOCH, explored, field_values, people
+from aaib_cp.workflow.check import Exploration, actable_roles, fact_samples
+from aaib_cp.workflow.definition import WorkflowDefinition, load_workflow
 from aaib_cp.workflow.engine import Engine
-from aaib_cp.workflow.guards import GuardRegistry, SimpleCaseView, default_registry
+from aaib_cp.workflow.guards import GuardRegistry, default_registry
 from aaib_cp.workflow.invariants import Position, broken_on_entry
-from aaib_cp.workflow.model import Case, EventKind, TeamMember
+from aaib_cp.workflow.model import Case, EventKind
 
-__all__ = [
-    "WorkflowStateMachine",
-    "acts",
-    "case_views",
-    "cases",
-    "default_settings",
-    "field_values",
-    "people",
-    "tree_answers",
-    "tree_walks",
-    "workflow_runs",
-    "workflow_test",
-]
+__all__ = ["WorkflowStateMachine", "default_settings", "workflow_test"]
 
-_FIRST = ("Ana", "Chris", "Lee", "Sam", "Rita", "Jo", "Priya", "Tomasz", "Ade", "Mei")
-_LAST = ("Ruiz", "Ode", "Park", "Idowu", "Haas", "Novak", "Shah", "Evans", "Byrne", "Lin")
-_AGENCIES = ("children's social care", "police", "health visiting", "school", "GP", "housing")
-_ACT_VERBS = (
-    "did not share the referral",
-    "closed the case after one visit",
-    "did not escalate the concern",
-    "recorded the injury as accidental",
-    "missed the strategy meeting",
-)
 _NOBODY = "Unappointed Person"
-_EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def _as_definition(workflow: str | Path | WorkflowDefinition) -> WorkflowDefinition:
-    if isinstance(workflow, WorkflowDefinition):
-        return workflow
-    return load_workflow(workflow)
-
-
-# -- strategies --------------------------------------------------------------------------
-
-
-def people() -> st.SearchStrategy[str]:
-    """Fictional people's names ("Ana Ruiz"): never a real person's."""
-    return st.builds(lambda f, s: f"{f} {s}", st.sampled_from(_FIRST), st.sampled_from(_LAST))
-
-
-def field_values(field: FieldDef) -> st.SearchStrategy[Any]:
-    """Values a case field of this type accepts, as the engine stores them."""
-    if field.type == "choice":
-        return st.sampled_from(field.choices)
-    if field.type == "int":
-        return st.integers(0, 1000)
-    if field.type == "date":
-        return st.dates(date(2020, 1, 1), date(2030, 12, 31)).map(date.isoformat)
-    return st.text(min_size=1, max_size=40).filter(str.strip)
-
-
-def cases(workflow: str | Path | WorkflowDefinition) -> st.SearchStrategy[Case]:
-    """Case records of ``workflow``, in any of its states, with any of its fields recorded."""
-    definition = _as_definition(workflow)
-    fields = {name: st.none() | field_values(spec) for name, spec in definition.fields.items()}
-    return st.builds(
-        lambda n, title, state, previous, values, known_on: Case(
-            id=f"CP-2026-{n:04d}",
-            title=title,
-            workflow_name=definition.name,
-            workflow_version=definition.version,
-            workflow_hash=definition.content_hash,
-            state=state,
-            previous_state=previous,
-            version=1,
-            opened_at=_EPOCH,
-            opened_by="Ana Ruiz",
-            known_on=known_on,
-            fields={k: v for k, v in values.items() if v is not None},
-        ),
-        st.integers(1, 9999),
-        st.sampled_from("ABCDEFGH").map(lambda c: f"Child {c}"),
-        st.sampled_from(list(definition.states)),
-        st.none() | st.sampled_from(list(definition.states)),
-        st.fixed_dictionaries(fields),
-        st.dates(date(2020, 1, 1), _EPOCH.date()),
-    )
-
-
-def case_views(
-    workflow: str | Path | WorkflowDefinition, *, guards: GuardRegistry | None = None
-) -> st.SearchStrategy[SimpleCaseView]:
-    """In-memory views of cases (case, team, facts) for testing guards and predicates.
-
-    Facts are those the workflow's guards and invariants declare, with their samples.
-    """
-    definition = _as_definition(workflow)
-    samples = fact_samples(definition, guards or default_registry())
-    case_roles = [r.name for r in definition.roles.values() if r.is_case_role]
-
-    def build(case: Case, team: list[tuple[str, str]], facts: dict[str, Any]) -> SimpleCaseView:
-        members = [TeamMember(case.id, name, role, _EPOCH, "Chris Ode") for name, role in team]
-        return SimpleCaseView(case, members, facts)
-
-    team = (
-        st.lists(st.tuples(people(), st.sampled_from(case_roles)), max_size=5, unique=True)
-        if case_roles
-        else st.just([])
-    )
-    facts = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in samples.items()})
-    return st.builds(build, cases(definition), team, facts)
-
-
-def acts() -> st.SearchStrategy[dict[str, Any]]:
-    """Acts or omissions of concern, as keyword data: description, agency, role, on (a date)."""
-    return st.fixed_dictionaries(
-        {
-            "description": st.sampled_from(_ACT_VERBS),
-            "agency": st.sampled_from(_AGENCIES),
-            "role": st.sampled_from(("social worker", "team manager", "health visitor", "officer")),
-            "on": st.dates(date(2024, 1, 1), date(2025, 12, 31)),
-        }
-    )
-
-
-def _as_tree(tree: str | Path | DecisionTree) -> DecisionTree:
-    return tree if isinstance(tree, DecisionTree) else load_tree(tree)
-
-
-def tree_answers(tree: str | Path | DecisionTree) -> st.SearchStrategy[dict[str, bool]]:
-    """Answers to a just-culture decision tree that lead from its start to an outcome.
-
-    ``tree`` is a :class:`~aaib_cp.analysis.DecisionTree`, a shipped tree's name
-    (``reason-culpability``) or a path.
-    """
-    loaded = _as_tree(tree)
-    return st.sampled_from(loaded.paths()).map(lambda walk: dict(walk.path))
-
-
-def tree_walks(tree: str | Path | DecisionTree) -> st.SearchStrategy[Walk]:
-    """Complete walks of a decision tree, with a note wherever a question needs one."""
-    loaded = _as_tree(tree)
-
-    def walk(answers: dict[str, bool], note: str) -> Walk:
-        needs = [q for q in answers if loaded.question(q).needs_note]
-        return loaded.walk(answers, notes={q: note for q in needs}, strict=True)
-
-    notes = st.sampled_from(
-        ("Two social workers in the same team, similar caseload.", "Peers: duty managers")
-    )
-    return st.builds(walk, tree_answers(loaded), notes)
-
-
-def workflow_runs(
-    workflow: str | Path | WorkflowDefinition,
-    *,
-    guards: GuardRegistry | None = None,
-    max_steps: int = 30,
-) -> st.SearchStrategy[list[Step]]:
-    """Sequences of triggers that fire one after the other from the initial state.
-
-    Each :class:`~aaib_cp.workflow.check.Step` has the trigger, the role, the states it
-    moves between and the case data it fired under (team, fields, facts, the values
-    given). The runs follow the moves ``aaib workflow check`` found.
-    """
-    exploration = _exploration(_as_definition(workflow), guards)
-    start = next(iter(exploration.nodes))
-
-    @st.composite
-    def runs(draw: st.DrawFn) -> list[Step]:
-        node, steps = start, []
-        for _ in range(draw(st.integers(0, max_steps))):
-            outs = exploration.edges.get(node, ())
-            if not outs:
-                break
-            step, node = draw(st.sampled_from(outs))
-            steps.append(step)
-        return steps
-
-    return runs()
-
-
-_EXPLORED: dict[tuple[str, int], Exploration] = {}
-
-
-def _exploration(definition: WorkflowDefinition, guards: GuardRegistry | None) -> Exploration:
-    key = (definition.content_hash, id(guards))
-    if key not in _EXPLORED:
-        _EXPLORED[key] = explore(definition, guards=guards)
-    return _EXPLORED[key]
-
-
-# -- the stateful test ---------------------------------------------------------------------
 
 
 class _FactsView(StoreCaseView):
@@ -288,7 +97,7 @@ class WorkflowStateMachine(RuleBasedStateMachine):
     @classmethod
     def exploration(cls) -> Exploration:
         """What ``aaib workflow check`` finds for the workflow (computed once)."""
-        return _exploration(cls.definition(), cls.guards)
+        return explored(cls.definition(), cls.guards)
 
     def __init__(self) -> None:
         super().__init__()
@@ -296,9 +105,11 @@ class WorkflowStateMachine(RuleBasedStateMachine):
         self.registry = self.guards or default_registry()
         self.samples = fact_samples(d, self.registry)
         self.actable = actable_roles(d)
-        self.now = _EPOCH
-        self.store = _FactsStore.memory()
-        self.store.overlay = {name: values[0] for name, values in self.samples.items()}
+        self.now = EPOCH
+        store = _FactsStore.memory()
+        assert isinstance(store, _FactsStore)
+        store.overlay = {name: values[0] for name, values in self.samples.items()}
+        self.store: _FactsStore = store
         self.engine = Engine(self.store, guards=self.registry, clock=lambda: self.now)
         self.case_id = ""
         self.position = Position.start(d)
@@ -370,7 +181,7 @@ class WorkflowStateMachine(RuleBasedStateMachine):
         d = self.definition()
         opener = role.draw(st.sampled_from(sorted(d.roles)), label="opened by")
         case = self.engine.open_case(
-            d, title="Child A", known_on=_EPOCH.date(), actor="Ana Ruiz", role=opener
+            d, title="Child A", known_on=EPOCH.date(), actor="Ana Ruiz", role=opener
         )
         self.case_id = case.id
         view = self.store.view(case)
@@ -532,13 +343,17 @@ def workflow_test(
                 break
     source: str | Path = path if path.exists() else str(workflow)
     definition = load_workflow(source, guards=guards)
-    machine = type(
-        f"{definition.name.replace('-', '_').title().replace('_', '')}Machine",
-        (WorkflowStateMachine,),
-        {"workflow": definition, "guards": guards},
+    registry = guards
+
+    class Machine(WorkflowStateMachine):
+        workflow = definition
+        guards = registry
+
+    Machine.__name__ = Machine.__qualname__ = (
+        f"{definition.name.replace('-', '_').title().replace('_', '')}Machine"
     )
-    test_case: type = machine.TestCase
-    test_case.workflow_machine = machine  # type: ignore[attr-defined]
+    test_case = Machine.TestCase
+    test_case.workflow_machine = Machine  # type: ignore[attr-defined]
     test_case.settings = settings if settings is not None else default_settings()
     return test_case
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the decision-tree and taxonomy loaders (not public API)."""
+"""Reading and checking the YAML files of decision trees and taxonomies (not public API)."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ the first being a new case's value::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -227,7 +227,7 @@ class GuardRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._guards
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Guard]:
         return iter(self._guards.values())
 
     def evaluate(self, ref: GuardRef, view: CaseView) -> str | None:

@@ -283,8 +283,7 @@ class _Parser(RulesReader):
             if key not in SETTINGS:
                 self.err(path, f"unknown setting {key!r}{suggest(key, SETTINGS)}", key=True)
                 continue
-            kind = SETTINGS[key][0]
-            if isinstance(setting, bool) or not isinstance(setting, kind) or setting <= 0:
+            if isinstance(setting, bool) or not isinstance(setting, int) or setting <= 0:
                 self.err(path, f"must be a positive whole number (got {setting!r})")
                 continue
             out[key] = setting
@@ -372,7 +371,7 @@ class _Parser(RulesReader):
         if not isinstance(label, str) or not label.strip():
             self.err((*path, "label"), f"must be text (got {label!r})")
             ok = False
-        if not ok:
+        if not ok or not isinstance(anchor, str) or not isinstance(until, str):
             return None
         return InterimStatements(anchor=anchor, until=until[len("state:") :], label=label.strip())
 

@@ -19,7 +19,7 @@ from aaib_cp.workflow.model import Case, Event, EventKind
 from aaib_cp.workflow.ports import CaseStore, Clock
 from aaib_cp.workflow.spec import WorkflowDefinition, suggest
 
-__all__ = ["Access", "appointment_missing", "check_actor"]
+__all__ = ["Access", "CaseService", "appointment_missing", "check_actor"]
 
 
 def check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
@@ -163,3 +163,13 @@ class Access:
                 reason=reason,
                 detail={"refused": message, "blockers": list(blockers)},
             )
+
+
+class CaseService:
+    """Base of a kernel service that changes cases through ``access`` (team, fields)."""
+
+    def __init__(self, access: Access) -> None:
+        self.access = access
+        self.store = access.store
+        self.clock = access.clock
+        self.definition_for = access.definition_for

@@ -7,36 +7,22 @@ role must also be held on the case. :class:`~aaib_cp.workflow.engine.Engine` off
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from aaib_cp.exceptions import InputError
-from aaib_cp.workflow.access import Access, check_actor
+from aaib_cp.workflow.access import CaseService, check_actor
 from aaib_cp.workflow.decisions import coerce_field
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case, EventKind
-from aaib_cp.workflow.ports import CaseStore, Clock
-from aaib_cp.workflow.spec import WorkflowDefinition, suggest
+from aaib_cp.workflow.spec import suggest
 
 __all__ = ["CaseFields"]
 
 
-class CaseFields:
+class CaseFields(CaseService):
     """Records case fields while a case is open."""
-
-    def __init__(
-        self,
-        store: CaseStore,
-        clock: Clock,
-        definition_for: Callable[[Case], WorkflowDefinition],
-        access: Access,
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.definition_for = definition_for
-        self.access = access
 
     def set_field(
         self,

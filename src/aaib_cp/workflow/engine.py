@@ -87,8 +87,8 @@ class Engine:
         self.clock = clock
         self.workflows = WorkflowCache(store, self.guards)
         self.access = Access(store, clock, self.definition_for)
-        self.teams = Team(store, clock, self.definition_for, self.access)
-        self.case_fields = CaseFields(store, clock, self.definition_for, self.access)
+        self.teams = Team(self.access)
+        self.case_fields = CaseFields(self.access)
 
     # -- workflows (see :mod:`.cache`) -------------------------------------------
     def compiled(self, definition: WorkflowDefinition) -> CompiledWorkflow:

@@ -8,32 +8,19 @@ affiliated with an agency involved in the case. Every change is audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from aaib_cp.exceptions import ConflictOfInterest, InputError
-from aaib_cp.workflow.access import Access, check_actor
+from aaib_cp.workflow.access import CaseService, check_actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import Case, EventKind, TeamMember
-from aaib_cp.workflow.ports import CaseStore, Clock
-from aaib_cp.workflow.spec import RoleDef, WorkflowDefinition, suggest
+from aaib_cp.workflow.spec import RoleDef, suggest
 
 __all__ = ["Team"]
 
 
-class Team:
+class Team(CaseService):
     """Appoints and stands down team members, checking independence."""
-
-    def __init__(
-        self,
-        store: CaseStore,
-        clock: Clock,
-        definition_for: Callable[[Case], WorkflowDefinition],
-        access: Access,
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.definition_for = definition_for
-        self.access = access
 
     def appoint(
         self,

@@ -182,6 +182,58 @@ class TestProblems:
         found = problems(text)
         assert any("needs exactly one source state" in p for p in found)
 
+    def test_previous_return_reaches_no_new_state(self):
+        """A suspend/resume pair does not make a state with no way in reachable."""
+        text = MINIMAL.replace(
+            "  done: {description: Done}", "  done: {}\n  limbo: {}\n  paused: {}"
+        ) + (
+            "  - trigger: out\n    source: limbo\n    dest: done\n    roles: [lead]\n"
+            "  - trigger: suspend\n    source: '*'\n    dest: paused\n    roles: [lead]\n"
+            "  - trigger: resume\n    source: paused\n    dest: $previous\n    roles: [lead]\n"
+        )
+        assert ["w.yaml:10:3: states.limbo: state 'limbo' is unreachable from 'open'"] == problems(
+            text
+        )
+
+    def test_previous_return_to_reached_states_is_fine(self):
+        """A pause state reached from reachable states validates, its return a way out."""
+        text = MINIMAL.replace("  done: {description: Done}", "  done: {}\n  paused: {}") + (
+            "  - trigger: suspend\n    source: '*'\n    dest: paused\n    roles: [lead]\n"
+            "  - trigger: resume\n    source: paused\n    dest: $previous\n    roles: [lead]\n"
+        )
+        definition = workflow_from_text(text)
+        assert ("open", "analysis") == definition.possible_dests(
+            definition.transition("paused", "resume"), "paused"
+        )
+
+    def test_field_in_value_must_be_a_choice(self):
+        """A field_in value that is not one of the field's choices is located and suggested."""
+        text = MINIMAL.replace(
+            "roles: [lead]\n",
+            "roles: [lead]\nfields:\n  depth: {type: choice, choices: [formal, field]}\n",
+            1,
+        ).replace("dest: done\n", "dest: done\n    guards: [{field_in: {depth: [formal, fild]}}]\n")
+        assert [
+            "w.yaml:20:42: transitions[1].guards[0].field_in.depth[1]: 'fild' is not a choice of "
+            "field 'depth' (did you mean 'field'?); one of formal, field"
+        ] == problems(text)
+
+    def test_field_in_single_value_must_be_a_choice(self):
+        """A single field_in value is checked too, in invariants as in transitions."""
+        text = (
+            MINIMAL.replace(
+                "roles: [lead]\n",
+                "roles: [lead]\nfields:\n  depth: {type: choice, choices: [formal]}\n",
+                1,
+            )
+            + "invariants:\n  deep:\n    in: [done]\n    holds: [{field_in: {depth: nonsense}}]\n"
+        )
+        (found,) = problems(text)
+        assert (
+            "invariants.deep.holds[0].field_in.depth: 'nonsense' is not a choice of field" in found
+        )
+        assert found.endswith("; one of formal")
+
 
 class TestRegistry:
     def test_extended_registry(self):

@@ -18,6 +18,7 @@ from aaib_cp import (
 )
 from aaib_cp.workflow.definition import workflow_from_text
 from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.integrity import check_fits
 from aaib_cp.workflow.model import EventKind
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}
@@ -228,7 +229,7 @@ class TestWorkflowFit:
         text = workflow.source_text.replace("triage", "sifting")
         changed = workflow_from_text(text, filename="changed.yaml")
         with pytest.raises(WorkflowMismatch, match="state 'triage'"):
-            Engine._check_fits(engine.get(case.id), changed)
+            check_fits(engine.get(case.id), changed)
         moved = attrs.evolve(engine.get(case.id), workflow_hash=changed.content_hash)
         store.save_workflow(changed, at=clock.now)
         with pytest.raises(WorkflowMismatch, match="does not have"):

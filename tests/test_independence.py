@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from aaib_cp import ConflictOfInterest, GuardFailed, Store
 from aaib_cp.cli import cli
 from aaib_cp.evidence.service import Casebook
+from aaib_cp.workflow.model import EventKind
 from tests.journeys import supply_evidence
 
 CHIEF = {"actor": "Chris", "role": "chief_investigator"}
@@ -48,7 +49,7 @@ class TestAppointment:
             engine.appoint(case_id, "Sam", "investigator", **LEAD)
         assert row == store.case_row(case_id)
         assert ["Lee"] == [m.name for m in engine.team(case_id)]
-        assert "refused" == engine.history(case_id)[-1].kind
+        assert EventKind.REFUSED == engine.history(case_id)[-1].kind
 
     def test_affiliation_given_at_appointment(self, engine, store, case_id):
         """An affiliation declared while appointing is checked too, and not kept on refusal."""
@@ -75,7 +76,7 @@ class TestLaterAgency:
         engine.appoint(case_id, "Sam", "investigator", **LEAD, affiliations=["Eastshire Council"])
         book = Casebook(engine)
         book.add_agency(case_id, "Eastshire Council", "social_care", **LEAD)
-        assert "independence_conflict" == engine.history(case_id)[-1].kind
+        assert EventKind.INDEPENDENCE_CONFLICT == engine.history(case_id)[-1].kind
         supply_evidence(engine, case_id)
         with pytest.raises(
             GuardFailed, match="Sam \\(investigator\\) is affiliated with Eastshire Council"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -375,3 +376,27 @@ class TestCheckCli:
 def test_shipped_paths_exist():
     """Every shipped workflow has a file the CLI can name."""
     assert all(shipped_workflow_path(n).exists() for n in shipped_workflows())
+
+
+def test_check_leaves_no_hypothesis_folder(tmp_path):
+    """`aaib workflow check` writes nothing to the current directory (no .hypothesis/)."""
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aaib_cp",
+            "workflow",
+            "check",
+            "rapid-review",
+            "--max-examples",
+            "3",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "states reached" in result.stdout + result.stderr, result.stderr
+    assert [] == list(tmp_path.iterdir())

@@ -250,15 +250,20 @@ def _clock(
 ) -> CaseClock:
     in_state = attrs.evolve(case, state=state)
     start = anchor_date(rule.anchor, in_state, definition, events)
-    made = {"kind": kind, "trigger": trigger}
     if start is None:
-        return CaseClock(case.id, label, state, rule, None, None, False, None, **made)
+        return CaseClock(
+            case.id, label, state, rule, None, None, False, None, kind=kind, trigger=trigger
+        )
     calendar = WorkingCalendar(nation=definition.nation)
     due = due_date(rule, start, calendar=calendar, suspensions=stops)
     if due is None:
-        return CaseClock(case.id, label, state, rule, start, None, True, None, **made)
+        return CaseClock(
+            case.id, label, state, rule, start, None, True, None, kind=kind, trigger=trigger
+        )
     left = days_left(due, today, calendar=calendar, unit=rule.unit)
-    return CaseClock(case.id, label, state, rule, start, due, False, left, **made)
+    return CaseClock(
+        case.id, label, state, rule, start, due, False, left, kind=kind, trigger=trigger
+    )
 
 
 def state_clock(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections import deque
-from typing import Any
+from typing import Any, Literal
 
 from aaib_cp.exceptions import InputError
 from aaib_cp.workflow.calendar import DeadlineRule
@@ -36,7 +36,9 @@ def _edges(definition: WorkflowDefinition) -> list[dict[str, Any]]:
     ]
 
 
-def _graph(definition: WorkflowDefinition, engine: str, current: str | None) -> Any:
+def _graph(
+    definition: WorkflowDefinition, engine: Literal["graphviz", "mermaid"], current: str | None
+) -> Any:
     from transitions.extensions.diagrams import GraphMachine
 
     class _Model:
@@ -282,21 +284,21 @@ def workflow_figure(
         )
 
     for name, (x, y) in pos.items():
-        state = definition.states[name]
+        spec = definition.states[name]
         is_current = name == current
-        face = "#1f4e79" if is_current else ("#eeeeee" if state.terminal else "#ffffff")
+        face = "#1f4e79" if is_current else ("#eeeeee" if spec.terminal else "#ffffff")
         patch = FancyBboxPatch(
             (x - box_w / 2, y - box_h / 2),
             box_w,
             box_h,
             boxstyle="round,pad=0.02,rounding_size=0.08",
             facecolor=face,
-            edgecolor="#1f4e79" if not state.terminal else "#000000",
-            linewidth=2.2 if state.terminal or is_current else 1.0,
+            edgecolor="#1f4e79" if not spec.terminal else "#000000",
+            linewidth=2.2 if spec.terminal or is_current else 1.0,
             linestyle="-" if name in depth else "--",
         )
         ax.add_patch(patch)
-        if state.terminal:
+        if spec.terminal:
             ax.add_patch(
                 FancyBboxPatch(
                     (x - box_w / 2 + 0.05, y - box_h / 2 + 0.05),
@@ -332,7 +334,6 @@ def workflow_figure(
     fig.text(0.02, 0.01, text, fontsize=7.5, ha="left", va="bottom", color="#222222")
 
     buffer = io.BytesIO()
-    rc = {"svg.fonttype": "none", "svg.hashsalt": "aaib-cp-workflow"}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "aaib-cp-workflow"}):
         fig.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return buffer.getvalue()

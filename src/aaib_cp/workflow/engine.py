@@ -1,42 +1,50 @@
 """The engine: fire triggers on cases, checking roles and guards, one transaction each.
 
-The engine is pure domain logic over a :class:`CaseStore` (the SQLite
-:class:`~aaib_cp.db.Store` is one), a :class:`~aaib_cp.workflow.guards.GuardRegistry`
+The engine is pure domain logic over a :class:`~aaib_cp.workflow.ports.CaseStore` (the
+SQLite :class:`~aaib_cp.db.Store` is one), a :class:`~aaib_cp.workflow.guards.GuardRegistry`
 and a clock. Every attempt to fire a trigger, allowed or refused, is appended to
-the case's audit trail; a refused attempt changes nothing else.
+the case's audit trail; a refused attempt changes nothing else. Authorisation for
+services is in :mod:`.access`, the team in :mod:`.team`; the engine offers both.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from aaib_cp.exceptions import (
-    ConflictOfInterest,
-    GuardFailed,
     InputError,
     RoleRefused,
     StaleCaseError,
     TransitionRefused,
-    UnknownTrigger,
-    WorkflowMismatch,
 )
-from aaib_cp.workflow.audit import ChainBreak, verify_chain
-from aaib_cp.workflow.definition import (
-    FieldDef,
-    TransitionDef,
-    WorkflowDefinition,
-    suggest,
-    workflow_from_text,
+from aaib_cp.workflow import access
+from aaib_cp.workflow.access import Access
+from aaib_cp.workflow.audit import ChainBreak
+from aaib_cp.workflow.cache import WorkflowCache
+from aaib_cp.workflow.case_fields import CaseFields
+from aaib_cp.workflow.decisions import (
+    Blocker,
+    CaseStatus,
+    Decision,
+    TriggerOption,
+    coerce_field,
+    coerce_fields,
+    guard_blockers,
+    option_for,
+    refusal,
 )
 from aaib_cp.workflow.effects import EffectRegistry, default_effects
 from aaib_cp.workflow.guards import CaseView, GuardRegistry, default_registry
 from aaib_cp.workflow.input_text import clean_line, clean_text
+from aaib_cp.workflow.integrity import replay_state, verify_case
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
+from aaib_cp.workflow.ports import CaseStore, Clock
+from aaib_cp.workflow.spec import WorkflowDefinition
+from aaib_cp.workflow.team import Team
 
 if TYPE_CHECKING:
     from aaib_cp.workflow.machine import CompiledWorkflow
@@ -52,172 +60,9 @@ __all__ = [
     "replay_state",
 ]
 
-Clock = Callable[[], datetime]
-
-
-class CaseStore(Protocol):
-    """What the engine needs from persistence (see :class:`aaib_cp.db.Store`)."""
-
-    def transaction(self) -> contextlib.AbstractContextManager[Any]: ...
-    def save_workflow(self, definition: WorkflowDefinition, *, at: datetime) -> None: ...
-    def workflow_source(self, content_hash: str) -> Mapping[str, Any]: ...
-    def next_case_id(self, year: int, prefix: str) -> str: ...
-    def insert_case(self, case: Case, *, at: datetime) -> None: ...
-    def get_case(self, case_id: str) -> Case: ...
-    def list_cases(self, *, state: str | None = ...) -> list[Case]: ...
-    def update_case(self, case: Case, *, at: datetime, **changes: Any) -> int: ...
-    def append_event(
-        self, case_id: str, *, at: datetime, actor: str, role: str | None, kind: str, **content: Any
-    ) -> Event: ...
-    def events(self, case_id: str) -> list[Event]: ...
-    def move_events(self, case_ids: Sequence[str]) -> dict[str, list[Event]]: ...
-    def event_rows(self, case_id: str) -> list[dict[str, Any]]: ...
-    def audit_head(self, case_id: str) -> tuple[int, str] | None: ...
-    def add_team_member(self, member: TeamMember) -> bool: ...
-    def view(self, case: Case) -> Any: ...
-
-
-@attrs.frozen
-class Blocker:
-    """Why a trigger cannot fire now: ``kind`` is role, guard, reason or field."""
-
-    kind: str
-    name: str
-    message: str
-
-
-@attrs.frozen
-class Decision:
-    """Whether a trigger can fire for a case now, and if not, everything that blocks it."""
-
-    case: Case
-    trigger: str
-    transition: TransitionDef | None
-    blockers: tuple[Blocker, ...]
-
-    @property
-    def allowed(self) -> bool:
-        """True when nothing blocks the trigger."""
-        return self.transition is not None and not self.blockers
-
-
-@attrs.frozen
-class TriggerOption:
-    """One trigger available from the case's state, as shown by ``status``."""
-
-    trigger: str
-    dest: str
-    description: str
-    roles: tuple[str, ...]
-    reason_required: bool
-    sets: tuple[str, ...]
-    blockers: tuple[Blocker, ...]
-
-    @property
-    def can_fire(self) -> bool:
-        """True if nothing but the caller's own inputs (reason, fields) blocks it."""
-        return not [b for b in self.blockers if b.kind in ("guard", "role")]
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        return {
-            "trigger": self.trigger,
-            "dest": self.dest,
-            "description": self.description,
-            "roles": list(self.roles),
-            "reason_required": self.reason_required,
-            "sets": list(self.sets),
-            "can_fire": self.can_fire,
-            "blocked_by": [attrs.asdict(b) for b in self.blockers],
-        }
-
-
-@attrs.frozen
-class CaseStatus:
-    """Where a case stands: its state, its deadline and what can happen next."""
-
-    case: Case
-    definition: WorkflowDefinition
-    options: tuple[TriggerOption, ...]
-    deadline: Any = None
-    clocks: tuple[Any, ...] = ()
-
-    @property
-    def terminal(self) -> bool:
-        """True once the case has ended."""
-        return self.definition.states[self.case.state].terminal
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        state = self.definition.states[self.case.state]
-        return {
-            "case": self.case.to_json(),
-            "state": {
-                "name": state.name,
-                "description": state.description,
-                "terminal": state.terminal,
-            },
-            "deadline": self.deadline.to_json() if self.deadline is not None else None,
-            "clocks": [c.to_json() for c in self.clocks],
-            "overdue": any(c.overdue for c in self.clocks),
-            "triggers": [o.to_json() for o in self.options],
-        }
-
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def coerce_field(field: FieldDef, value: Any) -> Any:
-    """Check and convert a value given for a case field; InputError says what was expected."""
-    if field.type == "choice":
-        if value not in field.choices:
-            raise InputError(
-                f"field '{field.name}': {value!r} is not one of {', '.join(field.choices)}"
-                f"{suggest(value, field.choices)}"
-            )
-        return value
-    if field.type == "date":
-        if isinstance(value, date):
-            return value.isoformat()
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            raise InputError(
-                f"field '{field.name}': {value!r} is not a valid date (YYYY-MM-DD)"
-            ) from None
-    if field.type == "int":
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise InputError(f"field '{field.name}': {value!r} is not a whole number") from None
-    return clean_text(str(value), f"field '{field.name}'")
-
-
-def replay_state(definition: WorkflowDefinition, events: Sequence[Event]) -> tuple[str, str | None]:
-    """Replay a case's events through the machine: its ``(state, previous_state)``.
-
-    Raises :class:`WorkflowMismatch` if an event does not follow from the one before.
-    """
-    from aaib_cp.workflow.machine import CompiledWorkflow
-
-    compiled = CompiledWorkflow(definition)
-    state, previous = definition.initial, None
-    for event in events:
-        if event.kind == EventKind.OPENED:
-            state, previous = event.to_state or definition.initial, None
-        elif event.kind == EventKind.TRANSITION:
-            if event.from_state != state:
-                raise WorkflowMismatch(
-                    f"event {event.n} starts from {event.from_state!r} but replay is in {state!r}"
-                )
-            dest = compiled.move(state, event.trigger or "", previous=previous)
-            if dest != event.to_state:
-                raise WorkflowMismatch(
-                    f"event {event.n} went to {event.to_state!r} but replay gives {dest!r}"
-                )
-            state, previous = dest, state
-    return state, previous
 
 
 class Engine:
@@ -240,45 +85,19 @@ class Engine:
         self.guards = guards or default_registry()
         self.effects = effects if effects is not None else default_effects()
         self.clock = clock
-        self._compiled: dict[str, CompiledWorkflow] = {}
-        self._definitions: dict[str, WorkflowDefinition] = {}
+        self.workflows = WorkflowCache(store, self.guards)
+        self.access = Access(store, clock, self.definition_for)
+        self.teams = Team(self.access)
+        self.case_fields = CaseFields(self.access)
 
-    # -- workflows -------------------------------------------------------------
+    # -- workflows (see :mod:`.cache`) -------------------------------------------
     def compiled(self, definition: WorkflowDefinition) -> CompiledWorkflow:
-        """The machine for a definition, built once per content hash, when first needed.
-
-        Reading a case (``status``, guards, history) never needs the machine, so
-        ``transitions`` is imported and the machine built only to move a case.
-        """
-        compiled = self._compiled.get(definition.content_hash)
-        if compiled is None:
-            from aaib_cp.workflow.machine import CompiledWorkflow
-
-            compiled = self._compiled[definition.content_hash] = CompiledWorkflow(definition)
-            self._definitions.setdefault(definition.content_hash, definition)
-        return compiled
+        """The machine for a definition, built once per content hash, when first needed."""
+        return self.workflows.compiled(definition)
 
     def definition_for(self, case: Case) -> WorkflowDefinition:
         """The exact workflow the case runs under, as stored with it (read once per engine)."""
-        definition = self._definitions.get(case.workflow_hash)
-        if definition is not None:
-            return definition
-        row = self.store.workflow_source(case.workflow_hash)
-        definition = workflow_from_text(
-            row["source_text"], filename=row["filename"], guards=self.guards
-        )
-        self._check_fits(case, definition)
-        return self._definitions.setdefault(definition.content_hash, definition)
-
-    @staticmethod
-    def _check_fits(case: Case, definition: WorkflowDefinition) -> None:
-        for label, state in (("state", case.state), ("previous state", case.previous_state)):
-            if state is not None and state not in definition.states:
-                raise WorkflowMismatch(
-                    f"case {case.id} is in {label} {state!r}, which workflow "
-                    f"{definition.name} v{definition.version} ({definition.content_hash[:12]}) "
-                    "does not have"
-                )
+        return self.workflows.definition_for(case)
 
     # -- opening and reading -------------------------------------------------
     def open_case(
@@ -293,7 +112,7 @@ class Engine:
     ) -> Case:
         """Open a case in the workflow's initial state; returns it with its reference."""
         title = clean_line(title, "title")
-        actor = self.check_actor(definition, actor, role)
+        actor = access.check_actor(definition, actor, role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         now = self.clock()
@@ -333,7 +152,7 @@ class Engine:
                     "workflow_hash": definition.content_hash,
                 },
             )
-        self._definitions.setdefault(definition.content_hash, definition)
+        self.workflows.remember(definition)
         return case
 
     def get(self, case_id: str) -> Case:
@@ -345,19 +164,10 @@ class Engine:
         self.store.get_case(case_id)
         return self.store.events(case_id)
 
-    # -- deciding ----------------------------------------------------------------
     @staticmethod
     def check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
         """The cleaned actor name; InputError for a missing actor or unknown role."""
-        if not actor or not actor.strip():
-            raise InputError("actor: say who is acting (--actor or AAIB_ACTOR)")
-        actor = clean_line(actor, "actor")
-        if role is not None and role not in definition.roles:
-            raise InputError(
-                f"role: unknown role {role!r}{suggest(role, definition.roles)}; "
-                f"one of {', '.join(definition.roles)}"
-            )
-        return actor
+        return access.check_actor(definition, actor, role)
 
     def decide(
         self,
@@ -390,7 +200,7 @@ class Engine:
             )
         base = view if view is not None else self.store.view(case)
         if actor is not None and not blockers:
-            missing = self.appointment_missing(case, definition, actor, role, base)
+            missing = access.appointment_missing(case, definition, actor, role, base)
             if missing:
                 blockers.append(Blocker("role", role or "", missing))
         if transition.reason_required and not (reason and reason.strip()):
@@ -404,10 +214,7 @@ class Engine:
         merged = {**case.fields, **{k: v for k, v in given.items() if v not in (None, "")}}
         would_be = attrs.evolve(case, fields=merged)
         guard_view = base.with_case(would_be) if hasattr(base, "with_case") else base
-        for ref in transition.guards:
-            failure = self.guards.evaluate(ref, guard_view)
-            if failure is not None:
-                blockers.append(Blocker("guard", ref.name, failure))
+        blockers += guard_blockers(self.guards, transition, guard_view)
         return Decision(case, trigger, transition, tuple(blockers))
 
     def status(
@@ -420,30 +227,7 @@ class Engine:
         options = []
         for t in definition.triggers_from(case.state):
             decision = self.decide(case, t.trigger, role=role or t.roles[0], view=view)
-            blockers = tuple(
-                b
-                for b in decision.blockers
-                if b.kind == "guard" or (b.kind == "role" and role is not None)
-            )
-            dests = definition.possible_dests(t, case.state)
-            dest = (
-                case.previous_state
-                if t.returns and case.previous_state
-                else dests[0]
-                if dests
-                else t.dest
-            )
-            options.append(
-                TriggerOption(
-                    trigger=t.trigger,
-                    dest=dest,
-                    description=t.description,
-                    roles=t.roles,
-                    reason_required=t.reason_required,
-                    sets=t.sets,
-                    blockers=blockers,
-                )
-            )
+            options.append(option_for(case, definition, t, decision, for_role=role is not None))
         clocks = tuple(self.clocks(case, definition, today=today))
         state = next((c for c in clocks if c.kind == "state"), None)
         return CaseStatus(case, definition, tuple(options), state, clocks)
@@ -517,7 +301,7 @@ class Engine:
         trigger = clean_line(trigger, "trigger", max_len=100)
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = self.check_actor(definition, actor, role)
+        actor = access.check_actor(definition, actor, role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         if expected_version is not None and expected_version != case.version:
@@ -526,28 +310,23 @@ class Engine:
                 f"now version {case.version} in state {case.state!r}); nothing was changed"
             )
         transition = definition.transition(case.state, trigger)
-        clean_fields = self._coerce_fields(definition, transition, fields)
+        clean_fields = coerce_fields(definition, transition, fields)
         decision = self.decide(
             case, trigger, role=role, actor=actor, reason=reason, fields=clean_fields
         )
         now = self.clock()
         if not decision.allowed:
-            error = self._refusal(decision, definition)
-            with self.store.transaction():
-                self.store.append_event(
-                    case.id,
-                    at=now,
-                    actor=actor,
-                    role=role,
-                    kind=EventKind.REFUSED,
-                    trigger=trigger,
-                    from_state=case.state,
-                    reason=reason,
-                    detail={
-                        "refused": str(error),
-                        "blockers": [attrs.asdict(b) for b in decision.blockers],
-                    },
-                )
+            error = refusal(decision, definition)
+            self.access.record_refusal(
+                case,
+                actor=actor,
+                role=role,
+                trigger=trigger,
+                message=str(error),
+                blockers=[attrs.asdict(b) for b in decision.blockers],
+                reason=reason,
+                at=now,
+            )
             raise error
         assert transition is not None
         dest = self.compiled(definition).move(case.state, trigger, previous=case.previous_state)
@@ -580,100 +359,25 @@ class Engine:
             )
             return event
 
-    def _coerce_fields(
-        self,
-        definition: WorkflowDefinition,
-        transition: TransitionDef | None,
-        fields: Mapping[str, Any] | None,
-    ) -> dict[str, Any]:
-        if not fields:
-            return {}
-        allowed = transition.sets if transition is not None else ()
-        out: dict[str, Any] = {}
-        for name, value in fields.items():
-            if name not in allowed:
-                hint = suggest(name, allowed)
-                takes = ", ".join(allowed) if allowed else "no fields"
-                raise InputError(
-                    f"field '{name}' is not set by this trigger{hint} (it takes {takes})"
-                )
-            if value in (None, ""):
-                continue
-            out[name] = coerce_field(definition.fields[name], value)
-        return out
-
-    @staticmethod
-    def _refusal(decision: Decision, definition: WorkflowDefinition) -> TransitionRefused:
-        case, trigger = decision.case, decision.trigger
-        if decision.transition is None:
-            available = [t.trigger for t in definition.triggers_from(case.state)]
-            hint = suggest(trigger, available)
-            listing = ", ".join(available) if available else "none: the case has ended"
-            return UnknownTrigger(
-                f"{case.id} is in {case.state!r}: no trigger {trigger!r} from there{hint} "
-                f"(available: {listing})"
-            )
-        roles = [b for b in decision.blockers if b.kind == "role"]
-        if roles:
-            return RoleRefused(f"{case.id}: {roles[0].message}")
-        others = [b for b in decision.blockers if b.kind in ("reason", "field")]
-        if others:
-            return TransitionRefused(f"{case.id}: " + "; ".join(b.message for b in others))
-        guards = [b for b in decision.blockers if b.kind == "guard"]
-        text = "; ".join(f"guard '{b.name}' failed: {b.message}" for b in guards)
-        return GuardFailed(
-            f"{case.id}: cannot {trigger}: {text}", [(b.name, b.message) for b in guards]
-        )
-
+    # -- authorisation (see :mod:`.access`) --------------------------------------
     @staticmethod
     def appointment_missing(
-        case: Case, definition: WorkflowDefinition, actor: str, role: str | None, view: Any
+        case: Case, definition: WorkflowDefinition, actor: str, role: str | None, view: CaseView
     ) -> str | None:
         """Why ``actor`` does not hold case role ``role`` on ``case`` (None if they do)."""
-        spec = definition.roles.get(role or "")
-        if spec is None or not spec.is_case_role:
-            return None
-        if any(m.name == actor and m.role == role for m in view.team()):
-            return None
-        return f"{actor} is not appointed as {role} on {case.id}"
+        return access.appointment_missing(case, definition, actor, role, view)
 
     def authorise(
         self, case_id: str, *, actor: str, role: str | None, action: str, roles: Sequence[str]
     ) -> tuple[Case, WorkflowDefinition, str]:
-        """Check that ``actor`` may do ``action`` on an open case in ``role``.
-
-        ``roles`` lists the roles allowed; a case role must also be held on the case.
-        Returns the case, its workflow and the cleaned actor name. A refusal is
-        recorded on the audit trail and raised as :class:`RoleRefused`.
-        """
-        case = self.store.get_case(case_id)
-        definition = self.definition_for(case)
-        actor = self.check_actor(definition, actor, role)
-        if definition.states[case.state].terminal:
-            raise InputError(f"{case.id} has ended ({case.state}); its records are final")
-        if role not in roles:
-            raise self.refuse(
-                case,
-                actor=actor,
-                role=role,
-                action=action,
-                message=f"role {role!r} may not {action}; it needs {' or '.join(roles)}",
-            )
-        missing = self.appointment_missing(case, definition, actor, role, self.store.view(case))
-        if missing:
-            raise self.refuse(case, actor=actor, role=role, action=action, message=missing)
-        return case, definition, actor
+        """See :meth:`Access.authorise <aaib_cp.workflow.access.Access.authorise>`."""
+        return self.access.authorise(case_id, actor=actor, role=role, action=action, roles=roles)
 
     def record_change(
         self, case: Case, *, actor: str, role: str | None, kind: str, detail: Mapping[str, Any]
     ) -> Event:
-        """Inside the caller's transaction: bump the case's version (so a guard decision
-        based on the old records fails as stale) and append the audit event."""
-        now = self.clock()
-        self.store.update_case(case, at=now)
-        return self.store.append_event(
-            case.id, at=now, actor=actor, role=role, kind=kind, detail=detail
-        )
+        """See :meth:`Access.record_change <aaib_cp.workflow.access.Access.record_change>`."""
+        return self.access.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
 
     def refuse(
         self,
@@ -685,22 +389,10 @@ class Engine:
         message: str,
         error: type[TransitionRefused] = RoleRefused,
     ) -> TransitionRefused:
-        """Record a refused action on the case's audit trail and return the error to raise."""
-        with self.store.transaction():
-            self.store.append_event(
-                case.id,
-                at=self.clock(),
-                actor=actor,
-                role=role,
-                kind=EventKind.REFUSED,
-                trigger=action,
-                from_state=case.state,
-                detail={
-                    "refused": message,
-                    "blockers": [{"kind": "role", "name": role or "", "message": message}],
-                },
-            )
-        return error(f"{case.id}: {message}")
+        """See :meth:`Access.refuse <aaib_cp.workflow.access.Access.refuse>`."""
+        return self.access.refuse(
+            case, actor=actor, role=role, action=action, message=message, error=error
+        )
 
     def set_field(
         self,
@@ -712,48 +404,12 @@ class Engine:
         role: str | None,
         reason: str | None = None,
     ) -> Case:
-        """Record or amend a case field while the case is open (audited)."""
-        case = self.store.get_case(case_id)
-        definition = self.definition_for(case)
-        actor = self.check_actor(definition, actor, role)
-        if reason is not None:
-            reason = clean_text(reason, "reason")
-        if definition.states[case.state].terminal:
-            raise InputError(f"{case.id} has ended ({case.state}); its fields are final")
-        if name not in definition.fields:
-            raise InputError(
-                f"unknown field {name!r}{suggest(name, definition.fields)}; "
-                f"one of {', '.join(definition.fields)}"
-            )
-        clean = coerce_field(definition.fields[name], value)
-        allowed = definition.roles_setting(name)
-        if role not in allowed:
-            raise self.refuse(
-                case,
-                actor=actor,
-                role=role,
-                action=f"set {name}",
-                message=f"role {role!r} may not record '{name}'; it needs "
-                f"{' or '.join(allowed) or 'a transition that sets it'}",
-            )
-        missing = self.appointment_missing(case, definition, actor, role, self.store.view(case))
-        if missing:
-            raise self.refuse(case, actor=actor, role=role, action=f"set {name}", message=missing)
-        fields = {**case.fields, name: clean}
-        now = self.clock()
-        with self.store.transaction():
-            version = self.store.update_case(case, at=now, fields=fields)
-            self.store.append_event(
-                case.id,
-                at=now,
-                actor=actor,
-                role=role,
-                kind=EventKind.FIELD_SET,
-                reason=reason,
-                detail={"field": name, "value": clean, "was": case.fields.get(name)},
-            )
-        return attrs.evolve(case, fields=fields, version=version)
+        """See :meth:`CaseFields.set_field <aaib_cp.workflow.case_fields.CaseFields.set_field>`."""
+        return self.case_fields.set_field(
+            case_id, name, value, actor=actor, role=role, reason=reason
+        )
 
+    # -- the team (see :mod:`.team`) --------------------------------------------------
     def appoint(
         self,
         case_id: str,
@@ -764,128 +420,24 @@ class Engine:
         role: str | None,
         affiliations: Sequence[str] = (),
     ) -> TeamMember:
-        """Appoint a person to the case's team in a workflow role (audited).
-
-        ``affiliations`` are agencies the person declares an affiliation with (kept for
-        every later case too). A role marked ``independent`` in the workflow cannot go
-        to someone affiliated with an agency involved in the case: the refusal names
-        the agency and is audited.
-        """
-        case = self.store.get_case(case_id)
-        definition = self.definition_for(case)
-        actor = self.check_actor(definition, actor, role)
-        name = clean_line(name, "name")
-        declared = [clean_line(a, "affiliation", max_len=200) for a in affiliations]
-        if case_role not in definition.roles:
-            raise InputError(f"unknown role {case_role!r}{suggest(case_role, definition.roles)}")
-        spec = definition.roles[case_role]
-        if not spec.is_case_role:
-            raise InputError(f"{case_role} is an organisation role; it is not appointed to a case")
-        if definition.states[case.state].terminal:
-            raise InputError(f"{case.id} has ended ({case.state}); its team is final")
-        action = f"appoint {case_role}"
-        if role not in spec.appointed_by:
-            raise self.refuse(
-                case,
-                actor=actor,
-                role=role,
-                action=action,
-                message=f"role {role!r} may not appoint a {case_role}; it needs "
-                f"{' or '.join(spec.appointed_by)}",
-            )
-        missing = self.appointment_missing(case, definition, actor, role, self.store.view(case))
-        if missing:
-            raise self.refuse(case, actor=actor, role=role, action=action, message=missing)
-        if spec.independent:
-            involved = {a.casefold(): a for a in self.store.view(case).fact("agency_names")}
-            held = [*self.store.affiliations(name), *declared]
-            conflicts = sorted({involved[a.casefold()] for a in held if a.casefold() in involved})
-            if conflicts:
-                raise self.refuse(
-                    case,
-                    actor=actor,
-                    role=role,
-                    action=action,
-                    error=ConflictOfInterest,
-                    message=f"{name} cannot be appointed as {case_role}: affiliated with "
-                    f"{', '.join(conflicts)}, an agency involved in the case",
-                )
-        now = self.clock()
-        member = TeamMember(case.id, name, case_role, now, actor)
-        with self.store.transaction():
-            for agency in declared:
-                self.store.declare_affiliation(name, agency, at=now, by=actor)
-            if not self.store.add_team_member(member, independent=spec.independent):
-                raise InputError(f"{member.name} is already appointed as {case_role} on {case.id}")
-            self.store.update_case(case, at=now)
-            self.store.append_event(
-                case.id,
-                at=now,
-                actor=actor,
-                role=role,
-                kind=EventKind.APPOINTED,
-                detail={"name": member.name, "role": case_role, "affiliations": declared},
-            )
-        return member
+        """See :meth:`Team.appoint <aaib_cp.workflow.team.Team.appoint>`."""
+        return self.teams.appoint(
+            case_id, name, case_role, actor=actor, role=role, affiliations=affiliations
+        )
 
     def stand_down(
-        self,
-        case_id: str,
-        name: str,
-        case_role: str,
-        *,
-        actor: str,
-        role: str | None,
-        reason: str,
+        self, case_id: str, name: str, case_role: str, *, actor: str, role: str | None, reason: str
     ) -> None:
-        """Record that ``name`` no longer serves in ``case_role`` on the case (audited)."""
-        case = self.store.get_case(case_id)
-        definition = self.definition_for(case)
-        spec = definition.roles.get(case_role)
-        if spec is None or not spec.is_case_role:
-            raise InputError(f"{case_role!r} is not a case role of this workflow")
-        reason = clean_text(reason, "reason").strip()
-        if not reason:
-            raise InputError("reason: say why the member stands down")
-        case, definition, actor = self.authorise(
-            case_id,
-            actor=actor,
-            role=role,
-            action=f"stand down a {case_role}",
-            roles=spec.appointed_by,
-        )
-        now = self.clock()
-        with self.store.transaction():
-            if not self.store.stand_down(case.id, name, case_role, at=now, by=actor, reason=reason):
-                raise InputError(f"{name} is not serving as {case_role} on {case.id}")
-            self.store.update_case(case, at=now)
-            self.store.append_event(
-                case.id,
-                at=now,
-                actor=actor,
-                role=role,
-                kind=EventKind.STOOD_DOWN,
-                reason=reason,
-                detail={"name": name, "role": case_role},
-            )
+        """See :meth:`Team.stand_down <aaib_cp.workflow.team.Team.stand_down>`."""
+        self.teams.stand_down(case_id, name, case_role, actor=actor, role=role, reason=reason)
 
     def declare_affiliations(self, name: str, agencies: Sequence[str], *, actor: str) -> list[str]:
-        """Record a person's agency affiliations (used for every independence check)."""
-        name = clean_line(name, "name")
-        actor = clean_line(actor, "actor")
-        cleaned = [clean_line(a, "affiliation", max_len=200) for a in agencies]
-        if not cleaned:
-            raise InputError("affiliation: name at least one agency")
-        now = self.clock()
-        with self.store.transaction():
-            for agency in cleaned:
-                self.store.declare_affiliation(name, agency, at=now, by=actor)
-        return self.store.affiliations(name)
+        """See :meth:`.team.Team.declare_affiliations`."""
+        return self.teams.declare_affiliations(name, agencies, actor=actor)
 
     def team(self, case_id: str) -> Sequence[TeamMember]:
         """The case's investigation team."""
-        case = self.store.get_case(case_id)
-        return self.store.view(case).team()
+        return self.teams.members(case_id)
 
     # -- integrity -----------------------------------------------------------------
     def replay(self, case_id: str) -> tuple[str, str | None]:
@@ -895,22 +447,4 @@ class Engine:
 
     def verify(self, case_id: str) -> ChainBreak | None:
         """Check the case's audit chain, its recorded head, and that replay matches its state."""
-        case = self.store.get_case(case_id)
-        rows = self.store.event_rows(case_id)
-        broken = verify_chain(case_id, rows)
-        if broken is not None:
-            return broken
-        head = self.store.audit_head(case_id)
-        last = (int(rows[-1]["n"]), rows[-1]["hash"]) if rows else None
-        if head != last:
-            n = head[0] if head else None
-            return ChainBreak(case_id, n, "the last recorded event is missing (deleted)")
-        try:
-            state, _ = replay_state(self.definition_for(case), self.store.events(case_id))
-        except WorkflowMismatch as exc:
-            return ChainBreak(case_id, None, f"replay fails: {exc}")
-        if state != case.state:
-            return ChainBreak(
-                case_id, None, f"stored state {case.state!r} differs from replayed {state!r}"
-            )
-        return None
+        return verify_case(self.store, self.store.get_case(case_id), self.definition_for)

@@ -30,7 +30,7 @@ the first being a new case's value::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -124,6 +124,20 @@ class Guard:
             return [param]
         return [str(p) for p in param]
 
+    def referenced_values(self, param: Any) -> list[tuple[str, int | None, Any]]:
+        """``(field, index, value)`` for each value a mapping parameter lists for a field.
+
+        For a guard that refers to fields with a mapping (``field_in: {depth: [formal]}``);
+        ``index`` is the value's place in its list, None for a single value.
+        """
+        if self.refers != "field" or not isinstance(param, Mapping):
+            return []
+        return [
+            (str(name), i if isinstance(listed, list) else None, value)
+            for name, listed in param.items()
+            for i, value in enumerate(_as_list(listed))
+        ]
+
     def describe(self, param: Any) -> str:
         """A plain-words description of the condition, e.g. 'a lead investigator is appointed'."""
         shown = ", ".join(map(str, param)) if isinstance(param, list) else param
@@ -213,7 +227,7 @@ class GuardRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._guards
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Guard]:
         return iter(self._guards.values())
 
     def evaluate(self, ref: GuardRef, view: CaseView) -> str | None:
@@ -231,6 +245,10 @@ def default_registry() -> GuardRegistry:
     ``copy()`` it to extend.
     """
     return _DEFAULT
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _missing_fields(case: Case, names: Sequence[str]) -> list[str]:
@@ -266,7 +284,7 @@ def fields_set(view: CaseView, param: list[str]) -> str | None:
 def field_in(view: CaseView, param: dict[str, Any]) -> str | None:
     """Each named field has one of the listed values: ``field_in: {depth: [formal, field]}``."""
     for field, allowed in param.items():
-        values = allowed if isinstance(allowed, list) else [allowed]
+        values = _as_list(allowed)
         if view.case.fields.get(field) not in values:
             got = view.case.fields.get(field)
             return f"the case field '{field}' is {got!r}, not one of {', '.join(map(str, values))}"

@@ -162,9 +162,8 @@ def _refuse_anchors(text: str, filename: str) -> None:
         if isinstance(event, yaml.AliasEvent | yaml.NodeEvent) and event.anchor is not None:
             mark = event.start_mark
             kind = "aliases" if isinstance(event, yaml.AliasEvent) else "anchors"
-            problems.append(
-                Problem(filename, mark.line + 1, mark.column + 1, "", f"{kind} are not allowed")
-            )
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problems.append(Problem(filename, line, col, "", f"{kind} are not allowed"))
             if len(problems) >= 20:
                 break
     if problems:

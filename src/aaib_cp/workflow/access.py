@@ -1,0 +1,175 @@
+"""Who may do what on a case: the one authorisation API, and the one event writer for services.
+
+A role may take an action when the workflow grants it (``roles``); a case role must
+also be held, through appointment, by the person acting. A refusal is recorded on the
+case's audit trail before it is raised. :class:`~aaib_cp.workflow.engine.Engine`
+offers the same methods (``engine.authorise(...)``), delegating here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from aaib_cp.exceptions import InputError, RoleRefused, TransitionRefused
+from aaib_cp.workflow.guards import CaseView
+from aaib_cp.workflow.input_text import clean_line
+from aaib_cp.workflow.model import Case, Event, EventKind
+from aaib_cp.workflow.ports import CaseStore, Clock
+from aaib_cp.workflow.spec import WorkflowDefinition, suggest
+
+__all__ = ["Access", "CaseService", "appointment_missing", "check_actor"]
+
+
+def check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
+    """The cleaned actor name; InputError for a missing actor or unknown role."""
+    if not actor or not actor.strip():
+        raise InputError("actor: say who is acting (--actor or AAIB_ACTOR)")
+    actor = clean_line(actor, "actor")
+    if role is not None and role not in definition.roles:
+        raise InputError(
+            f"role: unknown role {role!r}{suggest(role, definition.roles)}; "
+            f"one of {', '.join(definition.roles)}"
+        )
+    return actor
+
+
+def appointment_missing(
+    case: Case, definition: WorkflowDefinition, actor: str, role: str | None, view: CaseView
+) -> str | None:
+    """Why ``actor`` does not hold case role ``role`` on ``case`` (None if they do)."""
+    spec = definition.roles.get(role or "")
+    if spec is None or not spec.is_case_role:
+        return None
+    if any(m.name == actor and m.role == role for m in view.team()):
+        return None
+    return f"{actor} is not appointed as {role} on {case.id}"
+
+
+class Access:
+    """Authorises actions on cases over a store, recording refusals and changes."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        clock: Clock,
+        definition_for: Callable[[Case], WorkflowDefinition],
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.definition_for = definition_for
+
+    def authorise(
+        self, case_id: str, *, actor: str, role: str | None, action: str, roles: Sequence[str]
+    ) -> tuple[Case, WorkflowDefinition, str]:
+        """Check that ``actor`` may do ``action`` on an open case in ``role``.
+
+        ``roles`` lists the roles allowed; a case role must also be held on the case.
+        Returns the case, its workflow and the cleaned actor name. A refusal is
+        recorded on the audit trail and raised as :class:`RoleRefused`.
+        """
+        case = self.store.get_case(case_id)
+        definition = self.definition_for(case)
+        actor = check_actor(definition, actor, role)
+        if definition.states[case.state].terminal:
+            raise InputError(f"{case.id} has ended ({case.state}); its records are final")
+        self.permit(
+            case,
+            definition,
+            actor=actor,
+            role=role,
+            action=action,
+            roles=roles,
+            refusal=f"role {role!r} may not {action}; it needs {' or '.join(roles)}",
+        )
+        return case, definition, actor
+
+    def permit(
+        self,
+        case: Case,
+        definition: WorkflowDefinition,
+        *,
+        actor: str,
+        role: str | None,
+        action: str,
+        roles: Sequence[str],
+        refusal: str,
+    ) -> None:
+        """Refuse (audited) unless ``role`` is one of ``roles`` and, if a case role, held.
+
+        ``refusal`` is the message when the role is not allowed at all.
+        """
+        if role not in roles:
+            raise self.refuse(case, actor=actor, role=role, action=action, message=refusal)
+        missing = appointment_missing(case, definition, actor, role, self.store.view(case))
+        if missing:
+            raise self.refuse(case, actor=actor, role=role, action=action, message=missing)
+
+    def record_change(
+        self, case: Case, *, actor: str, role: str | None, kind: str, detail: Mapping[str, Any]
+    ) -> Event:
+        """Inside the caller's transaction: bump the case's version (so a guard decision
+        based on the old records fails as stale) and append the audit event."""
+        now = self.clock()
+        self.store.update_case(case, at=now)
+        return self.store.append_event(
+            case.id, at=now, actor=actor, role=role, kind=kind, detail=detail
+        )
+
+    def refuse(
+        self,
+        case: Case,
+        *,
+        actor: str,
+        role: str | None,
+        action: str,
+        message: str,
+        error: type[TransitionRefused] = RoleRefused,
+    ) -> TransitionRefused:
+        """Record a refused action on the case's audit trail and return the error to raise."""
+        self.record_refusal(
+            case,
+            actor=actor,
+            role=role,
+            trigger=action,
+            message=message,
+            blockers=[{"kind": "role", "name": role or "", "message": message}],
+        )
+        return error(f"{case.id}: {message}")
+
+    def record_refusal(
+        self,
+        case: Case,
+        *,
+        actor: str,
+        role: str | None,
+        trigger: str,
+        message: str,
+        blockers: Sequence[Mapping[str, Any]],
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append a refusal event, in a transaction of its own (nothing else changes)."""
+        with self.store.transaction():
+            self.store.append_event(
+                case.id,
+                at=at or self.clock(),
+                actor=actor,
+                role=role,
+                kind=EventKind.REFUSED,
+                trigger=trigger,
+                from_state=case.state,
+                reason=reason,
+                detail={"refused": message, "blockers": list(blockers)},
+            )
+
+
+class CaseService:
+    """Base of a kernel service that changes cases through ``access`` (team, fields)."""
+
+    def __init__(self, access: Access) -> None:
+        self.access = access
+        self.store = access.store
+        self.clock = access.clock
+        self.definition_for = access.definition_for

@@ -1,6 +1,6 @@
 """Measurements 4 and 6: cross-case full-text search, and chronology CSV import.
 
-4. ``search``: ``aaib_cp.learning.search_sql.search`` over an index of chronology entries
+4. ``search``: ``aaib_cp.learning.sql_search.search`` over an index of chronology entries
    spread over 10,000 cases, against a bare FTS5 query that ranks every match
    (``ORDER BY bm25 LIMIT 20`` with a snippet) on the same index.
 6. ``chronology_import``: ``Casebook.import_chronology`` (validates every row, then
@@ -90,7 +90,7 @@ def _search_db(ctx: RunContext, entries: int) -> Path:
 def search_latency(ctx: RunContext, size: int | None) -> list[Row]:
     """Median search time over the query mix, beside the bare FTS5 query."""
     from aaib_cp import Store
-    from aaib_cp.learning.search_sql import match_expression, search
+    from aaib_cp.learning.sql_search import match_expression, search
 
     entries = int(size or 10_000)
     path = _search_db(ctx, entries)

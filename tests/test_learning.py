@@ -17,8 +17,8 @@ from aaib_cp.demo import run_demo
 from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import AnonymisationError, InputError
-from aaib_cp.learning.search_sql import match_expression
 from aaib_cp.learning.service import Learning
+from aaib_cp.learning.sql_search import match_expression
 from aaib_cp.reports.anonymise import fold
 
 DEMO_NAMES = [

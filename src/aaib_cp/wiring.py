@@ -25,7 +25,7 @@ from aaib_cp.db import store as core_store
 from aaib_cp.evidence import guards as evidence_guards
 from aaib_cp.evidence import sql as evidence_sql
 from aaib_cp.evidence import sql_protection as protection_sql
-from aaib_cp.learning import search_sql
+from aaib_cp.learning import sql_search
 from aaib_cp.recommendations import guards as recommendations_guards
 from aaib_cp.recommendations import issuing as recommendations_issuing
 from aaib_cp.recommendations import sql as recommendations_sql
@@ -42,7 +42,7 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
     protection_sql.MIGRATIONS,
     analysis_sql.MIGRATIONS,
     recommendations_sql.MIGRATIONS,
-    search_sql.MIGRATIONS,
+    sql_search.MIGRATIONS,
 )
 
 #: Facts guards read, by phase.

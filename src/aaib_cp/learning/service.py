@@ -1,6 +1,6 @@
 """Learning across cases: search, themes and the anonymised national dataset.
 
-The service over :mod:`aaib_cp.learning.search_sql` and :mod:`aaib_cp.learning.sql`; it
+The service over :mod:`aaib_cp.learning.sql_search` and :mod:`aaib_cp.learning.sql`; it
 holds no SQL. The public index and the public dataset contain only cases in a public
 state (one of its workflow's ``published`` phase; a workflow without one publishes
 nothing), and only text passed through an
@@ -29,7 +29,7 @@ from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.reports.anonymise import Anonymiser, Identity
 
 if TYPE_CHECKING:
-    from aaib_cp.learning.search_sql import SearchHit
+    from aaib_cp.learning.sql_search import SearchHit
     from aaib_cp.workflow.engine import Engine
 
 __all__ = ["EXPORT_TABLES", "Learning", "Themes"]
@@ -183,8 +183,8 @@ class Learning:
 
     def refresh_public_index(self) -> list[str]:
         """Rebuild the public entries of every stale case; returns the cases rebuilt."""
-        from aaib_cp.learning import search_sql as ix
         from aaib_cp.learning import sql as db
+        from aaib_cp.learning import sql_search as ix
 
         stale = ix.stale_cases(self.store)
         if not stale:
@@ -212,7 +212,7 @@ class Learning:
 
     def published(self) -> list[str]:
         """The cases in a public state (after bringing the public index up to date)."""
-        from aaib_cp.learning import search_sql as ix
+        from aaib_cp.learning import sql_search as ix
 
         self.refresh_public_index()
         return ix.public_case_ids(self.store)
@@ -229,7 +229,7 @@ class Learning:
         kinds: Sequence[str] = (),
     ) -> list[SearchHit]:
         """The best ``limit`` matches for ``query``; ``public`` searches only published text."""
-        from aaib_cp.learning import search_sql as ix
+        from aaib_cp.learning import sql_search as ix
 
         if limit < 1:
             raise InputError(f"search --limit: expected 1 or more (got {limit})")

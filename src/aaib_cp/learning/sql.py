@@ -12,7 +12,7 @@ from typing import Any
 
 from aaib_cp.db.connection import fetch_rows
 from aaib_cp.db.store import Store
-from aaib_cp.learning import search_sql as search
+from aaib_cp.learning import sql_search as search
 
 __all__ = [
     "all_people",

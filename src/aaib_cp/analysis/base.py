@@ -11,13 +11,12 @@ from collections.abc import Callable, Sequence
 
 from aaib_cp.analysis import sql as db
 from aaib_cp.analysis.model import Act
-from aaib_cp.db import Store
+from aaib_cp.db import Store, sql_store
 from aaib_cp.evidence import sql as rdb
 from aaib_cp.evidence.model import EvidenceItem, Person, find_person
 from aaib_cp.exceptions import RecordNotFound
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.input_text import clean_line
-from aaib_cp.workflow.model import Case
 
 __all__ = ["AnalysisBase", "refs"]
 
@@ -39,30 +38,7 @@ class AnalysisBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        store = engine.store
-        if not isinstance(store, Store):
-            raise TypeError("an Analysis needs an engine over an aaib_cp Store")
-        self.store: Store = store
-
-    def _authorise(
-        self, case_id: str, *, actor: str, role: str | None, permission: str, action: str
-    ) -> tuple[Case, str]:
-        """The open case and the cleaned actor, if the workflow grants ``role`` ``permission``.
-
-        ``permission`` is one of the workflow actions (``analyse``, ``confirm``);
-        ``action`` says in words what is refused. A refusal is audited.
-        """
-        case = self.store.get_case(case_id)
-        definition = self.engine.definition_for(case)
-        roles = definition.roles_for(permission)
-        if not roles:
-            actor = self.engine.check_actor(definition, actor, role)
-            message = f"workflow {definition.name} grants no role permission to {action}"
-            raise self.engine.refuse(case, actor=actor, role=role, action=action, message=message)
-        case, _, actor = self.engine.authorise(
-            case_id, actor=actor, role=role, action=action, roles=roles
-        )
-        return case, actor
+        self.store: Store = sql_store(engine.store)
 
     def evidence_resolver(self, case_id: str) -> Callable[[str], EvidenceItem]:
         """A function from a typed reference (``E3``, ``e3``, ``E3v1``) to the evidence item.

@@ -47,7 +47,7 @@ class Classifying(AnalysisBase):
 
     def check_can_classify(self, case_id: str, act: str, *, actor: str, role: str) -> Act:
         """The act, if ``actor`` may classify it in ``role`` (check before asking questions)."""
-        case, actor = self._authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="analyse", action="classify an act"
         )
         return self._act(case.id, act)
@@ -79,7 +79,7 @@ class Classifying(AnalysisBase):
                 raise RecordNotFound(f"evidence for {qid}: {exc}") from None
             checked[qid] = AnswerGiven(given.answer, given.rationale, labels)
         draft = draft_classification(chosen, checked, peers=peers)
-        case, actor = self._authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="analyse", action="classify an act"
         )
         found = self._act(case.id, act)
@@ -183,7 +183,7 @@ class Classifying(AnalysisBase):
         self, case_id: str, act: str, *, action: str, reason: str | None, actor: str, role: str
     ) -> Classification:
         verb = "confirm a classification" if action == "confirm" else "return a classification"
-        case, actor = self._authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="confirm", action=verb
         )
         found = self._act(case.id, act)

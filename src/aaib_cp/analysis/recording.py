@@ -53,7 +53,7 @@ class AnalysisRecords(AnalysisBase):
             raise InputError(f"when: {exc}") from None
         if moment.earliest > self.engine.clock().date():
             raise InputError(f"when: {moment.text} is in the future")
-        case, actor = self._authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="analyse", action="record an act"
         )
         who = self._person(case.id, person)
@@ -127,7 +127,7 @@ class AnalysisRecords(AnalysisBase):
             raise InputError("acts: name at least one act the factor bears on (e.g. A1)")
         if not evidence_refs:
             raise InputError("evidence: cite at least one evidence item supporting the factor")
-        case, actor = self._authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,
@@ -194,7 +194,7 @@ class AnalysisRecords(AnalysisBase):
         text = clean_text(text, "text").strip()
         if not text:
             raise InputError("text: say what was found")
-        case, actor = self._authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="analyse", action="record a finding"
         )
         on_acts = self._acts(case.id, refs(acts))

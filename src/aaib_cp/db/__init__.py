@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aaib_cp.db.connection import MIGRATIONS, Migrations, connect, transaction
 from aaib_cp.db.facts import FACTS, FactRegistry, StoreCaseView
-from aaib_cp.db.store import Store
+from aaib_cp.db.store import Store, sql_store
 
 __all__ = [
     "FACTS",
@@ -14,5 +14,6 @@ __all__ = [
     "Store",
     "StoreCaseView",
     "connect",
+    "sql_store",
     "transaction",
 ]

@@ -17,7 +17,7 @@ from aaib_cp.workflow.audit import GENESIS, event_hash
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
 
-__all__ = ["CONFLICTS_SQL", "Store"]
+__all__ = ["CONFLICTS_SQL", "Store", "sql_store"]
 
 #: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
 FACTS = FactRegistry()
@@ -397,3 +397,14 @@ def independence_conflicts(db: Database, case_id: str) -> list[dict[str, str]]:
     """Serving independent team members affiliated with an agency on the case."""
     rows = db.execute(CONFLICTS_SQL, [case_id]).fetchall()
     return [{"name": r[0], "role": r[1], "agency": r[2]} for r in rows]
+
+
+def sql_store(store: object) -> Store:
+    """The SQL :class:`Store` behind an engine, for services that run their own queries.
+
+    The engine needs only the :class:`~aaib_cp.workflow.ports.CaseStore` Protocol; the
+    phase services read and write their own tables, so they need this store.
+    """
+    if not isinstance(store, Store):
+        raise TypeError(f"this service needs an engine over an aaib_cp Store (got {store!r})")
+    return store

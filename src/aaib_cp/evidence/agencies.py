@@ -60,7 +60,7 @@ class AgencyBook(RecordBook):
         """Register an agency involved in the case (name unique in the case)."""
         name = one_line("agency name", name)
         kind = choice("kind", kind, AGENCY_KINDS)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="add an agency", permission="register_evidence"
         )
         with self.store.transaction():
@@ -103,7 +103,7 @@ class AgencyBook(RecordBook):
     ) -> Agency:
         """Record why an agency supplies no evidence item (satisfies the evidence guard)."""
         reason = required_text("reason", reason)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,
@@ -140,7 +140,7 @@ class AgencyBook(RecordBook):
         key = normalise_role(person_role)
         dob = past_date("date of birth", date_of_birth, self.today()) if date_of_birth else None
         address = clean_text(address or "", "address").strip() or None
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,

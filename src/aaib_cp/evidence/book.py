@@ -11,11 +11,9 @@ never named here: the case's workflow says which roles hold each permission
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
 
-from aaib_cp.db import Store
+from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import InputError
-from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import Case
@@ -61,31 +59,7 @@ class RecordBook:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        #: the records services run their SQL on the engine's store, an aaib_cp Store
-        self.store: Store = cast(Store, engine.store)
-
-    def authorise(
-        self, case_id: str, *, actor: str, role: str | None, action: str, permission: str
-    ) -> tuple[Case, WorkflowDefinition, str]:
-        """The case, its workflow and the cleaned actor, if ``actor`` may ``action``.
-
-        ``permission`` is one of the workflow's actions (``register_evidence``,
-        ``recommend``, ...); the roles come from the case's workflow. Refusals are
-        audited, including when the workflow grants the permission to no role.
-        """
-        case = self.store.get_case(case_id)
-        definition = self.engine.definition_for(case)
-        roles = definition.roles_for(permission)
-        if not roles:
-            actor = self.engine.check_actor(definition, actor, role)
-            raise self.engine.refuse(
-                case,
-                actor=actor,
-                role=role,
-                action=action,
-                message=f"workflow {definition.name} grants no role permission to {action}",
-            )
-        return self.engine.authorise(case_id, actor=actor, role=role, action=action, roles=roles)
+        self.store: Store = sql_store(engine.store)
 
     def reader(self, case: Case, actor: str | None, role: str | None) -> str:
         """The cleaned name of someone reading ``case`` (any role the workflow knows)."""

@@ -76,7 +76,7 @@ class ChronologyBook(RecordBook):
         role: str,
     ) -> ChronologyEntry:
         """Add one chronology entry."""
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,
@@ -117,7 +117,7 @@ class ChronologyBook(RecordBook):
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,
@@ -221,7 +221,7 @@ class ChronologyBook(RecordBook):
         self, case_id: str, ref: str, *, key_episode: bool = True, actor: str, role: str
     ) -> ChronologyEntry:
         """Tag (or untag) a chronology entry as a key practice episode."""
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,

@@ -30,7 +30,7 @@ class Protection(RecordBook):
     ) -> Note:
         """Record an investigator's note (protected material unless said otherwise)."""
         body = required_text("note", text)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="add a note", permission="recommend"
         )
         with self.store.transaction():
@@ -61,7 +61,7 @@ class Protection(RecordBook):
     def protect(self, case_id: str, item: str, *, reason: str, actor: str, role: str) -> None:
         """Mark an evidence item as protected material (e.g. it holds health data)."""
         why = required_text("reason", reason)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="protect an item", permission="protect"
         )
         ref = self._evidence_ref(case.id, item)
@@ -117,7 +117,7 @@ class Protection(RecordBook):
         requester = clean_line(requested_by, "requested by", max_len=200)
         to = clean_line(recipient, "recipient", max_len=200)
         why = required_text("reason", reason)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="approve a disclosure", permission="disclose"
         )
         if requester.casefold() == actor.casefold():

@@ -190,7 +190,7 @@ class EvidenceRegister(RecordBook):
         obtained_how = required_text("obtained how", obtained_how)
         obtained = past_date("obtained on", obtained_on, self.today())
         action = "correct evidence" if previous else "register evidence"
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action=action, permission="register_evidence"
         )
         source = find_agency(self.store, case.id, agency) if agency else None

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aaib_cp.db import Store
+from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.reports.anonymise import Anonymiser, Identity
 
@@ -155,11 +155,8 @@ class Learning:
     """Search, themes and the public dataset over an engine's store."""
 
     def __init__(self, engine: Engine) -> None:
-        store = engine.store
-        if not isinstance(store, Store):
-            raise TypeError("Learning needs an engine over an aaib_cp Store")
         self.engine: Engine = engine
-        self.store: Store = store
+        self.store: Store = sql_store(engine.store)
 
     # -- the public index ---------------------------------------------------------------
     def _anonymisers(self) -> Callable[[str], Anonymiser]:

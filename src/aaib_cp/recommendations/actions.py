@@ -36,7 +36,7 @@ class SafetyActionBook(RecordBook):
         text = required_text("text", text)
         if (agency is None) == (organisation is None):
             raise InputError("organisation: give exactly one of --agency AGENCY or --by NAME")
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="record a safety action", permission="recommend"
         )
         taken = not_future("taken on", taken_on, self.today()) if taken_on else None

@@ -51,7 +51,7 @@ class ConsultationBook(RecordBook):
         names = [clean_line(p, "party", max_len=200) for p in parties]
         if not names:
             raise InputError("party: name at least one agency or person (by pseudonym)")
-        case, definition, actor = self.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="send the draft", permission="consult"
         )
         draft = definition.phase_states("draft")
@@ -125,7 +125,7 @@ class ConsultationBook(RecordBook):
         if none == (text is not None):
             raise InputError("representation: give either --text or --none")
         body = None if none else required_text("representation", text)
-        case, definition, actor = self.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="record a representation", permission="consult"
         )
         if definition.in_phase(case.state, "published"):
@@ -179,7 +179,7 @@ class ConsultationBook(RecordBook):
         why = clean_text(reason or "", "reason").strip() or None
         if disposition != "accepted" and why is None:
             raise InputError(f"reason: a {disposition.replace('_', ' ')} representation needs one")
-        case, definition, actor = self.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,

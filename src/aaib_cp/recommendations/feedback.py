@@ -36,7 +36,7 @@ class FeedbackBook(RecordBook):
         if not who:
             raise InputError("attendee: name at least one person who attended")
         audience = clean_line(audience, "audience", max_len=100)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
             role=role,

@@ -76,7 +76,7 @@ class RecommendationBook(RecordBook):
         refs = tuple(dict.fromkeys(clean_line(f, "finding", max_len=40).upper() for f in findings))
         if (to_agency is None) == (to is None):
             raise InputError("addressee: give exactly one of --to-agency AGENCY or --to NAME")
-        case, definition, actor = self.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="add a recommendation", permission="recommend"
         )
         _not_early(case, definition, "recommendations are recorded")
@@ -146,7 +146,7 @@ class RecommendationBook(RecordBook):
         self, case_id: str, ref: str, *, actor: str, role: str
     ) -> Recommendation:
         """Issue a draft recommendation now: urgent ones any time from the evidence phase."""
-        case, definition, actor = self.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="issue a recommendation", permission="recommend"
         )
         rec = self._get(case.id, ref)
@@ -197,7 +197,7 @@ class RecommendationBook(RecordBook):
     ) -> Recommendation:
         """Record the addressee's response; its assessment clock starts on the day received."""
         text = required_text("response", text)
-        case, definition, actor = self.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="record a response", permission="recommend"
         )
         rec = self._get(case.id, ref)
@@ -248,7 +248,7 @@ class RecommendationBook(RecordBook):
         """Grade the latest response (adequate, partially adequate, not adequate)."""
         grade = normalise_choice("grade", grade, ASSESSMENT_GRADES)
         text = required_text("assessment", text)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="assess a response", permission="assess"
         )
         rec = self._get(case.id, ref)
@@ -285,7 +285,7 @@ class RecommendationBook(RecordBook):
     ) -> Recommendation:
         """Set a recommendation's status to closed, giving the reason."""
         reason = required_text("reason", reason)
-        case, _, actor = self.authorise(
+        case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="close a recommendation", permission="assess"
         )
         rec = self._get(case.id, ref)

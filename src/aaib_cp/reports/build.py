@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from aaib_cp.db import Store
+from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import InputError
 from aaib_cp.reports import model as rm
 from aaib_cp.reports.anonymise import Anonymiser, Identity
@@ -355,11 +355,8 @@ class Publisher:
     """
 
     def __init__(self, engine: Engine) -> None:
-        store = engine.store
-        if not isinstance(store, Store):
-            raise TypeError("a Publisher needs an engine over an aaib_cp Store")
         self.engine: Engine = engine
-        self.store: Store = store
+        self.store: Store = sql_store(engine.store)
 
     def _authorise(self, case: Case, *, actor: str, role: str | None, audience: str) -> str:
         """The cleaned actor, if they may produce the report for ``audience`` (audited).
@@ -371,20 +368,14 @@ class Publisher:
         actor = self.engine.check_actor(definition, actor, role)
         if audience in PUBLIC_AUDIENCES:
             return actor
-        action = "produce the restricted report"
-        roles = definition.roles_for("read_restricted")
-        if role not in roles:
-            message = (
-                f"role {role!r} may not {action}; it needs {' or '.join(roles)}"
-                if roles
-                else f"workflow {definition.name} grants no role permission to {action}"
-            )
-            raise self.engine.refuse(case, actor=actor, role=role, action=action, message=message)
-        missing = self.engine.appointment_missing(
-            case, definition, actor, role, self.store.view(case)
+        self.engine.check_permission(
+            case,
+            definition,
+            actor=actor,
+            role=role,
+            action="produce the restricted report",
+            permission="read_restricted",
         )
-        if missing:
-            raise self.engine.refuse(case, actor=actor, role=role, action=action, message=missing)
         return actor
 
     def render(

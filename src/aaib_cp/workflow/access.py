@@ -61,29 +61,50 @@ class Access:
         self.definition_for = definition_for
 
     def authorise(
-        self, case_id: str, *, actor: str, role: str | None, action: str, roles: Sequence[str]
+        self, case_id: str, *, actor: str, role: str | None, action: str, permission: str
     ) -> tuple[Case, WorkflowDefinition, str]:
         """Check that ``actor`` may do ``action`` on an open case in ``role``.
 
-        ``roles`` lists the roles allowed; a case role must also be held on the case.
-        Returns the case, its workflow and the cleaned actor name. A refusal is
-        recorded on the audit trail and raised as :class:`RoleRefused`.
+        ``permission`` is one of the workflow's actions (``register_evidence``,
+        ``analyse``, ... see :data:`~aaib_cp.workflow.spec.ACTIONS`): the case's workflow
+        says which roles hold it, and a case role must also be held on the case.
+        ``action`` says in words what is being done, for the refusal. Returns the case,
+        its workflow and the cleaned actor name. A refusal is recorded on the audit
+        trail and raised as :class:`RoleRefused`.
         """
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
         actor = check_actor(definition, actor, role)
         if definition.states[case.state].terminal:
             raise InputError(f"{case.id} has ended ({case.state}); its records are final")
-        self.permit(
-            case,
-            definition,
-            actor=actor,
-            role=role,
-            action=action,
-            roles=roles,
-            refusal=f"role {role!r} may not {action}; it needs {' or '.join(roles)}",
+        self.check_permission(
+            case, definition, actor=actor, role=role, action=action, permission=permission
         )
         return case, definition, actor
+
+    def check_permission(
+        self,
+        case: Case,
+        definition: WorkflowDefinition,
+        *,
+        actor: str,
+        role: str | None,
+        action: str,
+        permission: str,
+    ) -> None:
+        """Refuse (audited) unless the workflow grants ``role`` the ``permission`` (and it is held).
+
+        A workflow that grants the permission to no role refuses everyone, and says so.
+        """
+        roles = definition.roles_for(permission)
+        refusal = (
+            f"role {role!r} may not {action}; it needs {' or '.join(roles)}"
+            if roles
+            else f"workflow {definition.name} grants no role permission to {action}"
+        )
+        self.permit(
+            case, definition, actor=actor, role=role, action=action, roles=roles, refusal=refusal
+        )
 
     def permit(
         self,

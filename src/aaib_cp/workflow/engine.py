@@ -368,10 +368,27 @@ class Engine:
         return access.appointment_missing(case, definition, actor, role, view)
 
     def authorise(
-        self, case_id: str, *, actor: str, role: str | None, action: str, roles: Sequence[str]
+        self, case_id: str, *, actor: str, role: str | None, action: str, permission: str
     ) -> tuple[Case, WorkflowDefinition, str]:
         """See :meth:`Access.authorise <aaib_cp.workflow.access.Access.authorise>`."""
-        return self.access.authorise(case_id, actor=actor, role=role, action=action, roles=roles)
+        return self.access.authorise(
+            case_id, actor=actor, role=role, action=action, permission=permission
+        )
+
+    def check_permission(
+        self,
+        case: Case,
+        definition: WorkflowDefinition,
+        *,
+        actor: str,
+        role: str | None,
+        action: str,
+        permission: str,
+    ) -> None:
+        """See :meth:`Access.check_permission <aaib_cp.workflow.access.Access.check_permission>`."""
+        self.access.check_permission(
+            case, definition, actor=actor, role=role, action=action, permission=permission
+        )
 
     def record_change(
         self, case: Case, *, actor: str, role: str | None, kind: str, detail: Mapping[str, Any]

@@ -126,12 +126,18 @@ class Team(CaseService):
         reason = clean_text(reason, "reason").strip()
         if not reason:
             raise InputError("reason: say why the member stands down")
-        case, definition, actor = self.access.authorise(
-            case_id,
+        actor = check_actor(definition, actor, role)
+        if definition.states[case.state].terminal:
+            raise InputError(f"{case.id} has ended ({case.state}); its records are final")
+        action = f"stand down a {case_role}"
+        self.access.permit(
+            case,
+            definition,
             actor=actor,
             role=role,
-            action=f"stand down a {case_role}",
+            action=action,
             roles=spec.appointed_by,
+            refusal=f"role {role!r} may not {action}; it needs {' or '.join(spec.appointed_by)}",
         )
         now = self.clock()
         with self.store.transaction():

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from aaib_cp.exceptions import InputError
 from aaib_cp.workflow.calendar import (
     NATIONS,
-    Clock,
     DeadlineRule,
     WorkingCalendar,
     add_months,
@@ -468,13 +467,6 @@ class TestDaysLeftAndClock:
         """An unknown unit is an InputError."""
         with pytest.raises(InputError, match="unknown unit"):
             days_left(date(2026, 3, 11), date(2026, 3, 1), calendar=ENGLAND, unit="weeks")
-
-    def test_clock_is_a_frozen_value(self) -> None:
-        """Clocks compare by value and cannot be changed."""
-        clock = Clock(label="Rapid review", due=None, paused=True)
-        assert Clock(label="Rapid review", due=None, paused=True) == clock
-        with pytest.raises(AttributeError):
-            clock.paused = False  # type: ignore[misc]
 
 
 class TestAnniversaries:

@@ -16,7 +16,7 @@ from aaib_cp.exceptions import InputError, RoleRefused, TransitionRefused
 from aaib_cp.workflow.guards import CaseView
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import Case, Event, EventKind
-from aaib_cp.workflow.ports import CaseStore, Clock
+from aaib_cp.workflow.ports import CaseStore, TimeSource
 from aaib_cp.workflow.spec import WorkflowDefinition, suggest
 
 __all__ = ["Access", "CaseService", "appointment_missing", "check_actor"]
@@ -53,7 +53,7 @@ class Access:
     def __init__(
         self,
         store: CaseStore,
-        clock: Clock,
+        clock: TimeSource,
         definition_for: Callable[[Case], WorkflowDefinition],
     ) -> None:
         self.store = store

@@ -30,7 +30,6 @@ from aaib_cp.exceptions import InputError
 __all__ = [
     "NATIONS",
     "UNITS",
-    "Clock",
     "DeadlineRule",
     "Suspension",
     "WorkingCalendar",
@@ -250,15 +249,6 @@ class DeadlineRule:
             return None, problems
         unit = units[0]
         return cls(amount=value[unit], unit=unit, anchor=anchor.strip(), label=label), []
-
-
-@attrs.frozen
-class Clock:
-    """A computed clock for a case: what it is, when it runs out, whether it is stopped."""
-
-    label: str
-    due: date | None
-    paused: bool
 
 
 # --------------------------------------------------------------------------- dates

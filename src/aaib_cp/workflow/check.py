@@ -37,7 +37,7 @@ from aaib_cp.workflow.check_cases import (
 from aaib_cp.workflow.check_model import (
     CaseData,
     Exploration,
-    Finding,
+    Flaw,
     Node,
     Step,
     actable_roles,
@@ -52,7 +52,7 @@ __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "CaseData",
     "Exploration",
-    "Finding",
+    "Flaw",
     "Node",
     "Step",
     "actable_roles",
@@ -71,7 +71,7 @@ class _Explorer(CaseModel):
         start = Node(Position.start(d))
         nodes: dict[Node, tuple[Node | None, Step | None]] = {start: (None, None)}
         edges: dict[Node, list[tuple[Step, Node]]] = {}
-        findings: list[Finding] = []
+        findings: list[Flaw] = []
         reported: set[str] = set()
         empty = CaseData(d.roles[next(iter(d.roles))].name, (), {}, dict(self.initial_facts), {})
         opened = self.case(d.initial, None, {})
@@ -136,8 +136,8 @@ class _Explorer(CaseModel):
 
     def _breach(
         self, inv: InvariantDef, state: str, steps: Sequence[Step], failures: Sequence[str]
-    ) -> Finding:
-        return Finding(
+    ) -> Flaw:
+        return Flaw(
             "invariant",
             state,
             f"invariant '{inv.name}' broken in {state} ({'; '.join(failures)})",
@@ -148,7 +148,7 @@ class _Explorer(CaseModel):
 
     def _unreachable(
         self, nodes: Mapping[Node, Any], blocked: Mapping[str, list[str]]
-    ) -> list[Finding]:
+    ) -> list[Flaw]:
         reached = {n.state for n in nodes}
         out = []
         for name in self.definition.states:
@@ -160,12 +160,12 @@ class _Explorer(CaseModel):
                 if why
                 else "no trigger leads to it from a reachable state"
             )
-            out.append(Finding("unreachable", name, f"state '{name}' is unreachable: {detail}"))
+            out.append(Flaw("unreachable", name, f"state '{name}' is unreachable: {detail}"))
         return out
 
     def _stuck(
         self, nodes: Mapping[Node, tuple[Node | None, Step | None]], can_finish: frozenset[Node]
-    ) -> list[Finding]:
+    ) -> list[Flaw]:
         out = []
         seen: set[str] = set()
         for node in nodes:  # insertion order is breadth-first: the first is the shortest
@@ -173,7 +173,7 @@ class _Explorer(CaseModel):
                 continue
             seen.add(node.state)
             out.append(
-                Finding(
+                Flaw(
                     "stuck",
                     node.state,
                     f"no terminal state can be reached from '{node.state}'",
@@ -226,6 +226,6 @@ def check_workflow(
     *,
     guards: GuardRegistry | None = None,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
-) -> list[Finding]:
+) -> list[Flaw]:
     """The findings of :func:`explore`: empty when the workflow passes."""
     return list(explore(definition, guards=guards, max_examples=max_examples).findings)

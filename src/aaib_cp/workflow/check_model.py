@@ -17,7 +17,7 @@ from aaib_cp.workflow.spec import WorkflowDefinition
 __all__ = [
     "CaseData",
     "Exploration",
-    "Finding",
+    "Flaw",
     "Node",
     "Step",
     "actable_roles",
@@ -65,7 +65,7 @@ class Step:
 
 
 @attrs.frozen
-class Finding:
+class Flaw:
     """Something wrong with the workflow, with the shortest sequence that shows it."""
 
     kind: str
@@ -152,7 +152,7 @@ class Exploration:
     nodes: Mapping[Node, tuple[Node | None, Step | None]]
     edges: Mapping[Node, tuple[tuple[Step, Node], ...]]
     can_finish: frozenset[Node]
-    findings: tuple[Finding, ...]
+    findings: tuple[Flaw, ...]
     examples: int
 
     @property

@@ -42,7 +42,7 @@ from aaib_cp.workflow.guards import CaseView, GuardRegistry, default_registry
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.integrity import replay_state, verify_case
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
-from aaib_cp.workflow.ports import CaseStore, Clock
+from aaib_cp.workflow.ports import CaseStore, TimeSource
 from aaib_cp.workflow.spec import WorkflowDefinition
 from aaib_cp.workflow.team import Team
 
@@ -78,7 +78,7 @@ class Engine:
         store: CaseStore,
         *,
         guards: GuardRegistry | None = None,
-        clock: Clock = _utcnow,
+        clock: TimeSource = _utcnow,
         effects: EffectRegistry | None = None,
     ) -> None:
         self.store = store

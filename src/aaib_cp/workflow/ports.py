@@ -16,10 +16,10 @@ from aaib_cp.workflow.guards import CaseView
 from aaib_cp.workflow.model import Case, Event, TeamMember
 from aaib_cp.workflow.spec import WorkflowDefinition
 
-__all__ = ["CaseStore", "Clock"]
+__all__ = ["CaseStore", "TimeSource"]
 
 #: Gives the current time (timezone-aware); tests pass a fixed one.
-Clock = Callable[[], datetime]
+TimeSource = Callable[[], datetime]
 
 
 class CaseStore(Protocol):

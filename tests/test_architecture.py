@@ -263,3 +263,15 @@ class TestDocs:
         picture = text.split("```mermaid", 1)[1].split("```", 1)[0]
         nodes = re.findall(r"^\s*(\w+)\[", picture, flags=re.M)
         assert layers == nodes
+
+    def test_readme_layout_names_every_package(self):
+        """README's layout section lists every package and top-level module of src/aaib_cp."""
+        readme = (REPO / "README.md").read_text(encoding="utf-8")
+        layout = readme.split("## Layout", 1)[1]
+        names = sorted(
+            p.name + ("/" if p.is_dir() else "")
+            for p in PACKAGE.iterdir()
+            if p.name not in ("__init__.py", "__main__.py", "py.typed", "__pycache__")
+        )
+        missing = [n for n in names if n not in layout]
+        assert [] == missing

@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._books import casebook
 from aaib_cp.cli._common import (
     Context,
     actor_options,
@@ -15,6 +14,7 @@ from aaib_cp.cli._common import (
     pass_ctx,
     table,
 )
+from aaib_cp.cli._services import casebook
 
 
 # -- agency ------------------------------------------------------------------------

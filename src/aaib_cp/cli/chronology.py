@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._books import casebook
 from aaib_cp.cli._common import (
     Context,
     actor_options,
@@ -18,6 +17,7 @@ from aaib_cp.cli._common import (
     short,
     table,
 )
+from aaib_cp.cli._services import casebook
 
 PROGRESS_FROM = 200
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._books import safety_book
 from aaib_cp.cli._common import (
     Context,
     actor_options,
@@ -17,6 +16,7 @@ from aaib_cp.cli._common import (
     short,
     table,
 )
+from aaib_cp.cli._services import safety_book
 
 
 # -- consultation --------------------------------------------------------------------

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from aaib_cp.cli._books import casebook, protection
 from aaib_cp.cli._common import (
     Context,
     actor_options,
@@ -17,6 +16,7 @@ from aaib_cp.cli._common import (
     short,
     table,
 )
+from aaib_cp.cli._services import casebook, protection
 
 
 # -- evidence ----------------------------------------------------------------------

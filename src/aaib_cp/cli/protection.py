@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from aaib_cp.cli._books import protection
 from aaib_cp.cli._common import (
     Context,
     actor_options,
@@ -14,6 +13,7 @@ from aaib_cp.cli._common import (
     short,
     table,
 )
+from aaib_cp.cli._services import protection
 
 
 # -- notes ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from aaib_cp.cli._books import safety_book
 from aaib_cp.cli._common import (
     Context,
     actor_options,
@@ -19,6 +18,7 @@ from aaib_cp.cli._common import (
     short,
     table,
 )
+from aaib_cp.cli._services import safety_book
 
 if TYPE_CHECKING:
     from aaib_cp.recommendations.model import Recommendation

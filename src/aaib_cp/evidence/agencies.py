@@ -13,7 +13,7 @@ import attrs
 
 from aaib_cp.db import Store
 from aaib_cp.evidence import sql as db
-from aaib_cp.evidence.book import RecordBook, choice, one_line, past_date, required_text
+from aaib_cp.evidence.base import RecordService, choice, one_line, past_date, required_text
 from aaib_cp.evidence.model import (
     AGENCY_KINDS,
     Agency,
@@ -52,7 +52,7 @@ def person_resolver(store: Store, case_id: str) -> Callable[[str], Person]:
     return resolve
 
 
-class AgencyBook(RecordBook):
+class AgencyBook(RecordService):
     """Register agencies and people; list them."""
 
     # -- agencies ------------------------------------------------------------------------

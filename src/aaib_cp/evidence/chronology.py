@@ -16,7 +16,7 @@ import attrs
 
 from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.agencies import find_agency, person_resolver
-from aaib_cp.evidence.book import RecordBook
+from aaib_cp.evidence.base import RecordService
 from aaib_cp.evidence.chronology_csv import (
     ImportRejected,
     RowError,
@@ -59,7 +59,7 @@ class Chronology:
         }
 
 
-class ChronologyBook(RecordBook):
+class ChronologyBook(RecordService):
     """Add, import and tag chronology entries; merge them with gaps flagged."""
 
     def add_entry(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aaib_cp.evidence import sql as db
 from aaib_cp.evidence import sql_protection as pdb
-from aaib_cp.evidence.book import RecordBook, required_text
+from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.evidence.model import normalise_choice
 from aaib_cp.evidence.protection_model import DISCLOSURE_GROUNDS, Disclosure, Note
 from aaib_cp.exceptions import InputError, ProtectedMaterial, RecordNotFound
@@ -22,7 +22,7 @@ from aaib_cp.workflow.model import Case, EventKind
 __all__ = ["Protection"]
 
 
-class Protection(RecordBook):
+class Protection(RecordService):
     """Notes, protection marks and disclosures of protected material."""
 
     def add_note(

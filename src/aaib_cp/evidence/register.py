@@ -20,7 +20,7 @@ import attrs
 from aaib_cp.db import Store
 from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.agencies import find_agency
-from aaib_cp.evidence.book import RecordBook, choice, past_date, required_text
+from aaib_cp.evidence.base import RecordService, choice, past_date, required_text
 from aaib_cp.evidence.files import BlobStore, evidence_dir_for
 from aaib_cp.evidence.model import EVIDENCE_KINDS, EvidenceItem, check_file_name
 from aaib_cp.evidence.protection import Protection
@@ -72,7 +72,7 @@ def evidence_resolver(store: Store, case_id: str) -> Callable[[str], EvidenceIte
     return resolve
 
 
-class EvidenceRegister(RecordBook):
+class EvidenceRegister(RecordService):
     """Register, correct, read, export and verify evidence items."""
 
     def __init__(self, engine: Engine, *, evidence_dir: str | Path | None = None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from aaib_cp.evidence import sql as rdb
-from aaib_cp.evidence.book import RecordBook, required_text
+from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.recommendations import sql as sdb
 from aaib_cp.recommendations.model import SafetyAction, not_future
@@ -18,7 +18,7 @@ from aaib_cp.workflow.model import EventKind
 __all__ = ["SafetyActionBook"]
 
 
-class SafetyActionBook(RecordBook):
+class SafetyActionBook(RecordService):
     """Record and list safety actions."""
 
     def add_safety_action(

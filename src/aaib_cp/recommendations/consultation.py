@@ -15,7 +15,7 @@ from datetime import date
 import attrs
 
 from aaib_cp.evidence import sql as rdb
-from aaib_cp.evidence.book import RecordBook, required_text
+from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.recommendations import sql_consultation as cdb
 from aaib_cp.recommendations.model import (
@@ -32,7 +32,7 @@ from aaib_cp.workflow.model import EventKind
 __all__ = ["ConsultationBook"]
 
 
-class ConsultationBook(RecordBook):
+class ConsultationBook(RecordService):
     """The parties sent the draft and their representations."""
 
     def send_draft(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from aaib_cp.evidence.book import RecordBook
+from aaib_cp.evidence.base import RecordService
 from aaib_cp.recommendations import sql as sdb
 from aaib_cp.recommendations.model import Overdue, Recommendation
 from aaib_cp.workflow.calendar import DeadlineRule
@@ -19,7 +19,7 @@ from aaib_cp.workflow.model import Case
 __all__ = ["RecommendationDeadlines"]
 
 
-class RecommendationDeadlines(RecordBook):
+class RecommendationDeadlines(RecordService):
     """Deadlines of issued, open recommendations across all cases."""
 
     def overdue(self, *, today: date | None = None) -> list[Overdue]:

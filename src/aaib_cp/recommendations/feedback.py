@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from aaib_cp.evidence.book import RecordBook
+from aaib_cp.evidence.base import RecordService
 from aaib_cp.exceptions import InputError
 from aaib_cp.recommendations import sql_consultation as cdb
 from aaib_cp.recommendations.model import FeedbackSession, not_future
@@ -18,7 +18,7 @@ from aaib_cp.workflow.model import EventKind
 __all__ = ["FeedbackBook"]
 
 
-class FeedbackBook(RecordBook):
+class FeedbackBook(RecordService):
     """Record and list feedback sessions."""
 
     def add_feedback(

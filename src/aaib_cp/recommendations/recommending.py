@@ -14,7 +14,7 @@ from datetime import date
 
 from aaib_cp.analysis import sql as adb
 from aaib_cp.evidence import sql as rdb
-from aaib_cp.evidence.book import RecordBook, required_text
+from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.recommendations import sql as sdb
 from aaib_cp.recommendations.issuing import issue as issue_now
@@ -49,7 +49,7 @@ def _check_issuable(case: Case, definition: WorkflowDefinition, priority: str) -
         )
 
 
-class RecommendationBook(RecordBook):
+class RecommendationBook(RecordService):
     """Recommendations and the addressees' responses."""
 
     def add_recommendation(

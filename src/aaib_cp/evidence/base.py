@@ -2,7 +2,7 @@
 
 Each focused service (:mod:`aaib_cp.evidence.agencies`, :mod:`~aaib_cp.evidence.register`,
 :mod:`~aaib_cp.evidence.chronology`, :mod:`~aaib_cp.evidence.protection` and those of
-:mod:`aaib_cp.recommendations`) extends :class:`RecordBook`. Who may take an action is
+:mod:`aaib_cp.recommendations`) extends :class:`RecordService`. Who may take an action is
 never named here: the case's workflow says which roles hold each permission
 (:data:`~aaib_cp.workflow.definition.ACTIONS`), and :meth:`Engine.authorise
 <aaib_cp.workflow.engine.Engine.authorise>` checks the actor against them.
@@ -18,7 +18,7 @@ from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import Case
 
-__all__ = ["RecordBook", "choice", "one_line", "past_date", "required_text"]
+__all__ = ["RecordService", "choice", "one_line", "past_date", "required_text"]
 
 
 def required_text(what: str, value: str | None) -> str:
@@ -54,7 +54,7 @@ def past_date(what: str, value: date | str, today: date) -> date:
     return value
 
 
-class RecordBook:
+class RecordService:
     """A service over an engine whose store is the SQL :class:`~aaib_cp.db.Store`."""
 
     def __init__(self, engine: Engine) -> None:

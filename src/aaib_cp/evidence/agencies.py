@@ -26,7 +26,7 @@ from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import EventKind
 
-__all__ = ["AgencyBook", "find_agency", "person_resolver"]
+__all__ = ["AgencyService", "find_agency", "person_resolver"]
 
 
 def find_agency(store: Store, case_id: str, name: str) -> Agency:
@@ -52,7 +52,7 @@ def person_resolver(store: Store, case_id: str) -> Callable[[str], Person]:
     return resolve
 
 
-class AgencyBook(RecordService):
+class AgencyService(RecordService):
     """Register agencies and people; list them."""
 
     # -- agencies ------------------------------------------------------------------------

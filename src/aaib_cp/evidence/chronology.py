@@ -28,7 +28,7 @@ from aaib_cp.evidence.register import evidence_resolver
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.model import Case, EventKind
 
-__all__ = ["Chronology", "ChronologyBook"]
+__all__ = ["Chronology", "ChronologyService"]
 
 
 @attrs.frozen
@@ -59,7 +59,7 @@ class Chronology:
         }
 
 
-class ChronologyBook(RecordService):
+class ChronologyService(RecordService):
     """Add, import and tag chronology entries; merge them with gaps flagged."""
 
     def add_entry(

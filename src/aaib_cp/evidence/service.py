@@ -1,12 +1,12 @@
-"""The casebook: a case's agencies, people, evidence register and integrated chronology.
+"""Evidence: a case's agencies, people, evidence register and integrated chronology.
 
 :class:`Casebook` is the one entry point for these records; it joins the focused
 services, each in its own module:
 
-- :class:`~aaib_cp.evidence.agencies.AgencyBook`: agencies and people (pseudonyms);
+- :class:`~aaib_cp.evidence.agencies.AgencyService`: agencies and people (pseudonyms);
 - :class:`~aaib_cp.evidence.register.EvidenceRegister`: evidence items, their files and
   chain of custody;
-- :class:`~aaib_cp.evidence.chronology.ChronologyBook`: the integrated chronology.
+- :class:`~aaib_cp.evidence.chronology.ChronologyService`: the integrated chronology.
 
 Each checks who is acting against the roles the case's workflow grants
 ``register_evidence`` (refusals are audited), runs each command in one transaction
@@ -16,14 +16,14 @@ statement to :mod:`aaib_cp.evidence.sql`.
 
 from __future__ import annotations
 
-from aaib_cp.evidence.agencies import AgencyBook
-from aaib_cp.evidence.chronology import Chronology, ChronologyBook
+from aaib_cp.evidence.agencies import AgencyService
+from aaib_cp.evidence.chronology import Chronology, ChronologyService
 from aaib_cp.evidence.register import EvidenceCheck, EvidenceRegister
 
 __all__ = ["Casebook", "Chronology", "EvidenceCheck"]
 
 
-class Casebook(AgencyBook, EvidenceRegister, ChronologyBook):
+class Casebook(AgencyService, EvidenceRegister, ChronologyService):
     """Records of a case beside its workflow: agencies, people, evidence, chronology.
 
     ``Casebook(engine, evidence_dir=None)``: evidence files are kept beside the

@@ -15,10 +15,10 @@ from aaib_cp.recommendations.model import SafetyAction, not_future
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import EventKind
 
-__all__ = ["SafetyActionBook"]
+__all__ = ["SafetyActionService"]
 
 
-class SafetyActionBook(RecordService):
+class SafetyActionService(RecordService):
     """Record and list safety actions."""
 
     def add_safety_action(

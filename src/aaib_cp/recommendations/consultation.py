@@ -29,10 +29,10 @@ from aaib_cp.recommendations.model import (
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
 
-__all__ = ["ConsultationBook"]
+__all__ = ["ConsultationService"]
 
 
-class ConsultationBook(RecordService):
+class ConsultationService(RecordService):
     """The parties sent the draft and their representations."""
 
     def send_draft(

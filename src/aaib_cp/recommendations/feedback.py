@@ -15,10 +15,10 @@ from aaib_cp.recommendations.model import FeedbackSession, not_future
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import EventKind
 
-__all__ = ["FeedbackBook"]
+__all__ = ["FeedbackService"]
 
 
-class FeedbackBook(RecordService):
+class FeedbackService(RecordService):
     """Record and list feedback sessions."""
 
     def add_feedback(

@@ -1,7 +1,7 @@
 """Issuing recommendations: one at a time, or every pending one with the final report.
 
-The rule lives here once. :meth:`RecommendationBook.issue_recommendation
-<aaib_cp.recommendations.recommending.RecommendationBook.issue_recommendation>` issues
+The rule lives here once. :meth:`RecommendationService.issue_recommendation
+<aaib_cp.recommendations.recommending.RecommendationService.issue_recommendation>` issues
 one; the effect :func:`issue_with_final_report`, registered for every trigger, issues
 every draft when a case first enters a state of its workflow's ``published`` phase,
 whatever that workflow calls the trigger (``issue_final_report``,

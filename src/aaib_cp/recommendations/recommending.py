@@ -32,7 +32,7 @@ from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import Case, EventKind
 
-__all__ = ["RecommendationBook"]
+__all__ = ["RecommendationService"]
 
 
 def _not_early(case: Case, definition: WorkflowDefinition, what: str) -> None:
@@ -49,7 +49,7 @@ def _check_issuable(case: Case, definition: WorkflowDefinition, priority: str) -
         )
 
 
-class RecommendationBook(RecordService):
+class RecommendationService(RecordService):
     """Recommendations and the addressees' responses."""
 
     def add_recommendation(

@@ -1,16 +1,16 @@
-"""The safety book: recommendations, responses, safety actions, consultation, feedback.
+"""Recommendations and what follows them: responses, safety actions, consultation, feedback.
 
 :class:`SafetyBook` is the one entry point for what follows from the analysis; it
 joins the focused services, each in its own module:
 
-- :class:`~aaib_cp.recommendations.recommending.RecommendationBook`: recommendations
+- :class:`~aaib_cp.recommendations.recommending.RecommendationService`: recommendations
   and responses (issuing: :mod:`aaib_cp.recommendations.issuing`);
 - :class:`~aaib_cp.recommendations.deadlines.RecommendationDeadlines`: overdue
   responses and assessments, running clocks;
-- :class:`~aaib_cp.recommendations.actions.SafetyActionBook`: safety actions;
-- :class:`~aaib_cp.recommendations.consultation.ConsultationBook`: the draft's parties
+- :class:`~aaib_cp.recommendations.actions.SafetyActionService`: safety actions;
+- :class:`~aaib_cp.recommendations.consultation.ConsultationService`: the draft's parties
   and their representations;
-- :class:`~aaib_cp.recommendations.feedback.FeedbackBook`: feedback sessions;
+- :class:`~aaib_cp.recommendations.feedback.FeedbackService`: feedback sessions;
 - :class:`~aaib_cp.evidence.protection.Protection`: notes, protected material and
   disclosures (they belong to the evidence).
 
@@ -23,21 +23,21 @@ audit event.
 from __future__ import annotations
 
 from aaib_cp.evidence.protection import Protection
-from aaib_cp.recommendations.actions import SafetyActionBook
-from aaib_cp.recommendations.consultation import ConsultationBook
+from aaib_cp.recommendations.actions import SafetyActionService
+from aaib_cp.recommendations.consultation import ConsultationService
 from aaib_cp.recommendations.deadlines import RecommendationDeadlines
-from aaib_cp.recommendations.feedback import FeedbackBook
-from aaib_cp.recommendations.recommending import RecommendationBook
+from aaib_cp.recommendations.feedback import FeedbackService
+from aaib_cp.recommendations.recommending import RecommendationService
 
 __all__ = ["SafetyBook"]
 
 
 class SafetyBook(
-    RecommendationBook,
+    RecommendationService,
     RecommendationDeadlines,
-    SafetyActionBook,
-    ConsultationBook,
-    FeedbackBook,
+    SafetyActionService,
+    ConsultationService,
+    FeedbackService,
     Protection,
 ):
     """Records that follow from the analysis: recommendations, consultation, feedback.

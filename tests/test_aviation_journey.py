@@ -161,3 +161,45 @@ class TestAviationCase:
         )
         with pytest.raises(RoleRefused):
             Casebook(engine).add_agency(case.id, OPERATOR, "other", **INSPECTOR)
+
+
+class TestAviationCommandLine:
+    """The same from the command line, as a user types it, in a real process."""
+
+    def test_prefix_and_roles_come_from_the_workflow(self, tmp_path):
+        """AAIB- references; an appointed inspector in charge may add an agency, a stranger not."""
+        import subprocess
+        import sys
+
+        def aaib(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "aaib_cp", "--db", str(tmp_path / "a.db"), *args],
+                capture_output=True,
+                text=True,
+                cwd=tmp_path,
+            )
+
+        assert 0 == aaib("init").returncode
+        opened = aaib(
+            "--actor", "Otto Operator", "--role", "notifier", "notify",
+            "--workflow", "aviation-accident", "--title", "Unstable approach",
+            "--known-on", "2026-11-01",
+        )  # fmt: skip
+        case_id = opened.stdout.strip()
+        assert case_id.startswith("AAIB-"), opened.stderr
+        iic = ("--actor", "Ian Charge", "--role", "inspector_in_charge")
+
+        refused = aaib(*iic, "agency", "add", case_id, OPERATOR, "--kind", "other")
+        assert 1 == refused.returncode
+        assert [f"Error: {case_id}: Ian Charge is not appointed as inspector_in_charge on "
+                f"{case_id}"] == refused.stderr.strip().splitlines()  # fmt: skip
+
+        appointed = aaib(
+            "--actor", "Cara Chief", "--role", "chief_inspector",
+            "team", "appoint", case_id, "Ian Charge", "--as", "inspector_in_charge",
+        )  # fmt: skip
+        assert 0 == appointed.returncode, appointed.stderr
+        added = aaib(*iic, "agency", "add", case_id, OPERATOR, "--kind", "other")
+        assert 0 == added.returncode, added.stderr
+        listed = aaib("agency", "list", case_id, "--json")
+        assert OPERATOR in listed.stdout

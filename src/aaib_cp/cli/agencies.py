@@ -15,6 +15,7 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import casebook
+from aaib_cp.workflow.identity import Actor
 
 
 # -- agency ------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def agency() -> None:
 @actor_options
 @pass_ctx
 def agency_add(
-    obj: Context, case_id: str, name: str, kind: str, actor: str | None, role: str | None
+    obj: Context, case_id: str, name: str, kind: str, actor: Actor | None, role: str | None
 ) -> None:
     """Register an agency involved in the case (needs an appointed investigator).
 
@@ -98,7 +99,7 @@ def agency_no_evidence(
     case_id: str,
     agency_name: str,
     reason: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record why an agency supplies no evidence item (lets the evidence phase end).
@@ -146,7 +147,7 @@ def person_add(
     agency_name: str | None,
     dob: str | None,
     address: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Register a person and print their pseudonym (e.g. Child A, Social Worker 1).

@@ -18,6 +18,7 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import casebook
+from aaib_cp.workflow.identity import Actor
 
 PROGRESS_FROM = 200
 
@@ -57,7 +58,7 @@ def chronology_add(
     people: tuple[str, ...],
     evidence_ref: str | None,
     key_episode: bool,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Add one entry to the chronology; prints its reference (C1, C2, ...).
@@ -102,7 +103,7 @@ def chronology_import(
     case_id: str,
     csv_path: str,
     agency_name: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Import an agency's chronology CSV (columns: docs/chronology.md).
@@ -128,7 +129,7 @@ def chronology_import(
 @actor_options
 @pass_ctx
 def chronology_tag(
-    obj: Context, case_id: str, entry_ref: str, untag: bool, actor: str | None, role: str | None
+    obj: Context, case_id: str, entry_ref: str, untag: bool, actor: Actor | None, role: str | None
 ) -> None:
     """Tag an entry as a key practice episode (or --untag it).
 

@@ -6,6 +6,6 @@ is marked as a demo, so a later ``aaib demo`` may replace it.
 """
 
 from aaib_cp.demo.database import open_demo_store
-from aaib_cp.demo.story import LEAD, run_demo
+from aaib_cp.demo.story import CAST, LEAD, demo_cast, run_demo
 
-__all__ = ["LEAD", "open_demo_store", "run_demo"]
+__all__ = ["CAST", "LEAD", "demo_cast", "open_demo_store", "run_demo"]

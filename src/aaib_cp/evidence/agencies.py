@@ -23,6 +23,7 @@ from aaib_cp.evidence.model import (
     pseudonym,
 )
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import EventKind
 
@@ -56,16 +57,42 @@ class AgencyService(RecordService):
     """Register agencies and people; list them."""
 
     # -- agencies ------------------------------------------------------------------------
-    def add_agency(self, case_id: str, name: str, kind: str, *, actor: str, role: str) -> Agency:
-        """Register an agency involved in the case (name unique in the case)."""
+    def add_agency(
+        self,
+        case_id: str,
+        name: str,
+        kind: str,
+        *,
+        actor: Account | Actor,
+        role: str,
+        distinct: bool = False,
+    ) -> Agency:
+        """Register an agency involved in the case, linked to the agency registry.
+
+        A name the registry knows (in any spelling, or as an alias) links to that entry;
+        a new one is registered, unless it looks like a registered agency (``distinct``
+        says it is a different one). Independence is then checked by registry id.
+        """
         name = one_line("agency name", name)
         kind = choice("kind", kind, AGENCY_KINDS)
         case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="add an agency", permission="register_evidence"
         )
         with self.store.transaction():
+            org = self.engine.accounts.for_case_agency(name, actor, distinct=distinct)
+            involved = self.store.involved_organisations(case.id)
+            if org.id in involved:
+                raise InputError(
+                    f"{case.id} already has {involved[org.id]!r}, the same agency as {name!r}"
+                )
             agency = db.insert_agency(
-                self.store, case.id, name, kind, at=self.engine.clock(), by=actor
+                self.store,
+                case.id,
+                name,
+                kind,
+                organisation_id=org.id,
+                at=self.engine.clock(),
+                by=actor.label,
             )
             if agency is None:
                 raise InputError(f"{case.id} already has an agency called {name!r}")
@@ -74,7 +101,7 @@ class AgencyService(RecordService):
                 actor=actor,
                 role=role,
                 kind=EventKind.AGENCY_ADDED,
-                detail={"agency": name, "kind": kind},
+                detail={"agency": name, "kind": kind, "registry_id": org.id},
             )
             conflicts = [c for c in self.store.conflicts(case.id) if c["agency"] == name]
             if conflicts:
@@ -99,7 +126,7 @@ class AgencyService(RecordService):
         return db.agencies(self.store, case_id)
 
     def record_no_evidence(
-        self, case_id: str, agency: str, reason: str, *, actor: str, role: str
+        self, case_id: str, agency: str, reason: str, *, actor: Account | Actor, role: str
     ) -> Agency:
         """Record why an agency supplies no evidence item (satisfies the evidence guard)."""
         reason = required_text("reason", reason)
@@ -112,7 +139,7 @@ class AgencyService(RecordService):
         )
         found = find_agency(self.store, case.id, agency)
         with self.store.transaction():
-            db.record_no_evidence(self.store, found, reason, at=self.engine.clock(), by=actor)
+            db.record_no_evidence(self.store, found, reason, at=self.engine.clock(), by=actor.label)
             self.engine.record_change(
                 case,
                 actor=actor,
@@ -132,7 +159,7 @@ class AgencyService(RecordService):
         agency: str | None = None,
         date_of_birth: date | str | None = None,
         address: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Person:
         """Register a person; they get the next pseudonym for their role (never reused)."""
@@ -160,7 +187,7 @@ class AgencyService(RecordService):
                 address=address,
                 agency=found,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             # restricted data (name, date of birth, address) never goes into the audit trail
             self.engine.record_change(

@@ -26,6 +26,7 @@ from aaib_cp.evidence.chronology_csv import (
 from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = ["Chronology", "ChronologyService"]
@@ -72,7 +73,7 @@ class ChronologyService(RecordService):
         people: Sequence[str] = (),
         evidence: str | None = None,
         key_episode: bool = False,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> ChronologyEntry:
         """Add one chronology entry."""
@@ -104,7 +105,7 @@ class ChronologyService(RecordService):
         path: str | Path,
         *,
         agency: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
     ) -> list[str]:
@@ -147,7 +148,7 @@ class ChronologyService(RecordService):
         *,
         filename: str,
         source: str,
-        actor: str,
+        actor: Actor,
         role: str,
         default_agency: Agency | None = None,
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
@@ -193,7 +194,7 @@ class ChronologyService(RecordService):
                     key_episode=draft.key_episode,
                     source=source,
                     at=now,
-                    by=actor,
+                    by=actor.label,
                 )
                 refs.append(ref)
             if source == "manual":
@@ -218,7 +219,7 @@ class ChronologyService(RecordService):
         return refs
 
     def tag_entry(
-        self, case_id: str, ref: str, *, key_episode: bool = True, actor: str, role: str
+        self, case_id: str, ref: str, *, key_episode: bool = True, actor: Account | Actor, role: str
     ) -> ChronologyEntry:
         """Tag (or untag) a chronology entry as a key practice episode."""
         case, _, actor = self.engine.authorise(

@@ -1,19 +1,28 @@
 """The agencies involved in a case and the people, each under a stable pseudonym.
 
-Adding either needs the workflow's ``register_evidence`` permission; SQL lives in
-:mod:`aaib_cp.evidence.sql`.
+Adding either, one at a time or from a CSV file (all rows or none, through
+:mod:`aaib_cp.evidence.chronology_csv`), needs the workflow's ``register_evidence``
+permission; SQL lives in :mod:`aaib_cp.evidence.sql`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 
 import attrs
 
 from aaib_cp.db import Store
 from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.base import RecordService, choice, one_line, past_date, required_text
+from aaib_cp.evidence.chronology_csv import (
+    RowChecker,
+    check_rows,
+    read_csv,
+    read_file,
+    reject_invalid,
+)
 from aaib_cp.evidence.model import (
     AGENCY_KINDS,
     Agency,
@@ -24,9 +33,32 @@ from aaib_cp.evidence.model import (
 )
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.input_text import clean_text
-from aaib_cp.workflow.model import EventKind
+from aaib_cp.workflow.model import Case, EventKind
 
-__all__ = ["AgencyService", "find_agency", "person_resolver"]
+__all__ = ["AGENCY_COLUMNS", "PERSON_COLUMNS", "AgencyService", "find_agency", "person_resolver"]
+
+#: The columns of an agencies CSV: name -> (required, meaning).
+AGENCY_COLUMNS: dict[str, tuple[bool, str]] = {
+    "name": (True, "the agency's name, unique in the case"),
+    "kind": (True, ", ".join(AGENCY_KINDS)),
+}
+#: The columns of a people CSV: name -> (required, meaning).
+PERSON_COLUMNS: dict[str, tuple[bool, str]] = {
+    "name": (True, "the person's real name (restricted data)"),
+    "role": (True, "child, parent, social worker, parent's partner, ..."),
+    "agency": (False, "the agency they work for, by its registered name"),
+    "date_of_birth": (False, "YYYY-MM-DD (restricted data)"),
+    "address": (False, "restricted data"),
+}
+
+
+@attrs.frozen
+class _NewPerson:
+    real_name: str
+    key: str
+    agency: Agency | None
+    date_of_birth: date | None
+    address: str | None
 
 
 def find_agency(store: Store, case_id: str, name: str) -> Agency:
@@ -64,28 +96,72 @@ class AgencyService(RecordService):
             case_id, actor=actor, role=role, action="add an agency", permission="register_evidence"
         )
         with self.store.transaction():
-            agency = db.insert_agency(
-                self.store, case.id, name, kind, at=self.engine.clock(), by=actor
-            )
-            if agency is None:
-                raise InputError(f"{case.id} already has an agency called {name!r}")
-            self.engine.record_change(
-                case,
+            agency = self._insert_agency(case, name, kind, actor=actor, role=role)
+        return agency
+
+    def import_agencies(
+        self,
+        case_id: str,
+        path: str | Path,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        actor: str,
+        role: str,
+    ) -> list[Agency]:
+        """Register every agency of a CSV file (columns ``name``, ``kind``): all, or none.
+
+        Raises :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every error.
+        """
+        data, filename = read_file(path)
+        case, _, actor = self.engine.authorise(
+            case_id, actor=actor, role=role, action="add an agency", permission="register_evidence"
+        )
+        rows, errors = read_csv(data, filename=filename, columns=AGENCY_COLUMNS, mapping=mapping)
+        taken = {a.name.casefold(): 0 for a in db.agencies(self.store, case.id)}
+
+        def check(row: dict[str, str], cell: RowChecker) -> tuple[str, str] | None:
+            name = cell("name", lambda v: one_line("name", v), row["name"])
+            kind = cell("kind", lambda v: choice("kind", v, AGENCY_KINDS), row["kind"])
+            if name is None or kind is None:
+                return None
+            first = taken.setdefault(name.casefold(), cell.row)
+            if first != cell.row:
+                where = f"row {first}" if first else case.id
+                cell.problem("name", f"{name!r} is already on {where}")
+            return name, kind
+
+        drafts, row_errors = check_rows(rows, filename=filename, check=check)
+        reject_invalid(filename, drafts, [*errors, *row_errors])
+        added: list[Agency] = []
+        with self.store.transaction():
+            for name, kind in drafts:
+                added.append(
+                    self._insert_agency(case, name, kind, actor=actor, role=role, source=filename)
+                )
+                case = self.store.get_case(case.id)  # the version just bumped, in this transaction
+        return added
+
+    def _insert_agency(
+        self, case: Case, name: str, kind: str, *, actor: str, role: str, source: str | None = None
+    ) -> Agency:
+        """Insert an agency, audit it and any conflict of interest it makes (in a transaction)."""
+        agency = db.insert_agency(self.store, case.id, name, kind, at=self.engine.clock(), by=actor)
+        if agency is None:
+            raise InputError(f"{case.id} already has an agency called {name!r}")
+        detail = {"agency": name, "kind": kind} | ({"file": source} if source else {})
+        self.engine.record_change(
+            case, actor=actor, role=role, kind=EventKind.AGENCY_ADDED, detail=detail
+        )
+        conflicts = [c for c in self.store.conflicts(case.id) if c["agency"] == name]
+        if conflicts:
+            self.store.append_event(
+                case.id,
+                at=self.engine.clock(),
                 actor=actor,
                 role=role,
-                kind=EventKind.AGENCY_ADDED,
-                detail={"agency": name, "kind": kind},
+                kind=EventKind.INDEPENDENCE_CONFLICT,
+                detail={"agency": name, "members": conflicts},
             )
-            conflicts = [c for c in self.store.conflicts(case.id) if c["agency"] == name]
-            if conflicts:
-                self.store.append_event(
-                    case.id,
-                    at=self.engine.clock(),
-                    actor=actor,
-                    role=role,
-                    kind=EventKind.INDEPENDENCE_CONFLICT,
-                    detail={"agency": name, "members": conflicts},
-                )
         return agency
 
     def conflicts(self, case_id: str) -> list[dict[str, str]]:
@@ -149,30 +225,8 @@ class AgencyService(RecordService):
         )
         found = find_agency(self.store, case.id, agency) if agency else None
         with self.store.transaction():
-            n = db.next_number(self.store, case.id, f"person:{key}")
-            person = db.insert_person(
-                self.store,
-                case.id,
-                pseudonym=pseudonym(key, n),
-                role=key,
-                real_name=real_name,
-                date_of_birth=dob.isoformat() if dob else None,
-                address=address,
-                agency=found,
-                at=self.engine.clock(),
-                by=actor,
-            )
-            # restricted data (name, date of birth, address) never goes into the audit trail
-            self.engine.record_change(
-                case,
-                actor=actor,
-                role=role,
-                kind=EventKind.PERSON_ADDED,
-                detail={
-                    "pseudonym": person.pseudonym,
-                    "role": key,
-                    "agency": found.name if found else None,
-                },
+            person = self._insert_person(
+                case, _NewPerson(real_name, key, found, dob, address), actor=actor, role=role
             )
         return person
 
@@ -180,3 +234,91 @@ class AgencyService(RecordService):
         """The people registered on the case."""
         self.store.get_case(case_id)
         return db.people(self.store, case_id)
+
+    def import_people(
+        self,
+        case_id: str,
+        path: str | Path,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        actor: str,
+        role: str,
+    ) -> list[Person]:
+        """Register every person of a CSV file (columns: :data:`PERSON_COLUMNS`): all, or none.
+
+        Each gets the next pseudonym for their role, in the order of the file. Raises
+        :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every error.
+        """
+        data, filename = read_file(path)
+        case, _, actor = self.engine.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action="register a person",
+            permission="register_evidence",
+        )
+        rows, errors = read_csv(data, filename=filename, columns=PERSON_COLUMNS, mapping=mapping)
+        today = self.today()
+
+        def agency(name: str) -> Agency:
+            try:
+                return find_agency(self.store, case.id, name)
+            except RecordNotFound as exc:
+                raise ValueError(str(exc)) from None
+
+        def check(row: dict[str, str], cell: RowChecker) -> _NewPerson | None:
+            name = cell("name", lambda v: one_line("name", v), row["name"])
+            key = cell("role", normalise_role, row["role"])
+            named = row.get("agency", "").strip()
+            found = cell("agency", agency, named) if named else None
+            dob_text = row.get("date_of_birth", "").strip()
+            dob = (
+                cell("date_of_birth", lambda v: past_date("date of birth", v, today), dob_text)
+                if dob_text
+                else None
+            )
+            address = cell(
+                "address", lambda v: clean_text(v, "address").strip(), row.get("address", "")
+            )
+            if name is None or key is None or (named and found is None) or (dob_text and not dob):
+                return None
+            return _NewPerson(name, key, found, dob, address or None)
+
+        drafts, row_errors = check_rows(rows, filename=filename, check=check)
+        reject_invalid(filename, drafts, [*errors, *row_errors])
+        added: list[Person] = []
+        with self.store.transaction():
+            for new in drafts:
+                added.append(
+                    self._insert_person(case, new, actor=actor, role=role, source=filename)
+                )
+                case = self.store.get_case(case.id)  # the version just bumped, in this transaction
+        return added
+
+    def _insert_person(
+        self, case: Case, new: _NewPerson, *, actor: str, role: str, source: str | None = None
+    ) -> Person:
+        """Insert a person under their role's next pseudonym; audit it without restricted data."""
+        n = db.next_number(self.store, case.id, f"person:{new.key}")
+        person = db.insert_person(
+            self.store,
+            case.id,
+            pseudonym=pseudonym(new.key, n),
+            role=new.key,
+            real_name=new.real_name,
+            date_of_birth=new.date_of_birth.isoformat() if new.date_of_birth else None,
+            address=new.address,
+            agency=new.agency,
+            at=self.engine.clock(),
+            by=actor,
+        )
+        # restricted data (name, date of birth, address) never goes into the audit trail
+        detail = {
+            "pseudonym": person.pseudonym,
+            "role": new.key,
+            "agency": new.agency.name if new.agency else None,
+        } | ({"file": source} if source else {})
+        self.engine.record_change(
+            case, actor=actor, role=role, kind=EventKind.PERSON_ADDED, detail=detail
+        )
+        return person

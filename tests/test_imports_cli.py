@@ -221,7 +221,8 @@ class TestChronologyMap:
         )
         out = ok(
             db, *LEAD, "chronology", "import", case_id, str(tmp_path / "c.csv"), "--agency", CSC,
-            "--map", "date=when", "--map", "event=what", "--map", "key_practice_episode=key_episode",
+            "--map", "date=when", "--map", "event=what",
+            "--map", "key_practice_episode=key_episode",
         )  # fmt: skip
         assert "imported 1 entries" in out
         entry = json.loads(ok(db, "chronology", "show", case_id, "--json"))["entries"][0]

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "act": ("analysis", "act"),
     "factor": ("analysis", "factor"),
     "taxonomy": ("analysis", "taxonomy"),
+    "tree": ("trees", "tree"),
     "classify": ("classification", "classify"),
     "classification": ("classification", "classification"),
     "finding": ("analysis", "finding"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._common import DEFAULT_DB, Context
+from aaib_cp.cli._common import DEFAULT_DB, Context, add_completions
 from aaib_cp.exceptions import AaibCpError
 
 __all__ = ["cli", "main"]
@@ -68,6 +68,7 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"{__name__}.{target[0]}")
         command: click.Command = getattr(module, target[1])
+        add_completions(command)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -197,3 +197,85 @@ def exit_with_problems(exc: DefinitionError, as_json: bool) -> NoReturn:
             click.echo(problem, err=True)
         click.echo(f"{len(problems)} problem(s) found.", err=True)
     sys.exit(1)
+
+
+# -- shell completion of case ids and triggers, read from the database ------------------
+def _completion_store(ctx: click.Context) -> Store | None:
+    """The database named by --db / AAIB_DB, if it exists (completion never creates one)."""
+    from pathlib import Path
+
+    import aaib_cp.wiring  # noqa: F401  (every phase's migrations, guards and facts)
+    from aaib_cp.db import Store
+
+    root = ctx.find_root()
+    path = root.params.get("db_path") or os.environ.get("AAIB_DB") or DEFAULT_DB
+    if not Path(path).is_file():
+        return None
+    return Store.open(path)
+
+
+def complete_case_id(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Case ids from the database that start with ``incomplete``, each with its title."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        store = _completion_store(ctx)
+        if store is None:
+            return []
+        with store:
+            cases = store.list_cases()
+    except Exception:  # completion must never fail the shell
+        return []
+    return [
+        CompletionItem(c.id, help=c.title)
+        for c in cases
+        if c.id.lower().startswith(incomplete.lower())
+    ]
+
+
+def complete_trigger(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """The triggers of the case named earlier on the line, from its current state."""
+    from click.shell_completion import CompletionItem
+
+    case_id = ctx.params.get("case_id")
+    try:
+        store = _completion_store(ctx)
+        if store is None or not case_id:
+            return []
+        from aaib_cp.workflow.engine import Engine
+
+        with store:
+            options = Engine(store).status(case_id).options
+    except Exception:  # completion must never fail the shell
+        return []
+    return [
+        CompletionItem(o.trigger, help=f"-> {o.dest}" + ("" if o.can_fire else " (blocked)"))
+        for o in options
+        if o.trigger.startswith(incomplete)
+    ]
+
+
+#: argument name -> its completion, attached to every command as it is loaded.
+COMPLETIONS: dict[str, Callable[..., Any]] = {
+    "case_id": complete_case_id,
+    "trigger": complete_trigger,
+}
+
+
+def add_completions(command: click.Command) -> None:
+    """Complete every CASE and TRIGGER argument of ``command`` (and its subcommands).
+
+    One place instead of a ``shell_complete=`` on each of some sixty declarations; an
+    argument that declares its own completion keeps it.
+    """
+    for param in command.params:
+        complete = COMPLETIONS.get(param.name or "")
+        if isinstance(param, click.Argument) and complete and not param._custom_shell_complete:
+            param._custom_shell_complete = complete
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_completions(sub)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import click
 
 from aaib_cp.cli._common import Context, pass_ctx, table
@@ -32,28 +34,53 @@ def demo(obj: Context, db_path: str) -> None:
     """
     from pathlib import Path
 
-    from aaib_cp.demo import LEAD, open_demo_store, run_demo
+    from aaib_cp.demo import LEAD, DemoBuild, run_demo
     from aaib_cp.reports.build import Publisher
     from aaib_cp.workflow.engine import Engine
 
     path = Path(db_path)
-    store = open_demo_store(path)
-    click.get_current_context().call_on_close(store.close)
-    engine = Engine(store)
-    case_id = run_demo(engine, say=click.echo)
-    click.echo("")
-    click.echo("History:")
-    rows = [
-        [e.n, e.actor, e.role or "", e.kind, e.trigger or "", e.from_state or "", e.to_state or ""]
-        for e in engine.history(case_id)
-    ]
-    click.echo(table(rows, ["#", "actor", "role", "kind", "trigger", "from", "to"]))
-    click.echo("")
     report = path.with_name(f"{path.stem}-report.html")
-    Publisher(engine).write(
-        case_id, report, audience="public", fmt="html", actor=LEAD[0], role=LEAD[1]
-    )
+    try:
+        with DemoBuild(path) as build:
+            engine = Engine(build.store)
+            case_id = run_demo(engine, say=click.echo)
+            click.echo("")
+            click.echo("History:")
+            rows = [
+                [e.n, e.actor, e.role or "", e.kind, e.trigger or "", e.from_state or "",
+                 e.to_state or ""]
+                for e in engine.history(case_id)
+            ]  # fmt: skip
+            click.echo(table(rows, ["#", "actor", "role", "kind", "trigger", "from", "to"]))
+            click.echo("")
+            Publisher(engine).write(
+                case_id,
+                build.staged(report),
+                audience="public",
+                fmt="html",
+                actor=LEAD[0],
+                role=LEAD[1],
+            )
+    except (KeyboardInterrupt, BrokenPipeError) as exc:
+        _interrupted(path, exc)
     click.echo(f"Demo database: {path.resolve()}")
     click.echo(f"Public report: {report.resolve()} (open it in a browser)")
     click.echo(f"Try: aaib --db {db_path} status {case_id}")
     obj.db_path = str(path)
+
+
+def _interrupted(path: Any, exc: BaseException) -> NoReturn:
+    """Say on stderr that the demo stopped and nothing was written; exit 130 or 1."""
+    import os
+    import sys
+
+    if isinstance(exc, BrokenPipeError):
+        # nobody reads stdout any more: point it at /dev/null so exiting does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        why, code = "its output was closed", 1
+    else:
+        why, code = "interrupted", 130
+    previous = "the previous demo is unchanged" if path.exists() else "no demo database was made"
+    click.echo(f"aaib demo: {why}; stopped, nothing was written ({previous})", err=True)
+    sys.exit(code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 
@@ -50,6 +51,10 @@ PERSON_COLUMNS: dict[str, tuple[bool, str]] = {
     "date_of_birth": (False, "YYYY-MM-DD (restricted data)"),
     "address": (False, "restricted data"),
 }
+
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @attrs.frozen
@@ -112,32 +117,54 @@ class AgencyService(RecordService):
 
         Raises :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every error.
         """
+
+        def check_for(case: Case) -> Callable[[dict[str, str], RowChecker], Any]:
+            taken = {a.name.casefold(): 0 for a in db.agencies(self.store, case.id)}
+
+            def check(row: dict[str, str], cell: RowChecker) -> tuple[str, str] | None:
+                name = cell("name", lambda v: one_line("name", v), row["name"])
+                kind = cell("kind", lambda v: choice("kind", v, AGENCY_KINDS), row["kind"])
+                if name is None or kind is None:
+                    return None
+                first = taken.setdefault(name.casefold(), cell.row)
+                if first != cell.row:
+                    where = f"row {first}" if first else case.id
+                    cell.problem("name", f"{name!r} is already on {where}")
+                return name, kind
+
+            return check
+
+        def insert(case: Case, draft: tuple[str, str], actor: str, source: str) -> Agency:
+            return self._insert_agency(case, *draft, actor=actor, role=role, source=source)
+
+        return self._import_csv(
+            case_id, path, AGENCY_COLUMNS, mapping, "add an agency", check_for, insert, actor, role
+        )
+
+    def _import_csv(
+        self,
+        case_id: str,
+        path: str | Path,
+        columns: Mapping[str, tuple[bool, str]],
+        mapping: Mapping[str, str] | None,
+        action: str,
+        check_for: Callable[[Case], Callable[[dict[str, str], RowChecker], T | None]],
+        insert: Callable[[Case, T, str, str], R],
+        actor: str,
+        role: str,
+    ) -> list[R]:
+        """Read, check and insert every row of a CSV file in one transaction: all, or none."""
         data, filename = read_file(path)
         case, _, actor = self.engine.authorise(
-            case_id, actor=actor, role=role, action="add an agency", permission="register_evidence"
+            case_id, actor=actor, role=role, action=action, permission="register_evidence"
         )
-        rows, errors = read_csv(data, filename=filename, columns=AGENCY_COLUMNS, mapping=mapping)
-        taken = {a.name.casefold(): 0 for a in db.agencies(self.store, case.id)}
-
-        def check(row: dict[str, str], cell: RowChecker) -> tuple[str, str] | None:
-            name = cell("name", lambda v: one_line("name", v), row["name"])
-            kind = cell("kind", lambda v: choice("kind", v, AGENCY_KINDS), row["kind"])
-            if name is None or kind is None:
-                return None
-            first = taken.setdefault(name.casefold(), cell.row)
-            if first != cell.row:
-                where = f"row {first}" if first else case.id
-                cell.problem("name", f"{name!r} is already on {where}")
-            return name, kind
-
-        drafts, row_errors = check_rows(rows, filename=filename, check=check)
+        rows, errors = read_csv(data, filename=filename, columns=columns, mapping=mapping)
+        drafts, row_errors = check_rows(rows, filename=filename, check=check_for(case))
         reject_invalid(filename, drafts, [*errors, *row_errors])
-        added: list[Agency] = []
+        added: list[R] = []
         with self.store.transaction():
-            for name, kind in drafts:
-                added.append(
-                    self._insert_agency(case, name, kind, actor=actor, role=role, source=filename)
-                )
+            for draft in drafts:
+                added.append(insert(case, draft, actor, filename))
                 case = self.store.get_case(case.id)  # the version just bumped, in this transaction
         return added
 
@@ -249,51 +276,49 @@ class AgencyService(RecordService):
         Each gets the next pseudonym for their role, in the order of the file. Raises
         :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every error.
         """
-        data, filename = read_file(path)
-        case, _, actor = self.engine.authorise(
-            case_id,
-            actor=actor,
-            role=role,
-            action="register a person",
-            permission="register_evidence",
-        )
-        rows, errors = read_csv(data, filename=filename, columns=PERSON_COLUMNS, mapping=mapping)
         today = self.today()
 
-        def agency(name: str) -> Agency:
-            try:
-                return find_agency(self.store, case.id, name)
-            except RecordNotFound as exc:
-                raise ValueError(str(exc)) from None
+        def check_for(case: Case) -> Callable[[dict[str, str], RowChecker], Any]:
+            def agency(name: str) -> Agency:
+                try:
+                    return find_agency(self.store, case.id, name)
+                except RecordNotFound as exc:
+                    raise ValueError(str(exc)) from None
 
-        def check(row: dict[str, str], cell: RowChecker) -> _NewPerson | None:
-            name = cell("name", lambda v: one_line("name", v), row["name"])
-            key = cell("role", normalise_role, row["role"])
-            named = row.get("agency", "").strip()
-            found = cell("agency", agency, named) if named else None
-            dob_text = row.get("date_of_birth", "").strip()
-            dob = (
-                cell("date_of_birth", lambda v: past_date("date of birth", v, today), dob_text)
-                if dob_text
-                else None
-            )
-            address = cell(
-                "address", lambda v: clean_text(v, "address").strip(), row.get("address", "")
-            )
-            if name is None or key is None or (named and found is None) or (dob_text and not dob):
-                return None
-            return _NewPerson(name, key, found, dob, address or None)
-
-        drafts, row_errors = check_rows(rows, filename=filename, check=check)
-        reject_invalid(filename, drafts, [*errors, *row_errors])
-        added: list[Person] = []
-        with self.store.transaction():
-            for new in drafts:
-                added.append(
-                    self._insert_person(case, new, actor=actor, role=role, source=filename)
+            def check(row: dict[str, str], cell: RowChecker) -> _NewPerson | None:
+                name = cell("name", lambda v: one_line("name", v), row["name"])
+                key = cell("role", normalise_role, row["role"])
+                named = row.get("agency", "").strip()
+                found = cell("agency", agency, named) if named else None
+                dob_text = row.get("date_of_birth", "").strip()
+                dob = (
+                    cell("date_of_birth", lambda v: past_date("date of birth", v, today), dob_text)
+                    if dob_text
+                    else None
                 )
-                case = self.store.get_case(case.id)  # the version just bumped, in this transaction
-        return added
+                address = cell(
+                    "address", lambda v: clean_text(v, "address").strip(), row.get("address", "")
+                )
+                if name is None or key is None or cell.errors:
+                    return None
+                return _NewPerson(name, key, found, dob, address or None)
+
+            return check
+
+        def insert(case: Case, new: _NewPerson, actor: str, source: str) -> Person:
+            return self._insert_person(case, new, actor=actor, role=role, source=source)
+
+        return self._import_csv(
+            case_id,
+            path,
+            PERSON_COLUMNS,
+            mapping,
+            "register a person",
+            check_for,
+            insert,
+            actor,
+            role,
+        )
 
     def _insert_person(
         self, case: Case, new: _NewPerson, *, actor: str, role: str, source: str | None = None

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._common import DEFAULT_DB, Context, refuse_typed_actor
+from aaib_cp.cli._common import DEFAULT_DB, Context, add_completions, refuse_typed_actor
 from aaib_cp.exceptions import AaibCpError
 
 __all__ = ["cli", "main"]
@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "act": ("analysis", "act"),
     "factor": ("analysis", "factor"),
     "taxonomy": ("analysis", "taxonomy"),
+    "tree": ("trees", "tree"),
     "classify": ("classification", "classify"),
     "classification": ("classification", "classification"),
     "finding": ("analysis", "finding"),
@@ -72,6 +73,7 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"{__name__}.{target[0]}")
         command: click.Command = getattr(module, target[1])
+        add_completions(command)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -163,11 +163,72 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def terminal_width() -> int | None:
+    """The width to fit output to: COLUMNS if set, else the terminal's; None when piped."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if is_tty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
+#: A column is never wrapped narrower than this.
+MIN_COLUMN = 6
+_GAP = 2  # tabulate's "simple" format puts two spaces between columns
+
+
+def column_caps(natural: Sequence[int], width: int) -> list[int | None]:
+    """Widths to wrap each column at so the table fits ``width`` (None: leave it).
+
+    The widest columns are cut to one shared cap, the largest that fits, never below
+    :data:`MIN_COLUMN`; narrow columns keep their width.
+    """
+    room = width - _GAP * (len(natural) - 1)
+    if sum(natural) <= room:
+        return [None] * len(natural)
+    cap = MIN_COLUMN
+    for candidate in range(max(natural), MIN_COLUMN - 1, -1):
+        if sum(min(w, candidate) for w in natural) <= room:
+            cap = candidate
+            break
+    caps: list[int | None] = [cap if w > cap else None for w in natural]
+    spare = room - sum(min(w, cap) for w in natural)
+    for i in sorted(range(len(natural)), key=lambda i: -natural[i]):
+        width_i = caps[i]
+        if spare <= 0 or width_i is None:
+            break
+        extra = min(spare, natural[i] - width_i)
+        caps[i], spare = width_i + extra, spare - extra
+    return caps
+
+
 def table(rows: Sequence[Sequence[Any]], headers: Iterable[str]) -> str:
-    """A plain-text table."""
+    """A plain-text table, its widest columns wrapped to fit the terminal (or COLUMNS)."""
     from tabulate import tabulate
 
-    return tabulate(rows, headers=list(headers), tablefmt="simple", disable_numparse=True)
+    heads = list(headers)
+    width = terminal_width()
+    caps: list[int | None] | None = None
+    if width is not None and heads:
+        cells = [[str(c) for c in row] for row in rows]
+        natural = [  # tabulate pads each header by two
+            max([len(h) + _GAP, *(len(line) for row in cells for line in row[i].splitlines())])
+            for i, h in enumerate(heads)
+        ]
+        caps = column_caps(natural, width)
+        if not any(caps):
+            caps = None
+    return tabulate(
+        [[str(c) for c in row] for row in rows] if caps else rows,
+        headers=heads,
+        tablefmt="simple",
+        disable_numparse=True,
+        maxcolwidths=caps,
+        maxheadercolwidths=cast(Any, caps),  # None entries are allowed at run time
+    )
 
 
 def echo_err(message: str) -> None:
@@ -201,3 +262,85 @@ def exit_with_problems(exc: DefinitionError, as_json: bool) -> NoReturn:
             click.echo(problem, err=True)
         click.echo(f"{len(problems)} problem(s) found.", err=True)
     sys.exit(1)
+
+
+# -- shell completion of case ids and triggers, read from the database ------------------
+def _completion_store(ctx: click.Context) -> Store | None:
+    """The database named by --db / AAIB_DB, if it exists (completion never creates one)."""
+    from pathlib import Path
+
+    import aaib_cp.wiring  # noqa: F401  (every phase's migrations, guards and facts)
+    from aaib_cp.db import Store
+
+    root = ctx.find_root()
+    path = root.params.get("db_path") or os.environ.get("AAIB_DB") or DEFAULT_DB
+    if not Path(path).is_file():
+        return None
+    return Store.open(path)
+
+
+def complete_case_id(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Case ids from the database that start with ``incomplete``, each with its title."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        store = _completion_store(ctx)
+        if store is None:
+            return []
+        with store:
+            cases = store.list_cases()
+    except Exception:  # completion must never fail the shell
+        return []
+    return [
+        CompletionItem(c.id, help=c.title)
+        for c in cases
+        if c.id.lower().startswith(incomplete.lower())
+    ]
+
+
+def complete_trigger(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """The triggers of the case named earlier on the line, from its current state."""
+    from click.shell_completion import CompletionItem
+
+    case_id = ctx.params.get("case_id")
+    try:
+        store = _completion_store(ctx)
+        if store is None or not case_id:
+            return []
+        from aaib_cp.workflow.engine import Engine
+
+        with store:
+            options = Engine(store).status(case_id).options
+    except Exception:  # completion must never fail the shell
+        return []
+    return [
+        CompletionItem(o.trigger, help=f"-> {o.dest}" + ("" if o.can_fire else " (blocked)"))
+        for o in options
+        if o.trigger.startswith(incomplete)
+    ]
+
+
+#: argument name -> its completion, attached to every command as it is loaded.
+COMPLETIONS: dict[str, Callable[..., Any]] = {
+    "case_id": complete_case_id,
+    "trigger": complete_trigger,
+}
+
+
+def add_completions(command: click.Command) -> None:
+    """Complete every CASE and TRIGGER argument of ``command`` (and its subcommands).
+
+    One place instead of a ``shell_complete=`` on each of some sixty declarations; an
+    argument that declares its own completion keeps it.
+    """
+    for param in command.params:
+        complete = COMPLETIONS.get(param.name or "")
+        if isinstance(param, click.Argument) and complete and not param._custom_shell_complete:
+            param._custom_shell_complete = complete
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_completions(sub)

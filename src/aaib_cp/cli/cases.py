@@ -256,8 +256,8 @@ def status(obj: Context, case_id: str, as_role: str | None, as_of: Any, as_json:
             needs.append("--reason")
         extra = f"  needs {' '.join(needs)}" if needs else ""
         click.echo(f"    [{mark}] {o.trigger} -> {o.dest}  (roles: {', '.join(o.roles)}){extra}")
-        for b in o.blockers:
-            click.echo(f"              blocked: {b.message}")
+        for message in dict.fromkeys(b.message for b in o.blockers):  # each once, in order
+            click.echo(f"              blocked: {message}")
 
 
 @click.command()

@@ -83,7 +83,7 @@ class LazyGroup(click.Group):
     envvar="AAIB_DB",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="SQLite database file (or set AAIB_DB).",
 )
 @click.option("--actor", envvar="AAIB_ACTOR", help="Who is acting (or set AAIB_ACTOR).")

@@ -93,7 +93,7 @@ def _progress(items: Iterable[Any]) -> Iterator[Any]:
 
 @chronology.command("import")
 @click.argument("case_id", metavar="CASE")
-@click.argument("csv_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.argument("csv_path", metavar="FILE", type=click.Path())
 @click.option("--agency", "agency_name", help="The submitting agency (else an 'agency' column).")
 @actor_options
 @pass_ctx
@@ -203,9 +203,7 @@ def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: b
 
 @chronology.command("plot")
 @click.argument("case_id", metavar="CASE")
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="timeline.svg or .png"
-)
+@click.option("-o", "--output", required=True, type=click.Path(), help="timeline.svg or .png")
 @_GAP_OPTION
 @pass_ctx
 def chronology_plot(obj: Context, case_id: str, output: str, gap_days: int | None) -> None:

@@ -94,7 +94,7 @@ def learning() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="Also draw a bar chart of cases per factor code (.png or .svg).",
 )
 @json_option
@@ -180,7 +180,7 @@ def _progress(label: str) -> Iterator[Any]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     required=True,
     help="Directory to create (must not exist, or be empty).",
 )

@@ -27,7 +27,7 @@ from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, 
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="The file to write (replaced only when every check passed).",
 )
 @actor_options

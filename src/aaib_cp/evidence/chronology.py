@@ -18,6 +18,7 @@ from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.agencies import find_agency, person_resolver
 from aaib_cp.evidence.base import RecordService
 from aaib_cp.evidence.chronology_csv import (
+    MAX_BYTES,
     ImportRejected,
     RowError,
     read_chronology_csv,
@@ -27,6 +28,7 @@ from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.model import Case, EventKind
+from aaib_cp.workflow.safe_files import read_input
 
 __all__ = ["Chronology", "ChronologyService"]
 
@@ -113,10 +115,7 @@ class ChronologyService(RecordService):
         Raises :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
         """
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        data = read_input(path, what="chronology CSV", limit=MAX_BYTES)
         case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,

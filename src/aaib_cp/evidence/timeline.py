@@ -10,11 +10,13 @@ with the Agg canvas is used (no pyplot, no global backend change).
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.safe_files import write_output
 
 if TYPE_CHECKING:
     from aaib_cp.evidence.service import Chronology
@@ -164,8 +166,6 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
             frameon=False,
         )
         metadata = {"Date": None} if suffix == ".svg" else {"Software": "aaib-cp"}
-        try:
-            fig.savefig(target, format=suffix[1:], dpi=120, metadata=metadata)
-        except OSError as exc:
-            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
-    return target
+        picture = io.BytesIO()
+        fig.savefig(picture, format=suffix[1:], dpi=120, metadata=metadata)
+    return write_output(target, picture.getvalue())

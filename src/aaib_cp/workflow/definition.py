@@ -34,7 +34,7 @@ from aaib_cp.workflow.spec import (
     WorkflowDefinition,
     suggest,
 )
-from aaib_cp.workflow.yaml_source import load_yaml_file, load_yaml_text
+from aaib_cp.workflow.yaml_source import load_yaml_bytes, load_yaml_text, read_yaml_file
 
 __all__ = [
     "ACTIONS",
@@ -84,8 +84,9 @@ def load_workflow(source: str | Path, *, guards: GuardRegistry | None = None) ->
         shipped = shipped_workflow_path(source)
         if shipped.exists():
             path = shipped
-    doc = load_yaml_file(path)
-    return parse_workflow(doc, guards=guards, source_text=path.read_text("utf-8-sig"))
+    raw = read_yaml_file(path)
+    doc = load_yaml_bytes(raw, filename=str(path))
+    return parse_workflow(doc, guards=guards, source_text=raw.decode("utf-8-sig"))
 
 
 def workflow_from_text(

@@ -203,7 +203,9 @@ def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: b
 
 @chronology.command("plot")
 @click.argument("case_id", metavar="CASE")
-@click.option("-o", "--output", required=True, type=click.Path(), help="timeline.svg or .png")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(), metavar="FILE", help="timeline.svg or .png"
+)
 @_GAP_OPTION
 @pass_ctx
 def chronology_plot(obj: Context, case_id: str, output: str, gap_days: int | None) -> None:

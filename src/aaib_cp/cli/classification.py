@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     "--answers",
     "answers_file",
     type=click.Path(),
+    metavar="FILE",
     help="A YAML or JSON answers file (scripted use); without it, the questions are asked.",
 )
 @click.option(

@@ -46,6 +46,7 @@ _EVIDENCE_KINDS = "case_record, interview, agency_report, document, photo or oth
     "--file",
     "file_path",
     type=click.Path(),
+    metavar="FILE",
     help="A file to keep (copied into the content-addressed evidence store).",
 )
 @click.option("--file-name", help="The name to record for the file (default: its own name).")
@@ -98,7 +99,7 @@ def evidence_add(
 @click.option("--obtained-how", help="Corrected account of how it was obtained.")
 @click.option("--obtained-on", help="Corrected date obtained, YYYY-MM-DD.")
 @click.option("--agency", "agency_name", help="Corrected source agency.")
-@click.option("--file", "file_path", type=click.Path(), help="A replacement file.")
+@click.option("--file", "file_path", type=click.Path(), metavar="FILE", help="A replacement file.")
 @click.option("--file-name", help="The name to record for the replacement file.")
 @actor_options
 @pass_ctx

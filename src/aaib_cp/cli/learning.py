@@ -95,6 +95,7 @@ def learning() -> None:
     "-o",
     "--output",
     type=click.Path(),
+    metavar="FILE",
     help="Also draw a bar chart of cases per factor code (.png or .svg).",
 )
 @json_option
@@ -181,6 +182,7 @@ def _progress(label: str) -> Iterator[Any]:
     "-o",
     "--output",
     type=click.Path(),
+    metavar="DIRECTORY",
     required=True,
     help="Directory to create (must not exist, or be empty).",
 )

@@ -28,6 +28,7 @@ from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, 
     "--output",
     required=True,
     type=click.Path(),
+    metavar="FILE",
     help="The file to write (replaced only when every check passed).",
 )
 @actor_options

@@ -131,6 +131,7 @@ def check(source: str, max_examples: int, as_json: bool) -> None:
     "-o",
     "--output",
     type=click.Path(),
+    metavar="FILE",
     help="Write to this file instead of standard output.",
 )
 def show(source: str, fmt: str, current: str | None, output: str | None) -> None:

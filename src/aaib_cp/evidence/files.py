@@ -36,10 +36,8 @@ def evidence_dir_for(db_path: Path) -> Path:
     return real.parent / f"{real.stem}-evidence"
 
 
-def _chunks(
-    path: Path, *, what: str = "evidence file", source: bool = False
-) -> Generator[bytes, None, None]:
-    with open_input(path, what=what, limit=MAX_FILE_BYTES, refuse_system=source) as fh:
+def _chunks(path: Path, *, what: str = "evidence file") -> Generator[bytes, None, None]:
+    with open_input(path, what=what, limit=MAX_FILE_BYTES) as fh:
         while chunk := fh.read(_CHUNK):
             yield chunk
 
@@ -67,7 +65,7 @@ class BlobStore:
     def put(self, source: Path) -> tuple[str, int, bool]:
         """Copy ``source`` in; returns ``(sha256, size, newly_created)``."""
         source = Path(source)
-        with contextlib.closing(_chunks(source, what="file", source=True)) as chunks:
+        with contextlib.closing(_chunks(source, what="file")) as chunks:
             first = next(chunks, b"")  # opens and checks the source before anything is created
             return self._put(source, first, chunks)
 

@@ -6,7 +6,8 @@ The rules (docs/reliability.md, "Files and operating-system errors"):
   source) must be a regular file. It is opened without blocking, so a FIFO cannot
   hang the command, checked with ``fstat`` on the open descriptor (a symlink to
   ``/dev/zero`` is a character device), and read with a size bound before memory is
-  spent. Evidence sources under ``/proc``, ``/sys`` and ``/dev`` are refused.
+  spent. Files under ``/proc``, ``/sys`` and ``/dev`` are refused, wherever a
+  symlink or bind mount makes them appear.
 - An output goes to a temporary file in the same folder, is flushed to disk, and is
   renamed over the target with :func:`os.replace`, so a reader sees the old file or
   the new one, never half of one. Only a missing name or a regular file is replaced:
@@ -94,13 +95,11 @@ class InputRefused(InputError):
 
 
 @contextlib.contextmanager
-def open_input(
-    path: str | Path, *, what: str, limit: int, refuse_system: bool = False
-) -> Iterator[BinaryIO]:
+def open_input(path: str | Path, *, what: str, limit: int) -> Iterator[BinaryIO]:
     """Open a user's input file for reading, refusing anything but a regular file.
 
-    ``limit`` is the largest size accepted (bytes); ``refuse_system`` also refuses
-    files under ``/proc``, ``/sys`` and ``/dev`` (for evidence sources).
+    ``limit`` is the largest size accepted (bytes). Files under ``/proc``, ``/sys``
+    and ``/dev`` are refused too (``/proc/self/environ`` is a "regular" file).
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -114,7 +113,7 @@ def open_input(
         if not stat.S_ISREG(info.st_mode):
             kind = file_kind(info.st_mode)
             raise InputRefused(what, path, f"is {kind}, not a regular file; refused")
-        if refuse_system and _under_system_root(Path(path), fd):
+        if _under_system_root(Path(path), fd):
             raise InputRefused(what, path, "is a system file (/proc, /sys or /dev); refused")
         if info.st_size > limit:
             raise InputRefused(what, path, f"is larger than {limit} bytes; refused")

@@ -275,7 +275,7 @@ class TestExport:
     def test_refuses_a_non_empty_directory(self, engine: Engine, tmp_path: Path) -> None:
         """An existing, non-empty directory is not overwritten."""
         (tmp_path / "keep.txt").write_text("x")
-        with pytest.raises(InputError, match="not an empty directory"):
+        with pytest.raises(InputError, match="is a folder that is not empty"):
             Learning(engine).export_public(tmp_path)
 
 

@@ -24,7 +24,7 @@ from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.reports.anonymise import Anonymiser, Identity
 from aaib_cp.workflow.csv_cells import csv_text
-from aaib_cp.workflow.safe_files import publish_directory, write_output
+from aaib_cp.workflow.safe_files import check_new_directory, publish_directory, write_output
 
 if TYPE_CHECKING:
     from aaib_cp.learning.sql_search import SearchHit
@@ -316,8 +316,7 @@ class Learning:
         Returns the number of rows per record type.
         """
         target = Path(directory)
-        if target.exists() and (not target.is_dir() or any(target.iterdir())):
-            raise InputError(f"export: {target} already exists and is not an empty directory")
+        check_new_directory(target, what="export")  # before the dataset is built
         tables = self.public_dataset(progress=progress)
         files: dict[str, bytes] = {}
         for name, rows in tables.items():

@@ -37,6 +37,7 @@ __all__ = [
     "PRIVATE_FILE",
     "InputRefused",
     "StagedOutput",
+    "check_new_directory",
     "file_kind",
     "open_input",
     "publish_directory",
@@ -251,6 +252,27 @@ def write_output(
         return out.publish()
 
 
+def check_new_directory(path: str | Path, *, what: str) -> bool:
+    """Refuse ``path`` unless it is missing or an empty folder (not a symlink to one).
+
+    Returns whether it exists.
+    """
+    target = Path(path)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write {target} ({_problem(exc)})") from None
+    if stat.S_ISDIR(info.st_mode):
+        if not any(target.iterdir()):
+            return True
+        kind = "a folder that is not empty"
+    else:
+        kind = file_kind(info.st_mode)
+    raise InputError(f"{what}: {target} already exists and is {kind}; give a new or empty folder")
+
+
 def publish_directory(path: str | Path, files: Mapping[str, bytes], *, what: str) -> Path:
     """Write ``files`` into a new folder at ``path`` (missing or an empty folder), all or none.
 
@@ -258,18 +280,7 @@ def publish_directory(path: str | Path, files: Mapping[str, bytes], *, what: str
     into place, so a failure leaves nothing behind.
     """
     target = Path(path)
-    try:
-        info = os.lstat(target)
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
-        raise InputError(f"{what}: cannot write {target} ({_problem(exc)})") from None
-    if info is not None and not (stat.S_ISDIR(info.st_mode) and not any(target.iterdir())):
-        kind = "a folder that is not empty" if stat.S_ISDIR(info.st_mode) else None
-        raise InputError(
-            f"{what}: {target} already exists and is {kind or file_kind(info.st_mode)}; "
-            "give a new or empty folder"
-        )
+    exists = check_new_directory(target, what=what)
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
@@ -279,7 +290,7 @@ def publish_directory(path: str | Path, files: Mapping[str, bytes], *, what: str
     try:
         for name, data in files.items():
             write_output(staging / name, data, what=what)
-        if info is not None:
+        if exists:
             target.rmdir()
         os.replace(staging, target)
     except OSError as exc:

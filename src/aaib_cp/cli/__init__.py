@@ -93,7 +93,7 @@ class LazyGroup(click.Group):
     envvar="AAIB_DB",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="FILE",
     help="SQLite database file (or set AAIB_DB).",
 )

@@ -93,7 +93,7 @@ def _progress(items: Iterable[Any]) -> Iterator[Any]:
 
 @chronology.command("import")
 @click.argument("case_id", metavar="CASE")
-@click.argument("csv_path", metavar="FILE", type=click.Path())
+@click.argument("csv_path", metavar="FILE", type=click.Path(readable=False))
 @click.option("--agency", "agency_name", help="The submitting agency (else an 'agency' column).")
 @actor_options
 @pass_ctx
@@ -204,7 +204,12 @@ def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: b
 @chronology.command("plot")
 @click.argument("case_id", metavar="CASE")
 @click.option(
-    "-o", "--output", required=True, type=click.Path(), metavar="FILE", help="timeline.svg or .png"
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(readable=False),
+    metavar="FILE",
+    help="timeline.svg or .png",
 )
 @_GAP_OPTION
 @pass_ctx

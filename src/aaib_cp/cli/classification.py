@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @click.option(
     "--answers",
     "answers_file",
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="FILE",
     help="A YAML or JSON answers file (scripted use); without it, the questions are asked.",
 )

@@ -45,7 +45,7 @@ _EVIDENCE_KINDS = "case_record, interview, agency_report, document, photo or oth
 @click.option(
     "--file",
     "file_path",
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="FILE",
     help="A file to keep (copied into the content-addressed evidence store).",
 )
@@ -99,7 +99,13 @@ def evidence_add(
 @click.option("--obtained-how", help="Corrected account of how it was obtained.")
 @click.option("--obtained-on", help="Corrected date obtained, YYYY-MM-DD.")
 @click.option("--agency", "agency_name", help="Corrected source agency.")
-@click.option("--file", "file_path", type=click.Path(), metavar="FILE", help="A replacement file.")
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(readable=False),
+    metavar="FILE",
+    help="A replacement file.",
+)
 @click.option("--file-name", help="The name to record for the replacement file.")
 @actor_options
 @pass_ctx
@@ -235,7 +241,7 @@ def evidence_show(
     "-o",
     "--output",
     required=True,
-    type=click.Path(),
+    type=click.Path(readable=False),
     help="File or existing folder to copy the item's file to.",
 )
 @actor_options

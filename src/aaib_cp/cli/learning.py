@@ -94,7 +94,7 @@ def learning() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="FILE",
     help="Also draw a bar chart of cases per factor code (.png or .svg).",
 )
@@ -181,7 +181,7 @@ def _progress(label: str) -> Iterator[Any]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="DIRECTORY",
     required=True,
     help="Directory to create (must not exist, or be empty).",

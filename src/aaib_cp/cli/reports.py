@@ -27,7 +27,7 @@ from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, 
     "-o",
     "--output",
     required=True,
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="FILE",
     help="The file to write (replaced only when every check passed).",
 )

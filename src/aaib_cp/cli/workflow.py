@@ -130,7 +130,7 @@ def check(source: str, max_examples: int, as_json: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(),
+    type=click.Path(readable=False),
     metavar="FILE",
     help="Write to this file instead of standard output.",
 )

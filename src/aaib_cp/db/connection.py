@@ -178,7 +178,7 @@ def database_problem(path: Path | str | None, exc: sqlite3.Error | OSError) -> s
     """One line naming the database file and what went wrong, in plain words."""
     text = str(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
     lowered = text.lower()
-    if "full" in lowered or "no space" in lowered:
+    if "full" in lowered or "no space" in lowered or _disk_full(path):
         problem = "the disk is full; nothing was changed"
     elif "readonly" in lowered or "read-only" in lowered:
         problem = "the database cannot be written (read-only file or folder); nothing was changed"
@@ -187,6 +187,16 @@ def database_problem(path: Path | str | None, exc: sqlite3.Error | OSError) -> s
     else:
         problem = text
     return f"{path}: {problem}" if path is not None else problem
+
+
+def _disk_full(path: Path | str | None) -> bool:
+    """True when the database's file system has no space left (an I/O error's likely cause)."""
+    if path is None or str(path) == ":memory:":
+        return False
+    try:
+        return os.statvfs(Path(path).absolute().parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _check_file(path: Path, *, create: bool) -> None:
@@ -231,7 +241,13 @@ def _open(target: str, *, uri: bool, busy_timeout_ms: int) -> sqlite3.Connection
 
 
 def _open_readonly(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
-    """Open without writing; in a read-only folder with no write-ahead log, as immutable."""
+    """Open without writing.
+
+    SQLite reads a WAL database through a ``-shm`` file it creates beside it. Where
+    it cannot (a read-only folder, a full disk) and the write-ahead log is absent or
+    empty, so the file itself holds every change, it is read as it stands
+    (``immutable``).
+    """
     uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
     conn = _open(uri, uri=True, busy_timeout_ms=busy_timeout_ms)
     try:
@@ -240,13 +256,8 @@ def _open_readonly(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
     except sqlite3.OperationalError:
         conn.close()
         wal = Path(f"{path}-wal")
-        writable = os.access(
-            path.parent, os.W_OK, effective_ids=os.access in os.supports_effective_ids
-        )
-        if writable or (wal.exists() and wal.stat().st_size > 0):
+        if wal.exists() and wal.stat().st_size > 0:
             raise
-    # SQLite cannot create the -shm file here, and there is no log to read: nothing can
-    # be writing, so the file is read as it stands.
     conn = _open(uri + "&immutable=1", uri=True, busy_timeout_ms=busy_timeout_ms)
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return conn
@@ -280,7 +291,7 @@ def connect(
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
+            raise StoreError(_cannot_open(path, exc)) from None
         db = Database(conn, path=path)
         _migrate(db, path)
         return db
@@ -290,12 +301,18 @@ def connect(
             db = Database(_open_readonly(path, busy_timeout_ms=busy_timeout_ms), path=path)
             pending = _pending_migrations(db, path)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
+            raise StoreError(_cannot_open(path, exc)) from None
         if not pending:
             db._writable = writable
             return db
         db.close()  # from an older aaib-cp: upgrade it first
     return writable()
+
+
+def _cannot_open(path: Path, exc: sqlite3.Error) -> str:
+    if isinstance(exc, sqlite3.OperationalError):
+        return database_problem(path, exc)
+    return f"{path} cannot be opened as a database: {exc}"
 
 
 def _pending_migrations(db: Database, path: Path) -> list[str]:

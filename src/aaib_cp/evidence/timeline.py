@@ -21,7 +21,7 @@ from aaib_cp.workflow.safe_files import write_output
 if TYPE_CHECKING:
     from aaib_cp.evidence.service import Chronology
 
-__all__ = ["FORMATS", "plot_timeline"]
+__all__ = ["FORMATS", "plot_timeline", "timeline_picture"]
 
 FORMATS = (".svg", ".png")
 _KEY_COLOUR = "#c0392b"
@@ -41,7 +41,11 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
         raise InputError(f"{chronology.case_id} has no chronology entries to plot")
     if not target.parent.exists():
         raise InputError(f"output: folder {target.parent} does not exist")
+    return write_output(target, timeline_picture(chronology, suffix, title=title))
 
+
+def timeline_picture(chronology: Chronology, suffix: str, *, title: str | None = None) -> bytes:
+    """The timeline picture's bytes, ``suffix`` ``.svg`` or ``.png``."""
     import matplotlib
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -168,4 +172,4 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
         metadata = {"Date": None} if suffix == ".svg" else {"Software": "aaib-cp"}
         picture = io.BytesIO()
         fig.savefig(picture, format=suffix[1:], dpi=120, metadata=metadata)
-    return write_output(target, picture.getvalue())
+    return picture.getvalue()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -144,7 +143,7 @@ def _timeline_png(
     """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
     if not chronology.entries:
         return None
-    from aaib_cp.evidence.timeline import plot_timeline
+    from aaib_cp.evidence.timeline import timeline_picture
 
     renamed = attrs.evolve(
         chronology,
@@ -154,9 +153,7 @@ def _timeline_png(
     labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
     labels += [e.ref for e in renamed.entries]
     check("\n".join(labels))
-    with tempfile.TemporaryDirectory() as folder:
-        path = plot_timeline(renamed, Path(folder) / "timeline.png", title=title)
-        return path.read_bytes()
+    return timeline_picture(renamed, ".png", title=title)
 
 
 def build_report_data(

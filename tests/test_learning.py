@@ -359,4 +359,4 @@ class TestCli:
         assert 5 == json.loads(result.stdout)["rows"]["chronology"]
         assert 16 == len(list(out.iterdir()))
         header = (out / "people.csv").read_text().splitlines()[0]
-        assert "case_id,pseudonym,role,agency" == header
+        assert '"case_id","pseudonym","role","agency"' == header

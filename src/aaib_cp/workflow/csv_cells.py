@@ -6,8 +6,10 @@ such as ``=HYPERLINK(...)`` would run when an analyst opens the export. As OWASP
 advises (CSV Injection), such a text cell is written with a single quote before it;
 spreadsheets show the text and do not evaluate it. The full-width forms (U+FF1D
 ``＝``, U+FF0B ``＋``, U+FF0D ``－``, U+FF20 ``＠``) are treated the same, because some
-spreadsheets fold them to their ASCII forms. Numbers are written as they are; JSON
-exports are never altered.
+spreadsheets fold them to their ASCII forms. Every text cell is also enclosed in
+double quotes (OWASP's second step): otherwise a carriage return inside a cell is
+left bare, and a reader splits the row there and starts a new one, whose first cell
+could be a formula. Numbers are written as they are; JSON exports are never altered.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ def neutralise(value: Any) -> Any:
 
 
 def csv_text(fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    """Rows as CSV text (a header row first), every text cell neutralised."""
+    """Rows as CSV text (a header row first), every text cell quoted and neutralised."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fieldnames), lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(fieldnames), lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({key: neutralise(value) for key, value in row.items()})

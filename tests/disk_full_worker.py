@@ -13,18 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.file_helpers import dump
 
 
 def fill(folder: Path) -> None:
@@ -48,7 +42,7 @@ def main() -> None:
     shutil.copytree(evidence, work / evidence.name)
     big = work / "big.txt"
     big.write_bytes(os.urandom(64 * 1024))  # an evidence file that cannot fit once full
-    before = dump(db)
+    before = dump(db, immutable=True)
     fill(work)
     filler = work / "filler"
     os.truncate(filler, max(filler.stat().st_size - spare, 0))
@@ -66,7 +60,7 @@ def main() -> None:
         results.append({"args": args, "code": done.returncode, "stderr": done.stderr})
     leftovers = sorted(p.name for p in work.rglob(".aaib-*"))
     leftovers += sorted(p.name for p in work.rglob(".incoming-*"))
-    after = dump(db)
+    after = dump(db, immutable=True)
     print(json.dumps({"results": results, "same": before == after, "leftovers": leftovers}))
 
 

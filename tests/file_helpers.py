@@ -33,9 +33,12 @@ _SETPRIV_DROP = "-dac_override,-dac_read_search,-fowner"
 IS_ROOT = os.geteuid() == 0
 
 
-def dump(db: Path) -> list[str]:
-    """A logical dump of the database, to compare before and after."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+def dump(db: Path, *, immutable: bool = False) -> list[str]:
+    """A logical dump of the database, to compare before and after (it writes nothing).
+
+    ``immutable`` reads the file alone, where no ``-shm`` can be made (a full disk).
+    """
+    conn = sqlite3.connect(f"file:{db}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
     try:
         return list(conn.iterdump())
     finally:

@@ -22,28 +22,18 @@ from tests.file_helpers import (
     LEAD,
     aaib,
     assert_one_line_refusal,
-    build_case,
-    copy_database,
     digest,
     dump,
     invoke,
 )
 
 CASE = "CP-2026-0001"
-LONG_NAME = "a" * 300 + ".html"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("template")
-    db = folder / "cases.db"
-    assert CASE == build_case(db, folder / "police-log.txt")
-    return db
+LONG_NAME = "a" * 300
 
 
 @pytest.fixture
-def db(template: Path, tmp_path: Path) -> Path:
-    return copy_database(template, tmp_path / "store")
+def db(case_db: Path) -> Path:
+    return case_db
 
 
 @pytest.fixture
@@ -124,21 +114,22 @@ class TestInputs:
         assert_one_line_refusal(result.stderr, INPUT_PROBLEMS["fifo"])
 
 
-def _special_targets(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+def _special_targets(tmp_path: Path, suffix: str) -> dict[str, tuple[Path, str]]:
     folder = tmp_path / "targets"
     folder.mkdir()
-    os.mkfifo(folder / "fifo.html")
+    os.mkfifo(folder / f"fifo{suffix}")
     kept = folder / "kept.txt"
     kept.write_text("not to be replaced\n")
-    (folder / "link.html").symlink_to(kept)
-    (folder / "folder.html").mkdir()
+    (folder / f"link{suffix}").symlink_to(kept)
+    (folder / f"folder{suffix}").mkdir()
+    missing = folder / "nowhere"
     return {
         "device": (Path("/dev/null"), "/dev/null is a character device, not a regular file"),
-        "fifo": (folder / "fifo.html", "fifo.html is a FIFO (named pipe), not a regular file"),
-        "symlink": (folder / "link.html", "link.html is a symbolic link, not a regular file"),
-        "folder": (folder / "folder.html", "folder.html is a folder; give a file name"),
-        "long name": (folder / LONG_NAME, "File name too long"),
-        "missing folder": (folder / "nowhere" / "r.html", "folder " + str(folder / "nowhere")),
+        "fifo": (folder / f"fifo{suffix}", "is a FIFO (named pipe), not a regular file"),
+        "symlink": (folder / f"link{suffix}", "is a symbolic link, not a regular file"),
+        "folder": (folder / f"folder{suffix}", f"folder{suffix} is a folder; give a file name"),
+        "long name": (folder / f"{LONG_NAME}{suffix}", "File name too long"),
+        "missing folder": (missing / f"r{suffix}", f"folder {missing} does not exist"),
     }
 
 
@@ -158,16 +149,12 @@ class TestOutputs:
     @pytest.mark.parametrize("command", sorted(OUTPUT_COMMANDS))
     def test_only_a_regular_file_is_replaced(self, db, tmp_path, target, command):
         """Devices, FIFOs, symlinks and folders are never replaced; nothing is left behind."""
-        path, needle = _special_targets(tmp_path)[target]
         if command == "chronology plot" and target == "device":
             pytest.skip("the plot refuses a name without .svg or .png first")
-        if command == "chronology plot" and path.suffix != ".svg":
-            path = path.with_name(path.name.replace(".html", ".svg"))
-            needle = needle.replace(".html", ".svg")
         if command == "evidence export" and target == "folder":
             pytest.skip("a folder is where evidence export puts the file under its own name")
-        if path.suffix == ".svg" and target in ("fifo", "symlink", "folder"):
-            pytest.skip("the prepared special files are named .html")
+        suffix = ".svg" if command == "chronology plot" else ".html"
+        path, needle = _special_targets(tmp_path, suffix)[target]
         before = dump(db)
         result = invoke(db, *OUTPUT_COMMANDS[command](path))
         assert 1 == result.exit_code, result.output
@@ -203,7 +190,7 @@ class TestOutputs:
 
     def test_subprocess_long_name(self, db, tmp_path):
         """A 300-character output name is one line in a real process."""
-        result = aaib(db, *OUTPUT_COMMANDS["report"](tmp_path / LONG_NAME))
+        result = aaib(db, *OUTPUT_COMMANDS["report"](tmp_path / f"{LONG_NAME}.html"))
         assert 1 == result.returncode
         assert_one_line_refusal(result.stderr, "File name too long")
 

@@ -29,9 +29,7 @@ from tests.file_helpers import (
     POLICE,
     aaib,
     assert_one_line_refusal,
-    build_case,
     can_drop_root_powers,
-    copy_database,
     digest,
     dump,
     invoke,
@@ -42,7 +40,18 @@ CASE = "CP-2026-0001"
 BIG_TEXT = "x" * 19_000
 ADD_ENTRY = [*LEAD, "chronology", "add", CASE, "--when", "2026-01-15", "--agency", POLICE,
              "--what", BIG_TEXT]  # fmt: skip
-READS = (["list"], ["history", CASE], ["audit", "verify"], ["deadlines"], ["show", CASE])
+READS = (
+    ["list"],
+    ["history", CASE],
+    ["audit", "verify"],
+    ["deadlines"],
+    ["show", CASE],
+    ["status", CASE],
+    ["search", "call-out"],
+    ["chronology", "show", CASE],
+    ["evidence", "verify"],
+    ["team", "list", CASE],
+)
 FULL = "the disk is full; nothing was changed"
 READ_ONLY = "the database cannot be written (read-only file or folder); nothing was changed"
 needs_ordinary_user = pytest.mark.skipif(
@@ -50,17 +59,9 @@ needs_ordinary_user = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("template")
-    db = folder / "cases.db"
-    assert CASE == build_case(db, folder / "police-log.txt")
-    return db
-
-
 @pytest.fixture
-def db(template: Path, tmp_path: Path) -> Path:
-    return copy_database(template, tmp_path / "store")
+def db(case_db: Path) -> Path:
+    return case_db
 
 
 @pytest.fixture
@@ -126,7 +127,7 @@ class TestDiskFull:
         assert ["r.html"] == sorted(p.name for p in tmp_path.iterdir() if p.is_file())
 
     @pytest.mark.parametrize("spare", [0, 48 * 1024])
-    def test_really_full_file_system(self, template, tmp_path, spare):
+    def test_really_full_file_system(self, case_template, tmp_path, spare):
         """On a really full tmpfs: one line per command, nothing changed, nothing left behind."""
         if not IS_ROOT or shutil.which("unshare") is None:
             pytest.skip("mounting a small tmpfs needs root and unshare")
@@ -143,7 +144,7 @@ class TestDiskFull:
         ]  # fmt: skip
         worker = Path(__file__).with_name("disk_full_worker.py")
         done = subprocess.run(
-            ["unshare", "-m", sys.executable, str(worker), str(template), str(work),
+            ["unshare", "-m", sys.executable, str(worker), str(case_template), str(work),
              str(spare), json.dumps(commands)],
             capture_output=True, text=True, timeout=300, check=True,
         )  # fmt: skip

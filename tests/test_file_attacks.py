@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -250,6 +252,15 @@ class TestSymlinkedDatabase:
         result = aaib(hostile[kind], "list", timeout=30)
         assert 1 == result.returncode
         assert_one_line_refusal(result.stderr, "not a database file")
+
+    def test_demo_never_waits_on_a_fifo(self, hostile):
+        """aaib demo --db FIFO is refused at once (SQLite would wait on it for a writer)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "aaib_cp", "demo", "--db", str(hostile["fifo"])],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert 1 == done.returncode
+        assert_one_line_refusal(done.stderr, "exists and is not a demo database")
 
     def test_read_commands_leave_the_file_alone(self, db):
         """list, history, audit verify and the rest open read-only: the file's bytes stay."""

@@ -19,9 +19,7 @@ and the store's record functions.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
+from aaib_cp.workflow.safe_files import staged_output
 
 __all__ = [
     "PUBLIC_AUDIENCES",
@@ -58,12 +57,6 @@ def without_data_uris(text: str) -> str:
     short names by chance. The pictures are made safe where they are drawn instead.
     """
     return _DATA_URI.sub(lambda m: m[1] + "." * len(m[2]), text)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _words(value: str | None) -> str | None:
@@ -151,7 +144,7 @@ def _timeline_png(
     """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
     if not chronology.entries:
         return None
-    from aaib_cp.evidence.timeline import plot_timeline
+    from aaib_cp.evidence.timeline import timeline_picture
 
     renamed = attrs.evolve(
         chronology,
@@ -161,9 +154,7 @@ def _timeline_png(
     labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
     labels += [e.ref for e in renamed.entries]
     check("\n".join(labels))
-    with tempfile.TemporaryDirectory() as folder:
-        path = plot_timeline(renamed, Path(folder) / "timeline.png", title=title)
-        return path.read_bytes()
+    return timeline_picture(renamed, ".png", title=title)
 
 
 def build_report_data(
@@ -444,29 +435,13 @@ class Publisher:
             raise InputError(
                 f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
             )
-        if target.is_dir():
-            raise InputError(f"output: {target} is a folder; give a file name")
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise InputError(f"output: folder {folder} does not exist")
-        case = self.store.get_case(case_id)
-        actor = self._authorise(case, actor=actor, role=role, audience=audience)
-        text, data = self.render(case.id, audience=audience, fmt=fmt, anonymiser=anonymiser)
-        content = text.encode("utf-8")
-        digest = hashlib.sha256(content).hexdigest()
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".part", dir=folder
-            )
-        except OSError as exc:
-            raise InputError(f"output: cannot write in {folder} ({exc.strerror})") from None
-        temp = Path(temp_name)
-        try:
-            os.chmod(temp, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
+        with staged_output(target) as output_file:  # refuses a bad target before anything else
+            case = self.store.get_case(case_id)
+            actor = self._authorise(case, actor=actor, role=role, audience=audience)
+            text, data = self.render(case.id, audience=audience, fmt=fmt, anonymiser=anonymiser)
+            content = text.encode("utf-8")
+            digest = hashlib.sha256(content).hexdigest()
+            output_file.write(content)
             with self.store.transaction():
                 self.store.append_event(
                     case.id,
@@ -482,11 +457,5 @@ class Publisher:
                         "file": target.name,
                     },
                 )
-                os.replace(temp, target)
-        except OSError as exc:
-            temp.unlink(missing_ok=True)
-            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+                output_file.publish()
         return ReportWritten(case.id, target, audience, fmt, digest, len(content), data.draft)

@@ -43,6 +43,9 @@ def init(obj: Context, workflow_path: str | None) -> None:
 
         load_workflow(workflow_path)
     click.echo(f"Database ready: {store.path} ({store.count_cases()} case(s))")
+    from aaib_cp.cli.audit import init_keys
+
+    init_keys(obj)
 
 
 @click.command()

@@ -32,6 +32,8 @@ class EventKind:
     APPOINTED = "appointed"
     STOOD_DOWN = "stood_down"
     WORKFLOW_CHANGED = "workflow_changed"
+    #: an existing case's records, sealed under a newly created audit key
+    SEALED = "sealed"
     # evidence: agencies, people, the evidence register and custody, the chronology
     AGENCY_ADDED = "agency_added"
     AGENCY_NO_EVIDENCE = "agency_no_evidence"

@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "set": ("cases", "set_field"),
     "team": ("team", "team"),
     "audit": ("audit", "audit"),
+    "backup": ("backup", "backup"),
+    "restore": ("backup", "restore"),
     "deadlines": ("deadlines", "deadlines"),
     "workflow": ("workflow", "workflow"),
     "agency": ("agencies", "agency"),

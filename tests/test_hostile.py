@@ -95,6 +95,7 @@ class TestCorpus:
     def test_norway_states_are_states(self, db):
         """States named no, on and off load as strings and can be entered."""
         path = HOSTILE / "workflows" / "norway-states.yaml"
+        assert 0 == invoke(db, "workflow", "register", str(path)).exit_code
         result = invoke(
             db,
             "notify",

@@ -25,6 +25,7 @@ import attrs
 from aaib_cp.db import Store, checkpoints, sql_store
 from aaib_cp.db.content import current_content
 from aaib_cp.db.content import tables as content_tables
+from aaib_cp.db.registrations import verify_registrations
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import StoreError
 from aaib_cp.recommendations.service import SafetyBook
@@ -135,7 +136,7 @@ def verify(engine: Engine, case_id: str | None = None, *, witness: Path | None =
             broken.append(found)
             continue
         broken += check_content(cid, rows, current.get(cid, {}))
-    problems = checkpoints.schema_problems(store)
+    problems = checkpoints.schema_problems(store) + verify_registrations(store)
     latest = _against_checkpoints(store, witness, problems, broken, case_id)
     checks = Casebook(engine).verify_evidence(case_id)
     return Integrity(

@@ -97,8 +97,18 @@ class Store:
         return fetch_rows(self.db, sql, params)
 
     # -- workflows -----------------------------------------------------------
-    def save_workflow(self, definition: WorkflowDefinition, *, at: datetime) -> None:
-        """Keep the exact text of a workflow so its cases can always be reloaded."""
+    def save_workflow(
+        self, definition: WorkflowDefinition, *, at: datetime, checked: bool = False
+    ) -> None:
+        """Keep the exact text of a workflow so its cases can always be reloaded.
+
+        Refuses (WorkflowMismatch) a text this database may not trust: see
+        :mod:`aaib_cp.workflow.registry`. ``checked`` skips that check (already made).
+        """
+        if not checked:
+            from aaib_cp.db.registrations import check_admissible
+
+            check_admissible(self, definition)
         self.db.execute(
             "INSERT OR IGNORE INTO workflows"
             " (hash, name, version, filename, source_text, stored_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -33,6 +33,7 @@ __all__ = [
     "event_hash",
     "event_mac",
     "head_mac",
+    "record_mac",
     "verify_chain",
 ]
 
@@ -107,6 +108,11 @@ def head_mac(key_id: str, key: bytes, case_id: str, n: int, event_hash_: str) ->
     """The MAC of a case's recorded head (its last event number and hash)."""
     value = "\n".join((case_id, str(n), event_hash_))
     return f"{key_id}:{_mac(key, 'head', value)}"
+
+
+def record_mac(key_id: str, key: bytes, value: str) -> str:
+    """The MAC of any other record kept outside the chain (a workflow registration)."""
+    return f"{key_id}:{_mac(key, 'record', value)}"
 
 
 def check_mac(keys: Mapping[str, bytes], mac: str, expected: Any) -> str | None:

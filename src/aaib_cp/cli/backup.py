@@ -53,13 +53,19 @@ def backup(obj: Context, dest: Path) -> None:
     Example:
       aaib backup /mnt/backups/aaib-2026-11-30
     """
+    import shutil
+
     from aaib_cp.db import backup as backups
 
     db, evidence, keys = _paths(obj)
     obj.store()  # refuses a missing or foreign file in one line
     copy = backups.write(db, evidence, keys, dest)
-    _verified(copy.db, db, f"the copy in {dest}")
-    done = backups.finish(copy)
+    try:
+        _verified(copy.db, db, f"the copy in {dest}")
+        done = backups.finish(copy)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)  # write() made it, new or empty
+        raise
     files = sum(1 for p in done.evidence.glob("*")) if done.evidence.is_dir() else 0
     click.echo(f"Backed up {db} to {dest} ({files} evidence file(s)); verified.")
 

@@ -15,26 +15,7 @@ from aaib_cp.workflow.definition import shipped_workflow_path
 from aaib_cp.workflow.parse import MAX_EXPANDED_TRANSITIONS
 from tests.test_integrity_attacks import aaib
 
-MINI = """\
-name: mini
-version: 1
-initial: open
-terminal: [done]
-roles: [lead]
-states:
-  open: {description: Open}
-  work: {description: Working}
-  done: {description: Done}
-transitions:
-  - trigger: start
-    source: open
-    dest: work
-    roles: [lead]
-  - trigger: finish
-    source: work
-    dest: done
-    roles: [lead]
-"""
+MINI = (Path(__file__).parent / "hostile" / "workflows" / "norway-states.yaml").read_text()
 ENV = {"AAIB_ACTOR": "Chris Ode", "AAIB_ROLE": "chief_investigator"}
 
 
@@ -102,7 +83,7 @@ def test_a_custom_workflow_needs_registration_and_keeps_its_text(keyed, tmp_path
         (row,) = conn.execute("SELECT registered_by, role, reason, mac FROM workflow_registrations")
     assert ("Chris Ode", "chief_investigator", "Board approval") == row[:3] and row[3]
     other = tmp_path / "mini-2.yaml"
-    other.write_text(MINI.replace("Working", "Working hard"))
+    other.write_text(MINI.replace("Analysis", "Analysis of the case"))
     again = run(keyed, "workflow", "register", str(other))
     assert 1 == again.exit_code
     assert "differs from the text this database holds under that name and version" in again.output
@@ -111,7 +92,8 @@ def test_a_custom_workflow_needs_registration_and_keeps_its_text(keyed, tmp_path
 def test_a_forged_registration_is_detected(keyed, tmp_path):
     path = tmp_path / "mini.yaml"
     path.write_text(MINI)
-    assert 0 == run(keyed, "workflow", "register", str(path)).exit_code
+    registered = aaib(keyed, "workflow", "register", str(path), "--reason", "trial")
+    assert 0 == registered.returncode and registered.stdout.startswith("Registered mini v1")
     with sqlite3.connect(keyed) as conn:
         conn.execute("DROP TRIGGER workflow_registrations_no_update")
         conn.execute("UPDATE workflow_registrations SET registered_by = 'The Board'")
@@ -129,7 +111,7 @@ def test_an_unkeyed_database_still_takes_variants():
     from aaib_cp.workflow.definition import workflow_from_text
 
     engine = Engine(Store.memory())
-    for text in (MINI, MINI.replace("Working", "Busy")):
+    for text in (MINI, MINI.replace("Analysis", "Looking into it")):
         definition = workflow_from_text(text)
         engine.open_case(definition, title="X", known_on=date(2026, 1, 5), actor="A", role="lead")
 

@@ -92,7 +92,7 @@ def registrations(store: Store) -> list[dict[str, Any]]:
 
 def verify_registrations(store: Store) -> list[str]:
     """Registrations whose MAC does not verify (added or edited without the key)."""
-    if not store.keys.keyed:
+    if not store.keys.keyed:  # (an unkeyed database may predate the registrations table)
         return []
     problems = []
     for row in registrations(store):

@@ -26,6 +26,7 @@ import attrs
 
 __all__ = [
     "GENESIS",
+    "LEGACY_COLUMNS",
     "ChainBreak",
     "canonical",
     "check_mac",
@@ -42,7 +43,7 @@ GENESIS = "0" * 64
 
 #: Columns hashed even when empty (the original content of an event: events written
 #: before later columns existed hash exactly as they did).
-_ALWAYS = (
+LEGACY_COLUMNS = (
     "case_id",
     "n",
     "at",
@@ -80,7 +81,7 @@ def digest(value: Any) -> str:
 
 
 def _body(content: Mapping[str, Any]) -> dict[str, Any]:
-    body = {key: content.get(key) for key in _ALWAYS}
+    body = {key: content.get(key) for key in LEGACY_COLUMNS}
     for key, value in content.items():
         if key not in _NOT_CONTENT and value is not None:
             body[key] = value

@@ -98,6 +98,8 @@ class TestCorpus:
     def test_norway_states_are_states(self, db):
         """States named no, on and off load as strings and can be entered."""
         path = HOSTILE / "workflows" / "norway-states.yaml"
+        admin = {"AAIB_ACTOR": "Admin", "AAIB_ROLE": "administrator"}
+        assert 0 == invoke(db, "workflow", "register", str(path), env=admin).exit_code
         result = invoke(
             db,
             "notify",

@@ -67,11 +67,14 @@ def db(case_db: Path) -> Path:
 
 @pytest.fixture
 def no_new_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every connection the command opens may not grow the file: SQLite reports SQLITE_FULL."""
+    """Every database file the command opens may not grow: SQLite reports SQLITE_FULL.
+    (A scratch in-memory database is not on the full disk.)"""
     real = sqlite3.connect
 
     def connect(*args, **kwargs):
         conn = real(*args, **kwargs)
+        if args and str(args[0]) == ":memory:":
+            return conn
         (pages,) = conn.execute("PRAGMA page_count").fetchone()
         conn.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
         return conn

@@ -68,9 +68,15 @@ class TestVerify:
         found = verify(file_engine)
         assert found.intact
         assert ((issued,), (), 1) == (found.cases, found.broken, len(found.evidence))
-        assert {"checked": 1, "evidence_files_checked": 1, "broken": [], "evidence": []} == (
-            found.to_json()
-        )
+        assert {
+            "checked": 1,
+            "evidence_files_checked": 1,
+            "keyed": False,
+            "checkpoint": None,
+            "broken": [],
+            "problems": [],
+            "evidence": [],
+        } == found.to_json()
 
     def test_broken_chain_and_altered_file_are_named(self, file_engine, issued, tmp_path):
         """An edited event and an altered file are both reported, naming case, event, item."""

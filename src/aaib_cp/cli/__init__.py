@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("users", "user"),
     "org": ("users", "org"),
     "audit": ("audit", "audit"),
+    "backup": ("backup", "backup"),
+    "restore": ("backup", "restore"),
     "deadlines": ("deadlines", "deadlines"),
     "workflow": ("workflow", "workflow"),
     "agency": ("agencies", "agency"),

@@ -56,7 +56,10 @@ def init(
 
         load_workflow(workflow_path)
     click.echo(f"Database ready: {store.path} ({store.count_cases()} case(s))")
+    from aaib_cp.cli.audit import init_keys
+
     first_administrator(obj, admin_login, admin_name)
+    init_keys(obj)
 
 
 def first_administrator(obj: Context, login: str | None, name: str | None) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._common import emit_json, exit_with_problems, json_option, terminal_width
+from aaib_cp.cli._common import (
+    Context,
+    emit_json,
+    exit_with_problems,
+    json_option,
+    pass_ctx,
+    terminal_width,
+)
 
 
 @click.group()
@@ -219,3 +226,35 @@ def show(source: str, fmt: str, current: str | None, output: str | None) -> None
         click.echo(f"Wrote {output}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+@workflow.command("register")
+@click.argument("source", metavar="FILE")
+@click.option("--reason", help="Why this workflow is admitted (recorded).")
+@pass_ctx
+def register(obj: Context, source: str, reason: str | None) -> None:
+    """Admit a custom workflow to this database (administrators only), recording who did
+    it, when and why.
+
+    A database with an audit key opens cases only under shipped workflows and
+    registered ones. A name and version stand for one text: another text under a
+    name and version already known (shipped or registered) is refused.
+
+    \b
+    Example:
+      aaib workflow register my-workflow.yaml --reason "Approved by the board, 2026-11-30"
+    """
+    from aaib_cp.db import sql_store
+    from aaib_cp.db.registrations import register as admit
+    from aaib_cp.workflow.input_text import clean_text
+
+    engine = obj.engine()
+    who = engine.accounts.administrator(obj.acting(), "register a workflow")
+    as_role = "administrator"
+    definition = _load_or_exit(source, as_json=False)
+    store = sql_store(engine.store)
+    why = clean_text(reason, "reason") if reason else None
+    with store.transaction():
+        added = admit(store, definition, at=engine.clock(), by=who.label, role=as_role, reason=why)
+    label = f"{definition.name} v{definition.version} ({definition.content_hash[:12]})"
+    click.echo(f"Registered {label}" if added else f"{label} was already registered")

@@ -122,3 +122,41 @@ def independence(db: Database) -> None:
     """Declared agency affiliations; team members' independence and standing down."""
     for statement in _INDEPENDENCE:
         db.execute(statement)
+
+
+_INTEGRITY = [
+    # what each event changed: {record: sha256}, covered by the event's hash
+    "ALTER TABLE events ADD COLUMN content TEXT",
+    # HMAC of the event's hash under the audit key held outside the database
+    "ALTER TABLE events ADD COLUMN mac TEXT",
+    "ALTER TABLE audit_heads ADD COLUMN mac TEXT",
+    """
+    CREATE TABLE workflow_registrations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash TEXT NOT NULL REFERENCES workflows(hash),
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        registered_by TEXT NOT NULL,
+        role TEXT,
+        reason TEXT,
+        mac TEXT,
+        UNIQUE (name, version)
+    )
+    """,
+    """
+    CREATE TRIGGER workflow_registrations_no_update BEFORE UPDATE ON workflow_registrations
+    BEGIN SELECT RAISE(ABORT, 'workflow registrations cannot be changed'); END
+    """,
+    """
+    CREATE TRIGGER workflow_registrations_no_delete BEFORE DELETE ON workflow_registrations
+    BEGIN SELECT RAISE(ABORT, 'workflow registrations cannot be deleted'); END
+    """,
+]
+
+
+@MIGRATIONS.register("0003_integrity")
+def integrity(db: Database) -> None:
+    """Events carry the content hash of what they changed and a keyed MAC; registrations."""
+    for statement in _INTEGRITY:
+        db.execute(statement)

@@ -12,9 +12,16 @@ from typing import Any
 
 from aaib_cp.db.accounts import AccountsSQL
 from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
+from aaib_cp.db.content import (
+    RecordTable,
+    clear_change_log,
+    install_change_log,
+    pending_content,
+)
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
+from aaib_cp.db.keys import KeyRing
 from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
-from aaib_cp.workflow.audit import GENESIS, event_hash
+from aaib_cp.workflow.audit import GENESIS, canonical, event_hash, event_mac, head_mac
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
@@ -45,6 +52,9 @@ class Store:
         self.db = db
         self.path = path
         self.accounts = AccountsSQL(db)
+        #: the audit keys held outside the database (none for an unkeyed one)
+        self.keys = KeyRing.for_database(path)
+        self._record_tables: list[RecordTable] | None = None
 
     @classmethod
     def open(
@@ -83,6 +93,10 @@ class Store:
         """One ``BEGIN IMMEDIATE`` transaction: all of it commits, or none of it."""
         try:
             with transaction(self.db):
+                if self._record_tables is None:
+                    self._records()
+                else:
+                    clear_change_log(self.db)
                 yield self
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -98,8 +112,18 @@ class Store:
         return fetch_rows(self.db, sql, params)
 
     # -- workflows -----------------------------------------------------------
-    def save_workflow(self, definition: WorkflowDefinition, *, at: datetime) -> None:
-        """Keep the exact text of a workflow so its cases can always be reloaded."""
+    def save_workflow(
+        self, definition: WorkflowDefinition, *, at: datetime, checked: bool = False
+    ) -> None:
+        """Keep the exact text of a workflow so its cases can always be reloaded.
+
+        Refuses (WorkflowMismatch) a text this database may not trust: see
+        :mod:`aaib_cp.workflow.registry`. ``checked`` skips that check (already made).
+        """
+        if not checked:
+            from aaib_cp.db.registrations import check_admissible
+
+            check_admissible(self, definition)
         self.db.execute(
             "INSERT OR IGNORE INTO workflows"
             " (hash, name, version, filename, source_text, stored_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -245,10 +269,13 @@ class Store:
         to_state: str | None = None,
         reason: str | None = None,
         detail: Mapping[str, Any] | None = None,
+        content: Mapping[str, str | None] | None = None,
     ) -> Event:
         """Append one hash-chained event to the case's audit trail (inside a transaction).
 
-        The event records the acting account's id (and the delegate's, for "A for B").
+        The event records the acting account's id (and the delegate's, for "A for B"), the
+        content hash of every record of the case changed in this transaction (or
+        ``content``, given), and a MAC when the database has an audit key.
         """
         if not self.in_transaction:
             raise StoreError("events are appended inside a transaction")
@@ -256,9 +283,10 @@ class Store:
             "SELECT n, hash FROM audit_heads WHERE case_id = ?", [case_id]
         ).fetchone()
         n, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        if content is None:
+            content = pending_content(self.db, case_id, self._records())
         # Stored as canonical JSON; the hashed content is that JSON read back.
-        detail_text = _dumps(detail) if detail else "{}"
-        content = {
+        values: dict[str, Any] = {
             "case_id": case_id,
             "n": n,
             "at": at.isoformat(),
@@ -271,55 +299,35 @@ class Store:
             "from_state": from_state,
             "to_state": to_state,
             "reason": reason,
-            "detail": json.loads(detail_text) if detail else {},
+            "detail": _dumps(detail) if detail else "{}",
+            "content": canonical(dict(content)),
         }
-        digest = event_hash(prev, content)
+        digest = event_hash(prev, values)
+        key = self.keys.current
+        mac = event_mac(*key, digest) if key else None
+        heads_mac = head_mac(*key, case_id, n, digest) if key else None
+        values |= {"prev_hash": prev, "hash": digest, "mac": mac}
+        names = ", ".join(f'"{c}"' for c in values)
         cursor = self.db.execute(
-            "INSERT INTO events (case_id, n, at, actor, account_id, delegate_id, role, kind,"
-            " trigger, from_state, to_state, reason, detail, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                case_id,
-                n,
-                content["at"],
-                actor.label,
-                content["account_id"],
-                content["delegate_id"],
-                role,
-                kind,
-                trigger,
-                from_state,
-                to_state,
-                reason,
-                detail_text,
-                prev,
-                digest,
-            ],
+            f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
         )
-        if head:
-            self.db.execute(
-                "UPDATE audit_heads SET n = ?, hash = ? WHERE case_id = ?", [n, digest, case_id]
-            )
-        else:
-            self.db.execute(
-                "INSERT INTO audit_heads (case_id, n, hash) VALUES (?, ?, ?)", [case_id, n, digest]
-            )
-        return Event(
-            seq=int(cursor.lastrowid or 0),
-            case_id=case_id,
-            n=n,
-            at=at,
-            actor=actor.label,
-            role=role,
-            kind=kind,
-            trigger=trigger,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            detail=content["detail"],
-            prev_hash=prev,
-            hash=digest,
+        seq = int(cursor.lastrowid or 0)
+        (stored,) = self._rows("SELECT * FROM events WHERE seq = ?", [seq])
+        if event_hash(prev, stored) != digest:  # a column with a default not given above
+            raise StoreError(f"event {n} of {case_id} would not verify; nothing was written")
+        self.db.execute(
+            "INSERT INTO audit_heads (case_id, n, hash, mac) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(case_id) DO UPDATE SET n = excluded.n, hash = excluded.hash,"
+            " mac = excluded.mac",
+            [case_id, n, digest, heads_mac],
         )
+        return Event.from_row(stored)
+
+    def _records(self) -> list[RecordTable]:
+        if self._record_tables is None:
+            self._record_tables = install_change_log(self.db)
+        return self._record_tables
 
     def event_rows(self, case_id: str) -> list[dict[str, Any]]:
         """The raw event rows of a case, in order."""
@@ -345,6 +353,18 @@ class Store:
         for row in rows:
             out[row["case_id"]].append(Event.from_row(row))
         return out
+
+    def heads(self) -> dict[str, tuple[int, str, str | None]]:
+        """Every case's recorded head: ``{case: (n, hash, mac)}``."""
+        rows = self._rows("SELECT * FROM audit_heads")  # no mac before 0003_integrity
+        return {r["case_id"]: (int(r["n"]), str(r["hash"]), r.get("mac")) for r in rows}
+
+    def event_hash_at(self, case_id: str, n: int) -> str | None:
+        """The stored hash of event ``n`` of a case (None if there is none)."""
+        row = self.db.execute(
+            "SELECT hash FROM events WHERE case_id = ? AND n = ?", [case_id, n]
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def audit_head(self, case_id: str) -> tuple[int, str] | None:
         """The recorded last event number and hash of a case."""

@@ -68,6 +68,12 @@ _ROLE_KEYS = ("description", "scope", "appointed_by", "independent")
 _SCOPES = ("organisation", "case")
 
 
+#: The most transitions a workflow may expand to (sources x transitions, '*' counted as
+#: every open state): far above any real process, far below what makes every
+#: command slow (3,000 wildcard transitions over 15 states took 16-100 s a command).
+MAX_EXPANDED_TRANSITIONS = 2_000
+
+
 def parse_workflow(
     doc: Document, *, guards: GuardRegistry | None = None, source_text: str = ""
 ) -> WorkflowDefinition:
@@ -110,6 +116,14 @@ class _Parser(RulesReader):
         states = self._states(data.get("states"), terminal, fields)
         initial = self._initial(data.get("initial"), states)
         transitions = self._transitions(data.get("transitions"), states, roles, fields)
+        expanded = sum(len(t.sources) for t in transitions)
+        if expanded > MAX_EXPANDED_TRANSITIONS:
+            self.err(
+                ("transitions",),
+                f"expands to {expanded} transitions (each '*' source is every open state),"
+                f" more than the limit of {MAX_EXPANDED_TRANSITIONS}; refused",
+                key=True,
+            )
         interim = self._interim(data.get("interim_statements"), states, fields)
         invariants = self._invariants(data.get("invariants"), states, fields, roles)
         case_prefix = self._case_prefix(data.get("case_prefix"))

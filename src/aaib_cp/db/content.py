@@ -1,0 +1,174 @@
+"""What each event changed: the content hash of every case record it wrote.
+
+A *case record* is a row of any table with a ``case_id`` column, or with a foreign
+key to such a table (a recommendation's responses), plus the case's own row. The
+audit trail itself, counters and derived search indexes are not records. The list is
+read from the schema, so a table added by a later migration is covered unchanged.
+
+On the store's own connection, temporary triggers note every record inserted,
+updated or deleted inside the transaction; :meth:`Store.append_event` turns those
+notes into ``{record: sha256}`` (``null`` when deleted) on the event it writes, and
+that map is covered by the event's hash. A row changed through another connection
+(an insider with a plain SQLite shell) is noted nowhere, so its current content no
+longer matches the event that last wrote it, which :func:`expected_content` and
+:func:`current_content` let ``aaib audit verify`` show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from aaib_cp.db.connection import Database, fetch_rows
+from aaib_cp.workflow.audit import digest
+
+__all__ = ["RecordTable", "current_content", "install_change_log", "pending_content", "tables"]
+
+#: Tables that hold no case content of their own.
+_NOT_RECORDS = frozenset({"events", "audit_heads", "record_counters", "schema_migrations"})
+#: Columns of the case row that change with every event (the version counter).
+_VOLATILE = {"cases": frozenset({"version", "updated_at"})}
+_LOG = "temp.aaib_changed"
+
+
+@attrs.frozen
+class RecordTable:
+    """A table of case records: how to find each row's case and key."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    #: SQL expression (over the row alias ``r``) giving the row's case id
+    case_expr: str
+    #: for the NEW/OLD row in a trigger
+    case_trigger: str
+    label: str | None
+
+    def row_key(self, row: Mapping[str, Any]) -> str:
+        """The record's name in an event's content map: ``table/[key values]``."""
+        return f"{self.name}/{json.dumps([row[k] for k in self.key], ensure_ascii=False)}"
+
+    def row_digest(self, row: Mapping[str, Any]) -> str:
+        """SHA-256 of the row's content (every column but volatile counters)."""
+        skip = _VOLATILE.get(self.name, frozenset())
+        return digest({k: v for k, v in row.items() if k not in skip})
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def tables(db: Database) -> list[RecordTable]:
+    """Every table of case records in the database's schema, in name order."""
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
+    found: dict[str, RecordTable] = {}
+    info: dict[str, list[Any]] = {}
+    for name, _ in rows:
+        if name in _NOT_RECORDS or name.startswith("sqlite_"):
+            continue
+        if any(name == v or name.startswith(v + "_") for v in virtual):
+            continue
+        info[name] = db.execute(f"PRAGMA table_info({_q(name)})").fetchall()
+    for name, cols in info.items():
+        columns = tuple(c[1] for c in cols)
+        key = tuple(c[1] for c in sorted(cols, key=lambda c: c[5]) if c[5]) or ("rowid",)
+        label = "ref" if "ref" in columns else None
+        if name == "cases":
+            found[name] = RecordTable(name, columns, key, "r.id", "{row}.id", label="id")
+        elif "case_id" in columns:
+            found[name] = RecordTable(name, columns, key, "r.case_id", "{row}.case_id", label)
+    for name, cols in info.items():
+        if name in found:
+            continue
+        for fk in db.execute(f"PRAGMA foreign_key_list({_q(name)})").fetchall():
+            parent, child_col, parent_col = fk[2], fk[3], fk[4] or "id"
+            if parent in found and parent != "cases":
+                sub = (
+                    f"(SELECT p.case_id FROM {_q(parent)} p WHERE p.{_q(parent_col)} = "
+                    "{row}." + _q(child_col) + ")"
+                )
+                columns = tuple(c[1] for c in cols)
+                key = tuple(c[1] for c in sorted(cols, key=lambda c: c[5]) if c[5]) or ("rowid",)
+                found[name] = RecordTable(
+                    name,
+                    columns,
+                    key,
+                    sub.format(row="r"),
+                    sub,
+                    "ref" if "ref" in columns else None,
+                )
+                break
+    return [found[n] for n in sorted(found)]
+
+
+def install_change_log(db: Database) -> list[RecordTable]:
+    """Create this connection's temporary change log and its triggers; the record tables."""
+    record_tables = tables(db)
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS {_LOG} (case_id TEXT, tbl TEXT, key TEXT,"
+        " PRIMARY KEY (case_id, tbl, key)) WITHOUT ROWID"
+    )
+    for t in record_tables:
+        skip = _VOLATILE.get(t.name, frozenset())
+        watched = ", ".join(_q(c) for c in t.columns if c not in skip)
+        for op, row, when in (
+            ("INSERT", "NEW", ""),
+            ("DELETE", "OLD", ""),
+            ("UPDATE", "NEW", f" OF {watched}"),
+        ):
+            key = "json_array(" + ", ".join(f"{row}.{_q(k)}" for k in t.key) + ")"
+            db.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS {_q('aaib_log_' + t.name + '_' + op)}"
+                f" AFTER {op}{when} ON main.{_q(t.name)} BEGIN"
+                " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key) VALUES"
+                f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}); END"
+            )
+    return record_tables
+
+
+def clear_change_log(db: Database) -> None:
+    """Forget notes left by an earlier transaction on this connection."""
+    db.execute(f"DELETE FROM {_LOG}")
+
+
+def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTable]) -> dict:
+    """``{record: sha256 or None}`` for the case's records changed since the last event."""
+    by_name = {t.name: t for t in record_tables}
+    out: dict[str, str | None] = {}
+    notes = db.execute(f"SELECT tbl, key FROM {_LOG} WHERE case_id = ?", [case_id]).fetchall()
+    for tbl, key in notes:
+        t = by_name[tbl]
+        values = json.loads(key)
+        where = " AND ".join(f"{_q(k)} IS ?" for k in t.key)
+        rows = fetch_rows(db, f"SELECT * FROM {_q(tbl)} WHERE {where}", values)
+        out[t.row_key({k: v for k, v in zip(t.key, values, strict=True)})] = (
+            t.row_digest(rows[0]) if rows else None
+        )
+    db.execute(f"DELETE FROM {_LOG} WHERE case_id = ?", [case_id])
+    return out
+
+
+def current_content(
+    db: Database, record_tables: Iterable[RecordTable], case_id: str | None = None
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """``{case: {record: (sha256, label)}}`` of every current case record."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for t in record_tables:
+        select = "r.rowid AS rowid, r.*" if t.key == ("rowid",) else "r.*"
+        sql = f"SELECT {t.case_expr} AS aaib_case, {select} FROM {_q(t.name)} r"
+        params: list[Any] = []
+        if case_id is not None:
+            sql += f" WHERE {t.case_expr} = ?"
+            params.append(case_id)
+        for row in fetch_rows(db, sql, params):
+            owner = row.pop("aaib_case")
+            key = t.row_key(row)
+            if t.key == ("rowid",):
+                row.pop("rowid")
+            label = f"{t.name} {row[t.label]}" if t.label else key
+            out.setdefault(owner, {})[key] = (t.row_digest(row), label)
+    return out

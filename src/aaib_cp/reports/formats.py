@@ -16,7 +16,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-from aaib_cp.reports.document import Document, Figure, Heading, Para, Table
+from aaib_cp.reports.blocks import Document, Figure, Heading, Para, Table
 
 __all__ = ["FONT_DIR", "docx_bytes", "docx_text", "pdf_bytes", "pdf_text"]
 

@@ -31,15 +31,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from aaib_cp.exceptions import InputError
-from aaib_cp.reports.document import (
-    DRAFT_MARK,
-    Document,
-    Heading,
-    Para,
-    Table,
-    outline,
-    summary_outline,
-)
+from aaib_cp.reports.blocks import DRAFT_MARK, Document, Heading, Para, Table
+from aaib_cp.reports.document import outline, summary_outline
 from aaib_cp.reports.figures import process_svg
 from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, Factor, ReportData
 

@@ -18,6 +18,7 @@ from aaib_cp.evidence.model import (
     AGENCY_KINDS,
     Agency,
     Person,
+    child_pseudonym,
     find_person,
     normalise_role,
     pseudonym,
@@ -132,12 +133,17 @@ class AgencyService(RecordService):
         agency: str | None = None,
         date_of_birth: date | str | None = None,
         address: str | None = None,
+        pseudonym_of_child: str | None = None,
         actor: str,
         role: str,
     ) -> Person:
-        """Register a person; they get the next pseudonym for their role (never reused)."""
+        """Register a person; they get the next pseudonym for their role (never reused).
+
+        A child may be given the pseudonym the case is known by (``Child R``).
+        """
         real_name = one_line("name", real_name)
         key = normalise_role(person_role)
+        chosen = child_pseudonym(key, pseudonym_of_child) if pseudonym_of_child else None
         dob = past_date("date of birth", date_of_birth, self.today()) if date_of_birth else None
         address = clean_text(address or "", "address").strip() or None
         case, _, actor = self.engine.authorise(
@@ -149,11 +155,16 @@ class AgencyService(RecordService):
         )
         found = find_agency(self.store, case.id, agency) if agency else None
         with self.store.transaction():
-            n = db.next_number(self.store, case.id, f"person:{key}")
+            taken = {p.pseudonym for p in db.people(self.store, case.id)}
+            if chosen in taken:
+                raise InputError(f"{case.id}: the pseudonym {chosen!r} is already in use")
+            name = chosen
+            while name is None or name in taken:
+                name = pseudonym(key, db.next_number(self.store, case.id, f"person:{key}"))
             person = db.insert_person(
                 self.store,
                 case.id,
-                pseudonym=pseudonym(key, n),
+                pseudonym=name,
                 role=key,
                 real_name=real_name,
                 date_of_birth=dob.isoformat() if dob else None,

@@ -123,6 +123,4 @@ class TestPublishedPhase:
             "Evidence stage begun",
             "Draft report stage begun",
             "Final report stage begun",
-        ] == [
-            d.label for d in dates
-        ]
+        ] == [d.label for d in dates]

@@ -53,6 +53,8 @@ def suppressed(count: int, threshold: int) -> str:
 def recommendation_prose(addressee: str, text: str) -> str:
     """``It is recommended that [addressee] [action]`` from a recommendation's text."""
     action = text.strip()
+    if action.casefold().startswith(addressee.casefold() + " "):
+        action = action[len(addressee) + 1 :]
     first = action.split(" ", 1)[0]
     if first[:1].isupper() and first[1:2].islower():
         action = action[0].lower() + action[1:]

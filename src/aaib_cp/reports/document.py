@@ -95,18 +95,16 @@ def outline(view: Mapping[str, Any], *, small_counts: int = 3) -> Document:
 def summary_outline(document: Document) -> Document:
     """The executive summary: the synopsis, the causes, the recommendations (same numbers)."""
     keep: list[Block] = []
-    wanted = (
-        "Synopsis",
-        "Just culture",
-        "Causal and contributory factors",
-        "Safety recommendations",
-    )
+    wanted = {
+        ("Synopsis", 2),
+        ("Just culture", 3),
+        ("Causal and contributory factors", 3),
+        ("Safety recommendations", 3),
+    }
     taking = False
     for block in document.blocks:
         if isinstance(block, Heading):
-            taking = block.title in wanted and block.level <= 3
-            if block.level == 2 and block.title.startswith("Appendix"):
-                break
+            taking = (block.title, block.level) in wanted
             if taking:
                 keep.append(attrs.evolve(block, level=2))
         elif taking and not isinstance(block, Figure):

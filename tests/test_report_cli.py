@@ -70,9 +70,9 @@ def _mention(people) -> str:
     return " ".join(parts)
 
 
-def _case_to_final_report(engine: Engine, workflow, people) -> str:
+def _case_to_final_report(engine: Engine, workflow, people, text: str | None = None) -> str:
     """A case with every free-text field naming ``people``, brought to final_report."""
-    text = _mention(people)
+    text = text or _mention(people)
     case = engine.open_case(
         workflow, title=f"Review: {people[0]['name']}", known_on=date(2026, 2, 25),
         actor="Ana", role="notifier",
@@ -118,6 +118,7 @@ def _case_to_final_report(engine: Engine, workflow, people) -> str:
     safety.add_recommendation(cid, text=text, to_agency=AGENCY, **LEAD)
     safety.add_safety_action(cid, agency=AGENCY, text=text, **LEAD)
     engine.fire(cid, "write_draft", **LEAD)
+    engine.set_field(cid, "synopsis", text, **LEAD)
     engine.fire(cid, "send_for_consultation", **LEAD)
     safety.send_draft(cid, [AGENCY], **LEAD)
     rep = safety.represent(cid, AGENCY, text=text, **LEAD)

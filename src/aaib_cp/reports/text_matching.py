@@ -187,6 +187,21 @@ _STREET_WORDS = [
     ("park", "pk"),
     ("mount", "mt"),
     ("house", "ho"),
+    ("row",),
+    ("way",),
+    ("walk",),
+    ("hill",),
+    ("rise",),
+    ("mews",),
+    ("parade", "pde"),
+    ("vale",),
+    ("wharf",),
+    ("yard",),
+    ("croft",),
+    ("boulevard", "blvd"),
+    ("quay",),
+    ("chase",),
+    ("meadows",),
 ]
 _STREET_CANON = {w: ws[0] for ws in _STREET_WORDS for w in ws}
 _STREET_UNIT = {ws[0]: "(?:" + "|".join(ws) + ")" for ws in _STREET_WORDS}

@@ -205,3 +205,18 @@ class TestProcessFigure:
         for word in ("done", "current", "to come"):
             assert 2 == svg.count(word)  # in the box and in the legend
         assert "_" not in re.sub(r"<[^>]+>", "", svg)
+
+
+def test_docs_show_a_page_of_the_public_pdf():
+    """docs/reports.md shows a page of the demo's public PDF, and the picture is committed."""
+    import struct
+
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "reports.md").read_text(encoding="utf-8")
+    found = re.search(r"!\[([^\]]+)\]\((images/[^)]+\.png)\)", text)
+    assert found and "public report as a PDF" in found[1].replace("\n", " ")
+    picture = (REPO / "docs" / found[2]).read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", picture[16:24])
+    assert 1.35 < height / width < 1.48  # an A4 page

@@ -130,7 +130,7 @@ def process(
     steps = []
     for state in path:
         if state == current:
-            status = "current"
+            status = "done" if definition.states[state].terminal else "current"
         elif state in entered and (current is None or path.index(state) < path.index(current)):
             status = "done"
         else:

@@ -100,6 +100,7 @@ def _raw_transition(conn: sqlite3.Connection, case_id: str, n: int, state: str, 
 def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
     """Transitions per second at synchronous=FULL and NORMAL, against raw commits."""
     from aaib_cp import Engine, Store
+    from aaib_cp.testing.accounts import sample_account
 
     fires = int(size or 2000)
     rows = []
@@ -110,6 +111,7 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
 
         store = Store.open(engine_path, synchronous=synchronous)
         engine = Engine(store)
+        chief = sample_account(store, *CHIEF)
         suspended: set[str] = set()
 
         def engine_run(
@@ -117,16 +119,17 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
             engine: Any = engine,
             suspended: set[str] = suspended,
             cases: list[str] = cases,
+            chief: Any = chief,
         ) -> None:
             for i in range(fires):
                 case_id = cases[i % len(cases)]
                 trigger = "resume" if case_id in suspended else "suspend"
-                engine.fire(case_id, trigger, actor=CHIEF[0], role=CHIEF[1], reason="benchmark")
+                engine.fire(case_id, trigger, actor=chief, role=CHIEF[1], reason="benchmark")
                 suspended.symmetric_difference_update({case_id})
 
         # Warm up: the first fire loads the stored workflow and builds its machine once.
-        engine.fire(cases[0], "suspend", actor=CHIEF[0], role=CHIEF[1], reason="warm-up")
-        engine.fire(cases[0], "resume", actor=CHIEF[0], role=CHIEF[1], reason="warm-up")
+        engine.fire(cases[0], "suspend", actor=chief, role=CHIEF[1], reason="warm-up")
+        engine.fire(cases[0], "resume", actor=chief, role=CHIEF[1], reason="warm-up")
         engine_median, engine_samples = median_time(engine_run, ctx.repeat)
         store.close()
 
@@ -179,6 +182,7 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
 def open_and_fire(ctx: RunContext, size: int | None) -> list[Row]:
     """Milliseconds to open a database of ``size`` cases and fire one transition."""
     from aaib_cp import Engine, Store
+    from aaib_cp.testing.accounts import sample_account
 
     cases = int(size or 1000)
     path, summary = _database(ctx, cases)
@@ -188,11 +192,15 @@ def open_and_fire(ctx: RunContext, size: int | None) -> list[Row]:
     engine_cases = iter(eligible[::step][0::2])
     raw_cases = iter(eligible[::step][1::2])
 
+    with Store.open(path) as store:
+        sample_account(store, *CHIEF)
+
     def engine_run() -> None:
         store = Store.open(path)
         try:
+            chief = store.accounts.by_name(CHIEF[0])
             Engine(store).fire(
-                next(engine_cases), "suspend", actor=CHIEF[0], role=CHIEF[1], reason="benchmark"
+                next(engine_cases), "suspend", actor=chief, role=CHIEF[1], reason="benchmark"
             )
         finally:
             store.close()

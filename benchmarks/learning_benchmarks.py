@@ -131,16 +131,20 @@ def _import_case(path: Path) -> tuple[Any, str]:
     """A fresh database with one case in the evidence phase and one agency."""
     from aaib_cp import Engine, Store, load_workflow
     from aaib_cp.evidence.service import Casebook
+    from aaib_cp.testing.accounts import sample_account
 
     store = Store.open(path, create=True)
     engine = Engine(store)
-    chief = {"actor": "Chris", "role": "chief_investigator"}
-    lead = {"actor": "Lee", "role": "lead_investigator"}
+    chief = {
+        "actor": sample_account(store, "Chris", "chief_investigator"),
+        "role": "chief_investigator",
+    }
+    lead = {"actor": sample_account(store, "Lee"), "role": "lead_investigator"}
     case = engine.open_case(
         load_workflow("child-protection"),
         title="Child A",
         known_on=date(2026, 1, 5),
-        actor="Ana",
+        actor=sample_account(store, "Ana", "notifier"),
         role="notifier",
     )
     engine.fire(case.id, "start_triage", **chief)
@@ -151,7 +155,7 @@ def _import_case(path: Path) -> tuple[Any, str]:
         reason="benchmark",
         fields={"classification": "other", "depth": "field"},
     )
-    engine.appoint(case.id, "Lee", "lead_investigator", **chief)
+    engine.appoint(case.id, lead["actor"], "lead_investigator", **chief)
     engine.fire(case.id, "agree_scope", **lead, fields={"terms_of_reference": "benchmark"})
     Casebook(engine).add_agency(case.id, "Northshire Police", "police", **lead)
     return engine, case.id
@@ -201,7 +205,7 @@ def chronology_import(ctx: RunContext, size: int | None) -> list[Row]:
         engine, case_id = _import_case(ctx.workdir / f"import-{rows}-{run}.db")
         start = time.perf_counter()
         imported = Casebook(engine).import_chronology(
-            case_id, source, actor="Lee", role="lead_investigator"
+            case_id, source, actor=engine.store.accounts.by_name("Lee"), role="lead_investigator"
         )
         engine_samples.append(time.perf_counter() - start)
         assert len(imported) == rows
@@ -281,16 +285,16 @@ def public_report(ctx: RunContext, size: int | None) -> list[Row]:
 
     from aaib_cp import Engine, Store
     from aaib_cp.reports.build import Publisher
+    from aaib_cp.testing.accounts import sample_account
 
     entries = int(size or 10_000)
     path, case_id = _report_db(ctx, entries)
     store = Store.open(path)
     engine = Engine(store)
+    reader = sample_account(store, "Benchmark")
     out = ctx.workdir / f"report-{entries}.html"
     engine_median, engine_samples = median_time(
-        lambda: Publisher(engine).write(
-            case_id, out, audience="public", fmt="html", actor="Benchmark"
-        ),
+        lambda: Publisher(engine).write(case_id, out, audience="public", fmt="html", actor=reader),
         ctx.repeat,
     )
     rows = store.db.execute(

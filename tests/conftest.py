@@ -31,6 +31,37 @@ class FixedClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def _engines_under_test(monkeypatch: pytest.MonkeyPatch):
+    """Record each engine made during a test, so ``**as_role(...)`` finds its store."""
+    from tests import people
+
+    original = Engine.__init__
+
+    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        people.ENGINES.append(self)
+
+    monkeypatch.setattr(Engine, "__init__", recording)
+    people.ENGINES.clear()
+    yield
+    people.ENGINES.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Saved credentials go to a folder of the test's own, never the user's."""
+    monkeypatch.setenv("AAIB_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("AAIB_TOKEN", raising=False)
+    monkeypatch.delenv("AAIB_USER", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are not wrapped to a COLUMNS the shell running the tests happens to export."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))

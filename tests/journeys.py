@@ -9,8 +9,9 @@ from __future__ import annotations
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.workflow.engine import Engine
+from tests.people import as_role
 
-LEAD = {"actor": "Lee", "role": "lead_investigator"}
+LEAD = as_role("Lee", "lead_investigator")
 DEFAULT_AGENCY = "Northshire Children's Services"
 #: The agency :func:`supply_evidence` registers when the case has none.
 AGENCY = DEFAULT_AGENCY

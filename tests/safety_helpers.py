@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 from aaib_cp import Engine
 from aaib_cp.recommendations.service import SafetyBook
 from tests.journeys import AGENCY, analyse_and_classify, consult, supply_evidence
+from tests.people import acct, as_role
 from tests.records_helpers import CHIEF, LEAD, case_in_evidence
 
-REVIEWER = {"actor": "Rita", "role": "reviewer"}
-CHAIR = {"actor": "Pat", "role": "panel_chair"}
-SAM = {"actor": "Sam", "role": "investigator"}
+REVIEWER = as_role("Rita", "reviewer")
+CHAIR = as_role("Pat", "panel_chair")
+SAM = as_role("Sam", "investigator")
 
 _PATH = [
     ("analysis", "begin_analysis"),
@@ -33,8 +34,8 @@ def case_at(engine: Engine, workflow, state: str) -> str:
     """A case brought to ``state`` (evidence or later): lead, investigator, reviewer, chair."""
     case_id = case_in_evidence(engine, workflow)
     supply_evidence(engine, case_id)
-    engine.appoint(case_id, "Rita", "reviewer", **LEAD)
-    engine.appoint(case_id, "Pat", "panel_chair", **CHIEF)
+    engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
+    engine.appoint(case_id, acct("Pat"), "panel_chair", **CHIEF)
     for _dest, trigger in _PATH:
         if engine.get(case_id).state == state:
             break

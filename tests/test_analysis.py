@@ -17,11 +17,12 @@ from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import GuardFailed, InputError, RecordNotFound, RoleRefused
 from aaib_cp.workflow.yaml_source import load_yaml_text
 from tests.journeys import BLAMELESS, PEERS, RECKLESS, answers, supply_evidence
+from tests.people import acct, as_role
 
-CHIEF = {"actor": "Chris", "role": "chief_investigator"}
-LEAD = {"actor": "Lee", "role": "lead_investigator"}
-SAM = {"actor": "Sam", "role": "investigator"}
-RITA = {"actor": "Rita", "role": "reviewer"}
+CHIEF = as_role("Chris", "chief_investigator")
+LEAD = as_role("Lee", "lead_investigator")
+SAM = as_role("Sam", "investigator")
+RITA = as_role("Rita", "reviewer")
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
@@ -29,7 +30,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def case_id(engine, workflow):
     """A case in 'classification' with evidence E1, entry C1, a social worker, and a team."""
     case = engine.open_case(
-        workflow, title="Child A", known_on=engine.clock().date(), actor="Ana", role="notifier"
+        workflow, title="Child A", known_on=engine.clock().date(), **as_role("Ana", "notifier")
     )
     engine.fire(case.id, "start_triage", **CHIEF)
     engine.fire(
@@ -39,9 +40,9 @@ def case_id(engine, workflow):
         reason="why",
         fields={"classification": "child_death", "depth": "formal"},
     )
-    engine.appoint(case.id, "Lee", "lead_investigator", **CHIEF)
+    engine.appoint(case.id, acct("Lee"), "lead_investigator", **CHIEF)
     engine.fire(case.id, "agree_scope", **LEAD, fields={"terms_of_reference": "ToR"})
-    engine.appoint(case.id, "Sam", "investigator", **LEAD)
+    engine.appoint(case.id, acct("Sam"), "investigator", **LEAD)
     supply_evidence(engine, case.id)
     Casebook(engine).add_person(case.id, "Sue Example", "social worker", **LEAD)
     engine.fire(case.id, "begin_analysis", **LEAD)
@@ -109,7 +110,7 @@ class TestActs:
     def test_unappointed_actor_is_refused_and_audited(self, engine, analysis, case_id):
         """Someone not appointed to the case cannot record an act; the refusal is audited."""
         with pytest.raises(RoleRefused, match="Zed is not appointed as investigator"):
-            add_act(analysis, case_id, actor="Zed")
+            add_act(analysis, case_id, actor=acct("Zed"))
         assert "refused" == kinds(engine, case_id)[-1]
         assert [] == analysis.acts(case_id)
 
@@ -253,7 +254,7 @@ class TestClassify:
     def test_reading_a_classification_is_audited(self, engine, analysis, case_id):
         """Showing a classification records who read it."""
         complete(analysis, case_id)
-        (shown,) = analysis.classification(case_id, "A1", actor="Ina")
+        (shown,) = analysis.classification(case_id, "A1", actor=acct("Ina"))
         last = engine.history(case_id)[-1]
         assert ("classification_accessed", "Ina", {"act": "A1", "versions": [1]}) == (
             last.kind,
@@ -281,7 +282,7 @@ class TestFourEyes:
     def test_reviewer_confirms(self, engine, analysis, case_id):
         """An appointed reviewer who did not classify confirms a wrongdoing outcome."""
         complete(analysis, case_id, RECKLESS, peers=None)
-        engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
         done = analysis.confirm(case_id, "A1", **RITA)
         assert ("confirmed", "Rita") == (done.status, done.reviews[-1].by)
         assert "classification_confirmed" == kinds(engine, case_id)[-1]
@@ -289,11 +290,12 @@ class TestFourEyes:
     def test_classifier_cannot_confirm_their_own(self, engine, analysis, case_id):
         """Even appointed as reviewer, the classifier cannot confirm: the refusal is audited."""
         complete(analysis, case_id, RECKLESS, peers=None)
-        engine.appoint(case_id, "Sam", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Sam"), "reviewer", **LEAD)
         with pytest.raises(
-            RoleRefused, match=r"Sam classified act A1 .* another reviewer must \(four eyes\)"
+            RoleRefused,
+            match=r"Sam classified act A1 .* another person must \(separation of duties\)",
         ):
-            analysis.confirm(case_id, "A1", actor="Sam", role="reviewer")
+            analysis.confirm(case_id, "A1", **as_role("Sam", "reviewer"))
         assert "refused" == kinds(engine, case_id)[-1]
         assert "awaiting_confirmation" == analysis.classifications(case_id)[0].status
 
@@ -308,14 +310,14 @@ class TestFourEyes:
     def test_honest_error_needs_no_confirmation(self, engine, analysis, case_id):
         """Confirming an honest-error outcome is refused: there is nothing to sign."""
         complete(analysis, case_id)
-        engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
         with pytest.raises(RoleRefused, match="needs no second signature"):
             analysis.confirm(case_id, "A1", **RITA)
 
     def test_returned_classification_blocks_until_classified_again(self, engine, analysis, case_id):
         """A returned classification names the reviewer and reason until the act is reclassified."""
         complete(analysis, case_id, RECKLESS, peers=None)
-        engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
         analysis.return_(case_id, "A1", reason="E1 shows the policy was unworkable", **RITA)
         with pytest.raises(GuardFailed) as refused:
             engine.fire(case_id, "begin_recommendations", **LEAD)
@@ -335,7 +337,7 @@ class TestGuards:
     ):
         """Advancing with an unconfirmed wrongdoing outcome names the act and what is missing."""
         complete(analysis, case_id, RECKLESS, peers=None)
-        engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
         before = engine.get(case_id)
         tables = ("acts", "factors", "classifications", "classification_reviews")
         counts = [store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone() for t in tables]
@@ -350,7 +352,7 @@ class TestGuards:
 
     def test_each_missing_piece_is_named(self, engine, analysis, case_id):
         """No act; an unclassified act without factor; a classification citing no evidence."""
-        engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
         with pytest.raises(GuardFailed, match="no act of concern is recorded"):
             engine.fire(case_id, "begin_recommendations", **LEAD)
         add_act(analysis, case_id)
@@ -371,7 +373,7 @@ class TestGuards:
     def test_complete_analysis_lets_the_case_advance(self, engine, analysis, case_id):
         """With a reviewer, a classified act with a factor and evidence, the case advances."""
         complete(analysis, case_id)
-        engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
         assert "recommendations" == engine.fire(case_id, "begin_recommendations", **LEAD).to_state
 
 

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from aaib_cp.cli import cli
+from tests.people import cli_args
 from tests.test_cli import all_commands
 
 LEAD = ["--actor", "Lee", "--role", "lead_investigator"]
@@ -49,9 +50,8 @@ BLAMELESS_TYPED = (
 
 
 def run(db: str, *args: str, input: str | None = None):
-    return CliRunner().invoke(
-        cli, ["--db", db, *args], input=input, env={"AAIB_SYNCHRONOUS": "OFF"}
-    )
+    full, env = cli_args(db, ["--db", db, *args])
+    return CliRunner().invoke(cli, full, input=input, env={"AAIB_SYNCHRONOUS": "OFF", **env})
 
 
 def ok(db: str, *args: str, input: str | None = None) -> str:
@@ -231,7 +231,7 @@ class TestClassify:
         result = run(db, "--actor", "Sam", "--role", "reviewer", "classification", "confirm",
                      case_id, "A1")  # fmt: skip
         assert 1 == result.exit_code
-        assert "four eyes" in result.output
+        assert "separation of duties" in result.output
 
 
 class TestFindingsAndTaxonomy:

@@ -8,6 +8,7 @@ may know a child-protection role or state for this to pass.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -19,10 +20,11 @@ from aaib_cp.exceptions import RoleRefused
 from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.reports.build import Publisher
 from tests.journeys import BLAMELESS, PEERS, answers
+from tests.people import acct, as_role, signed_in
 
-CHIEF = {"actor": "Cara Chief", "role": "chief_inspector"}
-IIC = {"actor": "Ian Charge", "role": "inspector_in_charge"}
-INSPECTOR = {"actor": "Ivy Inspector", "role": "inspector"}
+CHIEF = as_role("Cara Chief", "chief_inspector")
+IIC = as_role("Ian Charge", "inspector_in_charge")
+INSPECTOR = as_role("Ivy Inspector", "inspector")
 OPERATOR = "Skyways Operations"
 
 
@@ -90,8 +92,7 @@ class TestAviationCase:
             aviation,
             title="Serious incident, unstable approach",
             known_on=clock().date(),
-            actor="Otto Operator",
-            role="notifier",
+            **as_role("Otto Operator", "notifier"),
         )
         assert case.id.startswith("AAIB-2026-")
 
@@ -129,7 +130,7 @@ class TestAviationCase:
             case.id, tmp_path / "restricted.md", audience="restricted", **IIC
         )
         public = publisher.write(
-            case.id, tmp_path / "public.html", audience="public", actor="A Reader"
+            case.id, tmp_path / "public.html", audience="public", actor=acct("A Reader")
         )
         assert restricted.path.exists() and public.path.exists()
         assert "Pat Pilot" in restricted.path.read_text(encoding="utf-8")
@@ -147,17 +148,17 @@ class TestAviationCase:
     def test_a_child_protection_role_is_refused_here(self, engine, clock, aviation):
         """Services ask this workflow: a lead_investigator is no role of it."""
         case = engine.open_case(
-            aviation, title="Incident", known_on=clock().date(), actor="O", role="notifier"
+            aviation, title="Incident", known_on=clock().date(), **as_role("O", "notifier")
         )
         with pytest.raises(Exception, match="lead_investigator"):
             Casebook(engine).add_agency(
-                case.id, OPERATOR, "other", actor="Lee", role="lead_investigator"
+                case.id, OPERATOR, "other", **as_role("Lee", "lead_investigator")
             )
 
     def test_an_unappointed_inspector_is_refused(self, engine, clock, aviation):
         """A case role must be held on the case, as in every workflow."""
         case = engine.open_case(
-            aviation, title="Incident", known_on=clock().date(), actor="O", role="notifier"
+            aviation, title="Incident", known_on=clock().date(), **as_role("O", "notifier")
         )
         with pytest.raises(RoleRefused):
             Casebook(engine).add_agency(case.id, OPERATOR, "other", **INSPECTOR)
@@ -171,35 +172,39 @@ class TestAviationCommandLine:
         import subprocess
         import sys
 
-        def aaib(*args: str) -> subprocess.CompletedProcess[str]:
+        db = tmp_path / "a.db"
+
+        def aaib(*args: str, who: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [sys.executable, "-m", "aaib_cp", "--db", str(tmp_path / "a.db"), *args],
+                [sys.executable, "-m", "aaib_cp", "--db", str(db), *args],
                 capture_output=True,
                 text=True,
                 cwd=tmp_path,
+                env={**os.environ, "AAIB_CONFIG_DIR": str(tmp_path / "config"), **(who or {})},
             )
 
-        assert 0 == aaib("init").returncode
+        assert 0 == aaib("init", "--admin", "ada").returncode
+        otto = signed_in(db, "Otto Operator", "notifier")
         opened = aaib(
-            "--actor", "Otto Operator", "--role", "notifier", "notify",
-            "--workflow", "aviation-accident", "--title", "Unstable approach",
-            "--known-on", "2026-11-01",
+            "--role", "notifier", "notify", "--workflow", "aviation-accident",
+            "--title", "Unstable approach", "--known-on", "2026-11-01", who=otto,
         )  # fmt: skip
         case_id = opened.stdout.strip()
         assert case_id.startswith("AAIB-"), opened.stderr
-        iic = ("--actor", "Ian Charge", "--role", "inspector_in_charge")
+        ian = signed_in(db, "Ian Charge")
+        iic = ("--role", "inspector_in_charge")
 
-        refused = aaib(*iic, "agency", "add", case_id, OPERATOR, "--kind", "other")
+        refused = aaib(*iic, "agency", "add", case_id, OPERATOR, "--kind", "other", who=ian)
         assert 1 == refused.returncode
         assert [f"Error: {case_id}: Ian Charge is not appointed as inspector_in_charge on "
                 f"{case_id}"] == refused.stderr.strip().splitlines()  # fmt: skip
 
         appointed = aaib(
-            "--actor", "Cara Chief", "--role", "chief_inspector",
-            "team", "appoint", case_id, "Ian Charge", "--as", "inspector_in_charge",
+            "team", "appoint", case_id, "ian.charge", "--as", "inspector_in_charge",
+            who=signed_in(db, "Cara Chief", "chief_inspector"),
         )  # fmt: skip
         assert 0 == appointed.returncode, appointed.stderr
-        added = aaib(*iic, "agency", "add", case_id, OPERATOR, "--kind", "other")
+        added = aaib(*iic, "agency", "add", case_id, OPERATOR, "--kind", "other", who=ian)
         assert 0 == added.returncode, added.stderr
         listed = aaib("agency", "list", case_id, "--json")
         assert OPERATOR in listed.stdout

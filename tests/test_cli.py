@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from aaib_cp import Store
 from aaib_cp.cli import COMMANDS, cli
+from tests.people import cli_args, signed_in
 
 
 @pytest.fixture
@@ -30,7 +31,8 @@ def run(db: str, *args: str, actor: str | None = None, role: str | None = None):
         base += ["--actor", actor]
     if role:
         base += ["--role", role]
-    return CliRunner().invoke(cli, [*base, *args])
+    full, env = cli_args(db, [*base, *args])
+    return CliRunner().invoke(cli, full, env=env)
 
 
 def notify(db: str) -> str:
@@ -164,14 +166,15 @@ class TestCases:
         data = json.loads(run(db, "history", case, "--json").output)
         assert ["opened", "transition"] == [e["kind"] for e in data]
 
-    def test_missing_actor_is_usage_error(self, db):
-        """Acting without saying who is a usage error (exit 2)."""
+    def test_acting_unsigned_is_usage_error(self, db, tmp_path, monkeypatch):
+        """Acting without being signed in is a usage error naming aaib login (exit 2)."""
         case = notify(db)
-        result = CliRunner(env={"AAIB_ACTOR": None, "AAIB_ROLE": None}).invoke(
+        monkeypatch.setenv("AAIB_CONFIG_DIR", str(tmp_path / "nobody"))
+        result = CliRunner(env={"AAIB_TOKEN": None, "AAIB_ROLE": None}).invoke(
             cli, ["--db", db, "advance", case, "start_triage"]
         )
         assert 2 == result.exit_code
-        assert "--actor" in result.output
+        assert "not signed in" in result.output and "aaib login" in result.output
 
     def test_unknown_case(self, db):
         """An unknown case is one clear line and exit 1."""
@@ -290,8 +293,9 @@ class TestSubprocess:
 
     def test_user_mistake_has_no_traceback(self, tmp_path):
         """A refused action is one line on stderr, exit 1, no traceback."""
-        env = {"AAIB_DB": str(tmp_path / "x.db"), "AAIB_ACTOR": "Ana", "AAIB_ROLE": "notifier"}
-        assert 0 == aaib("init", cwd=tmp_path, env=env).returncode
+        env = {"AAIB_DB": str(tmp_path / "x.db"), "AAIB_CONFIG_DIR": str(tmp_path / "config")}
+        assert 0 == aaib("init", "--admin", "chris", cwd=tmp_path, env=env).returncode
+        env.update(signed_in(tmp_path / "x.db", "Ana", "notifier"))
         case = aaib(
             "notify", "--title", "Child A", "--known-on", "2026-01-05", cwd=tmp_path, env=env
         ).stdout.strip()

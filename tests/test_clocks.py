@@ -17,9 +17,10 @@ from aaib_cp.workflow.calendar import WorkingCalendar
 from aaib_cp.workflow.definition import workflow_from_text
 from tests.conftest import FixedClock
 from tests.journeys import analyse_and_classify, consult, supply_evidence
+from tests.people import acct, as_role
 
-CHIEF = {"actor": "Chris", "role": "chief_investigator"}
-LEAD = {"actor": "Lee", "role": "lead_investigator"}
+CHIEF = as_role("Chris", "chief_investigator")
+LEAD = as_role("Lee", "lead_investigator")
 ENGLAND = WorkingCalendar("england")
 
 
@@ -52,7 +53,7 @@ def cli_text(db_path: str, *args: str) -> str:
 
 
 def open_case(engine, workflow, known_on: date, title: str = "Child A"):
-    return engine.open_case(workflow, title=title, known_on=known_on, actor="Ana", role="notifier")
+    return engine.open_case(workflow, title=title, known_on=known_on, **as_role("Ana", "notifier"))
 
 
 def decide(engine, case_id):
@@ -68,14 +69,14 @@ def decide(engine, case_id):
 
 def to_consultation(engine, case_id):
     """From scoping to consultation, appointing the team the guards ask for."""
-    engine.appoint(case_id, "Lee", "lead_investigator", **CHIEF)
+    engine.appoint(case_id, acct("Lee"), "lead_investigator", **CHIEF)
     engine.fire(case_id, "agree_scope", **LEAD, fields={"terms_of_reference": "ToR"})
-    engine.appoint(case_id, "Sam", "investigator", **LEAD)
+    engine.appoint(case_id, acct("Sam"), "investigator", **LEAD)
     supply_evidence(engine, case_id)
     engine.fire(case_id, "begin_analysis", **LEAD)
     engine.fire(case_id, "begin_classification", **LEAD)
     analyse_and_classify(engine, case_id)
-    engine.appoint(case_id, "Rita", "reviewer", **LEAD)
+    engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
     for trigger in ("begin_recommendations", "write_draft", "send_for_consultation"):
         engine.fire(case_id, trigger, **LEAD)
     consult(engine, case_id)
@@ -209,7 +210,7 @@ class TestTransitionClocks:
         )
         definition = workflow_from_text(text, filename="mini.yaml")
         case = engine.open_case(
-            definition, title="Child M", known_on=date(2026, 3, 1), actor="Ana", role="lead"
+            definition, title="Child M", known_on=date(2026, 3, 1), **as_role("Ana", "lead")
         )
         (start,) = engine.status(case.id).clocks
         assert ("Start analysis", date(2026, 3, 12), 10) == (
@@ -217,7 +218,7 @@ class TestTransitionClocks:
             start.due,
             start.days_left,
         )
-        engine.fire(case.id, "analyse", actor="Ana", role="lead")
+        engine.fire(case.id, "analyse", **as_role("Ana", "lead"))
         assert () == engine.status(case.id).clocks
 
 

@@ -20,9 +20,10 @@ from aaib_cp.workflow.definition import workflow_from_text
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.integrity import check_fits
 from aaib_cp.workflow.model import EventKind
+from tests.people import acct, as_role
 
-CHIEF = {"actor": "Chris", "role": "chief_investigator"}
-LEAD = {"actor": "Lee", "role": "lead_investigator"}
+CHIEF = as_role("Chris", "chief_investigator")
+LEAD = as_role("Lee", "lead_investigator")
 
 
 def open_case(engine, workflow, **kwargs):
@@ -30,8 +31,7 @@ def open_case(engine, workflow, **kwargs):
         workflow,
         title=kwargs.get("title", "Child A"),
         known_on=date(2026, 2, 25),
-        actor="Ana",
-        role="notifier",
+        **as_role("Ana", "notifier"),
     )
 
 
@@ -69,15 +69,14 @@ class TestOpening:
                 workflow,
                 title="X",
                 known_on=clock.now.date() + timedelta(days=1),
-                actor="Ana",
-                role="notifier",
+                **as_role("Ana", "notifier"),
             )
 
     def test_unknown_role_refused(self, engine, workflow):
         """An acting role must be one the workflow declares."""
         with pytest.raises(InputError, match="unknown role 'notifer' \\(did you mean 'notifier'"):
             engine.open_case(
-                workflow, title="X", known_on=date(2026, 1, 1), actor="A", role="notifer"
+                workflow, title="X", known_on=date(2026, 1, 1), **as_role("A", "notifer")
             )
 
 
@@ -111,7 +110,7 @@ class TestFiring:
         """A role not listed on the transition is refused and audited."""
         case = open_case(engine, workflow)
         with pytest.raises(RoleRefused, match="needs chief_investigator"):
-            engine.fire(case.id, "start_triage", actor="Lee", role="lead_investigator")
+            engine.fire(case.id, "start_triage", **as_role("Lee", "lead_investigator"))
         assert EventKind.REFUSED == engine.history(case.id)[-1].kind
 
     def test_unknown_trigger_suggests(self, engine, workflow):
@@ -259,7 +258,7 @@ class TestCaseRoles:
         with pytest.raises(RoleRefused, match="Lee is not appointed as lead_investigator"):
             engine.fire(case.id, "suspend", **LEAD, reason="r")
         assert EventKind.REFUSED == engine.history(case.id)[-1].kind
-        engine.appoint(case.id, "Lee", "lead_investigator", **CHIEF)
+        engine.appoint(case.id, acct("Lee"), "lead_investigator", **CHIEF)
         engine.fire(case.id, "suspend", **LEAD, reason="r")
         assert "suspended" == engine.get(case.id).state
 
@@ -268,7 +267,7 @@ class TestCaseRoles:
         case = open_case(engine, workflow)
         row = store.case_row(case.id)
         with pytest.raises(RoleRefused, match="may not appoint a lead_investigator"):
-            engine.appoint(case.id, "Lee", "lead_investigator", actor="Ana", role="notifier")
+            engine.appoint(case.id, acct("Lee"), "lead_investigator", **as_role("Ana", "notifier"))
         assert row == store.case_row(case.id)
         assert [] == list(engine.team(case.id))
         assert "appoint lead_investigator" == engine.history(case.id)[-1].trigger
@@ -277,12 +276,12 @@ class TestCaseRoles:
         """Organisation roles are not appointed to cases."""
         case = open_case(engine, workflow)
         with pytest.raises(InputError, match="organisation role"):
-            engine.appoint(case.id, "Ana", "notifier", **CHIEF)
+            engine.appoint(case.id, acct("Ana"), "notifier", **CHIEF)
 
     def test_set_field_needs_a_setting_role(self, engine, workflow):
         """A field may be recorded only by a role whose transitions set it."""
         case = open_case(engine, workflow)
         with pytest.raises(RoleRefused, match="may not record 'terms_of_reference'"):
-            engine.set_field(case.id, "terms_of_reference", "x", actor="Ana", role="notifier")
+            engine.set_field(case.id, "terms_of_reference", "x", **as_role("Ana", "notifier"))
         engine.set_field(case.id, "terms_of_reference", "x", **CHIEF)
         assert "x" == engine.get(case.id).fields["terms_of_reference"]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from aaib_cp import AaibCpError, Engine, Store, TransitionRefused, load_workflow
+from tests.people import acct, as_role
 
 WORKFLOW = load_workflow("child-protection")
 ROLES = sorted(WORKFLOW.roles)
@@ -38,11 +39,11 @@ class EngineMachine(RuleBasedStateMachine):
                 WORKFLOW,
                 title=f"Child {c}",
                 known_on=date(2026, 1, 2),
-                actor="Ana",
-                role="notifier",
+                **as_role("Ana", "notifier"),
             ).id
             for c in "AB"
         ]
+        acct("Chris", "chief_investigator")  # the others hold no organisation role
 
     def teardown(self):
         self.store.close()
@@ -67,7 +68,9 @@ class EngineMachine(RuleBasedStateMachine):
         other = self.cases[1 - case_index]
         other_row = self.store.case_row(other)
         try:
-            self.engine.fire(case_id, trigger, actor=actor, role=role, reason=reason, fields=fields)
+            self.engine.fire(
+                case_id, trigger, actor=acct(actor), role=role, reason=reason, fields=fields
+            )
         except TransitionRefused:
             assert before_row == self.store.case_row(case_id)
             assert before_events + 1 == len(self.store.events(case_id))
@@ -87,7 +90,7 @@ class EngineMachine(RuleBasedStateMachine):
     def appoint(self, case_index, role):
         with contextlib.suppress(AaibCpError):
             self.engine.appoint(
-                self.cases[case_index], "Lee", role, actor="Chris", role="chief_investigator"
+                self.cases[case_index], acct("Lee"), role, **as_role("Chris", "chief_investigator")
             )
 
     @invariant()

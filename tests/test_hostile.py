@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aaib_cp.cli import cli
+from tests.people import cli_args, signed_env
 
 HOSTILE = Path(__file__).parent / "hostile"
 WORKFLOWS = sorted(p.name for p in (HOSTILE / "workflows").glob("*.yaml"))
@@ -48,7 +49,7 @@ def dump(db: Path) -> list[str]:
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "cases.db"
     assert 0 == CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code
-    result = CliRunner(env=ENV).invoke(
+    result = CliRunner(env=signed_env(path, ENV)).invoke(
         cli, ["--db", str(path), "notify", "--title", "Child A", "--known-on", "2026-01-05"]
     )
     assert 0 == result.exit_code, result.output
@@ -56,7 +57,9 @@ def db(tmp_path: Path) -> Path:
 
 
 def invoke(db: Path, *args: str, env: dict[str, str] | None = None):
-    return CliRunner(env={**ENV, **(env or {})}).invoke(cli, ["--db", str(db), *args])
+    full = list(args) if "--actor" in args else cli_args(db, list(args))[0]
+    signed = signed_env(db, {**ENV, **(env or {})})
+    return CliRunner(env=signed).invoke(cli, ["--db", str(db), *full])
 
 
 def assert_refused(result, db_before: list[str], db: Path, needle: str) -> None:
@@ -289,8 +292,12 @@ def test_subprocess_control_character_is_one_line(tmp_path):
         "PATH": "/usr/bin:/bin",
     }
     subprocess.run(
-        [sys.executable, "-m", "aaib_cp", "init"], env=env, check=True, capture_output=True
+        [sys.executable, "-m", "aaib_cp", "init", "--admin", "chris"],
+        env={"AAIB_DB": env["AAIB_DB"], "AAIB_CONFIG_DIR": str(tmp_path / "config")},
+        check=True,
+        capture_output=True,
     )
+    env = {k: v for k, v in signed_env(tmp_path / "x.db", env).items() if v is not None}
     result = subprocess.run(
         [
             sys.executable,

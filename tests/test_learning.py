@@ -20,6 +20,7 @@ from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.learning.service import Learning
 from aaib_cp.learning.sql_search import match_expression
 from aaib_cp.reports.anonymise import fold
+from tests.people import as_role
 
 DEMO_NAMES = [
     "Dana Fictional",
@@ -42,7 +43,7 @@ def _add_entry(engine: Engine, case_id: str, what: str) -> None:
     now = engine.clock()
     with store.transaction():
         agency = db.find_agency(store, case_id, "Northshire Police") or db.insert_agency(
-            store, case_id, "Northshire Police", "police", at=now, by="test"
+            store, case_id, "Northshire Police", "police", organisation_id=1, at=now, by="test"
         )
         n = db.next_number(store, case_id, "chronology")
         db.insert_entry(
@@ -88,8 +89,7 @@ def published(engine: Engine) -> tuple[str, str]:
         load_workflow("child-protection"),
         title="Second case",
         known_on=engine.clock().date() - timedelta(days=1),
-        actor="Ana Ruiz",
-        role="notifier",
+        **as_role("Ana Ruiz", "notifier"),
     ).id
     return first, second
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
 
+from aaib_cp import Engine
 from aaib_cp.cli import cli
+from aaib_cp.db import Store
 from aaib_cp.evidence.model import pseudonym, role_title
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.definition import load_workflow
+from tests.people import signed_in
 from tests.records_helpers import LEAD
 from tests.safety_helpers import case_in_evidence
 
@@ -60,26 +65,22 @@ class TestChosenChildPseudonym:
 def test_from_the_command_line(tmp_path):
     """`aaib person add --pseudonym` in CliRunner and in a real process."""
     db = tmp_path / "a.db"
-    run = CliRunner().invoke
-    assert 0 == run(cli, ["--db", str(db), "init"]).exit_code
-    base = ["--db", str(db), "--actor", "Ana", "--role", "notifier"]
-    assert (
-        0 == run(cli, [*base, "notify", "--title", "Child R", "--known-on", "2026-11-18"]).exit_code
+    engine = Engine(Store.open(db, create=True))
+    try:
+        cid = case_in_evidence(engine, load_workflow("child-protection"))
+    finally:
+        engine.store.close()
+    lead = signed_in(db, "Lee", "lead_investigator")
+    args = ["--db", str(db), "--role", "lead_investigator", "person", "add", cid]
+    result = CliRunner().invoke(
+        cli, [*args, "Rio Bee", "--as", "child", "--pseudonym", "Child R"], env=lead
     )
-    chief = ["--db", str(db), "--actor", "Chris", "--role", "chief_investigator"]
-    run(cli, [*chief, "advance", "CP-2026-0001", "start_triage"])
-    fields = ["--set", "classification=serious_harm", "--set", "depth=field"]
-    run(cli, [*chief, "advance", "CP-2026-0001", "decide_investigate", *fields, "--reason", "x"])
-    run(cli, [*chief, "team", "appoint", "CP-2026-0001", "Lee", "--as", "lead_investigator"])
-    lead = ["--db", str(db), "--actor", "Lee", "--role", "lead_investigator"]
-    result = run(cli, [*lead, "person", "add", "CP-2026-0001", "Rio Bee", "--as", "child",
-                       "--pseudonym", "Child R"])  # fmt: skip
     assert 0 == result.exit_code, result.output
-    assert "CP-2026-0001: registered Child R" in result.output
+    assert f"{cid}: registered Child R" in result.output
     done = subprocess.run(
-        [sys.executable, "-m", "aaib_cp", *lead, "person", "add", "CP-2026-0001", "Jo Bee",
-         "--as", "parent", "--pseudonym", "Child S"],
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "aaib_cp", *args, "Jo Bee", "--as", "parent",
+         "--pseudonym", "Child S"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **lead},
     )  # fmt: skip
     assert 1 == done.returncode
     assert "Error: a pseudonym can be chosen only for a child" == done.stderr.strip()

@@ -19,6 +19,7 @@ from aaib_cp.evidence.model import ChronologyEntry, When, check_file_name, find_
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import GuardFailed, IntegrityError
 from tests.conftest import FixedClock
+from tests.people import acct, as_role
 from tests.records_helpers import LEAD, SAM, case_in_evidence
 
 POLICE = "Northshire Police"
@@ -154,14 +155,14 @@ class TestWhoMayWrite:
     def test_unappointed_role_is_refused_and_audited(self, book, case_id):
         """A notifier cannot add an agency; the refusal is on the audit trail."""
         with pytest.raises(RoleRefused, match="needs lead_investigator or investigator"):
-            book.add_agency(case_id, POLICE, "police", actor="Ana", role="notifier")
+            book.add_agency(case_id, POLICE, "police", **as_role("Ana", "notifier"))
         assert "refused" == book.engine.history(case_id)[-1].kind
         assert [] == book.agencies(case_id)
 
     def test_investigator_must_be_appointed(self, book, case_id):
         """Holding the role name is not enough: the actor must be appointed to the case."""
         with pytest.raises(RoleRefused, match="Max is not appointed as investigator"):
-            book.add_agency(case_id, POLICE, "police", actor="Max", role="investigator")
+            book.add_agency(case_id, POLICE, "police", **as_role("Max", "investigator"))
 
     def test_each_write_bumps_the_case_version(self, book, case_id):
         """Adding a record changes the case version (optimistic concurrency)."""
@@ -170,10 +171,11 @@ class TestWhoMayWrite:
         assert before + 1 == book.engine.get(case_id).version
 
     def test_duplicate_agency_is_refused(self, book, case_id):
-        """Agency names are unique in a case, ignoring case."""
+        """An agency is on a case once, in whatever spelling (its registry id decides)."""
         book.add_agency(case_id, POLICE, "police", **LEAD)
-        with pytest.raises(InputError, match="already has an agency"):
-            book.add_agency(case_id, POLICE.upper(), "police", **LEAD)
+        for spelling in (POLICE.upper(), "Northshire  Police.", "Northshire\u00a0Police"):
+            with pytest.raises(InputError, match=f"already has '{POLICE}', the same agency"):
+                book.add_agency(case_id, spelling, "police", **LEAD)
 
 
 class TestEvidence:
@@ -236,9 +238,9 @@ class TestEvidence:
             agencies, kind="photo", description="Photo", obtained_how="taken",
             obtained_on="2026-02-27", file=source, **SAM,
         )  # fmt: skip
-        book.access_evidence(agencies, "E1", actor="Rita")
-        out = book.export_evidence(agencies, "E1", tmp_path / "out.jpg", actor="Rita")
-        _, custody = book.access_evidence(agencies, "E1", actor="Rita")
+        book.access_evidence(agencies, "E1", actor=acct("Rita"))
+        out = book.export_evidence(agencies, "E1", tmp_path / "out.jpg", actor=acct("Rita"))
+        _, custody = book.access_evidence(agencies, "E1", actor=acct("Rita"))
         assert b"\xff\xd8photo" == out.read_bytes()
         assert [
             "evidence_added",
@@ -267,7 +269,7 @@ class TestEvidence:
             (c.item, c.status) for c in checks
         ]
         with pytest.raises(IntegrityError, match="E1: its stored file is altered"):
-            book.export_evidence(agencies, "E1", tmp_path / "x.txt", actor="Rita")
+            book.export_evidence(agencies, "E1", tmp_path / "x.txt", actor=acct("Rita"))
 
     @pytest.mark.parametrize("name", ["../x.txt", "a/b.txt", "..", ".hidden", "a\\b", "x\x00"])
     def test_file_names_cannot_traverse(self, name):

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from aaib_cp.cli import cli
+from tests.people import cli_args
 from tests.test_cli import all_commands
 
 LEAD = ["--actor", "Lee", "--role", "lead_investigator"]
@@ -21,7 +22,8 @@ CSC = "Children's Social Care"
 
 def run(db: str, *args: str):
     # the tests need no durability: skip fsync for speed
-    return CliRunner().invoke(cli, ["--db", db, *args], env={"AAIB_SYNCHRONOUS": "OFF"})
+    full, env = cli_args(db, ["--db", db, *args])
+    return CliRunner().invoke(cli, full, env={"AAIB_SYNCHRONOUS": "OFF", **env})
 
 
 def ok(db: str, *args: str) -> str:
@@ -182,6 +184,10 @@ class TestChronologyCommands:
 
 def aaib(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AAIB_")}
+    if "--db" in args:
+        db = str(cwd / args[args.index("--db") + 1])
+        full, signed = cli_args(db, list(args))
+        args, env = tuple(full), {**env, **signed, "AAIB_CONFIG_DIR": str(cwd / ".config")}
     return subprocess.run(
         [sys.executable, "-m", "aaib_cp", *args],
         cwd=cwd,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from aaib_cp import Engine, Store, load_workflow
+from tests.people import as_role, signed_in
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 KILLS = 8
@@ -32,9 +33,9 @@ def make_db(path: Path, cases: int) -> list[str]:
     ids = []
     for i in range(cases):
         case = engine.open_case(
-            workflow, title=f"Child {i}", known_on=date(2026, 1, 5), actor="Ana", role="notifier"
+            workflow, title=f"Child {i}", known_on=date(2026, 1, 5), **as_role("Ana", "notifier")
         )
-        engine.fire(case.id, "start_triage", actor="Chris", role="chief_investigator")
+        engine.fire(case.id, "start_triage", **as_role("Chris", "chief_investigator"))
         ids.append(case.id)
     store.close()
     return ids
@@ -44,8 +45,8 @@ def aaib(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "AAIB_DB": str(db),
-        "AAIB_ACTOR": "Chris",
         "AAIB_ROLE": "chief_investigator",
+        **signed_in(db, "Chris", "chief_investigator"),
     }
     return subprocess.run(
         [sys.executable, "-m", "aaib_cp", *args],
@@ -96,8 +97,8 @@ def test_two_processes_race_exactly_one_wins(tmp_path):
         env = {
             **os.environ,
             "AAIB_DB": str(db),
-            "AAIB_ACTOR": "Chris",
             "AAIB_ROLE": "chief_investigator",
+            **signed_in(db, "Chris", "chief_investigator"),
         }
         commands = [
             [
@@ -151,7 +152,7 @@ def test_stale_read_in_process_fails_cleanly(tmp_path):
     try:
         stale = second.get_case(case_id)
         Engine(first).fire(
-            case_id, "discontinue", actor="Chris", role="chief_investigator", reason="r"
+            case_id, "discontinue", **as_role("Chris", "chief_investigator"), reason="r"
         )
         from aaib_cp import StaleCaseError
 

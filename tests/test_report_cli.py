@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from aaib_cp.reports.build import Publisher, anonymiser_for, build_report_data, 
 from aaib_cp.workflow.definition import load_workflow
 from tests.conftest import FixedClock
 from tests.journeys import BLAMELESS, answers
+from tests.people import acct, as_role, cli_args, signed_in
 from tests.records_helpers import CHIEF, LEAD
 from tests.report_fixtures import png
 from tests.safety_helpers import case_at
@@ -75,16 +77,16 @@ def _case_to_final_report(engine: Engine, workflow, people, text: str | None = N
     text = text or _mention(people)
     case = engine.open_case(
         workflow, title=f"Review: {people[0]['name']}", known_on=date(2026, 2, 25),
-        actor="Ana", role="notifier",
+        **as_role("Ana", "notifier"),
     )  # fmt: skip
     cid = case.id
     engine.fire(cid, "start_triage", **CHIEF)
     fields = {"classification": "serious_harm", "depth": "field"}
     engine.fire(cid, "decide_investigate", reason="why", fields=fields, **CHIEF)
-    engine.appoint(cid, "Lee", "lead_investigator", **CHIEF)
+    engine.appoint(cid, acct("Lee"), "lead_investigator", **CHIEF)
     engine.fire(cid, "agree_scope", fields={"terms_of_reference": text}, **LEAD)
-    engine.appoint(cid, "Sam", "investigator", **LEAD)
-    engine.appoint(cid, "Rita", "reviewer", **LEAD)
+    engine.appoint(cid, acct("Sam"), "investigator", **LEAD)
+    engine.appoint(cid, acct("Rita"), "reviewer", **LEAD)
     book = Casebook(engine)
     book.add_agency(cid, AGENCY, "social_care", **LEAD)
     pseudonyms = [
@@ -192,7 +194,8 @@ def demo_db(tmp_path):
 
 
 def _invoke(path, *args):
-    return CliRunner().invoke(cli, ["--db", str(path), *args])
+    full, env = cli_args(path, ["--db", str(path), *args])
+    return CliRunner().invoke(cli, full, env=env)
 
 
 DEMO_NAMES = ("Dana Fictional", "Morgan Fictional", "Alex Example", "Kit Example")
@@ -230,7 +233,7 @@ class TestReportCommand:
         """Before final_report a public report is refused in one line and nothing is written."""
         cid = case_at(engine, workflow, "draft_report")
         with pytest.raises(InputError, match="public outputs exist only from final_report"):
-            Publisher(engine).write(cid, tmp_path / "r.html", audience="public", actor="X")
+            Publisher(engine).write(cid, tmp_path / "r.html", audience="public", actor=acct("X"))
         assert [] == list(tmp_path.iterdir())
 
     def test_cli_refusal_exits_1_and_writes_nothing(self, tmp_path):
@@ -275,7 +278,9 @@ class TestReportCommand:
         monkeypatch.setattr(Anonymiser, "redact", lambda self, text: text)
         for audience in PUBLIC:
             with pytest.raises(AnonymisationError) as caught:
-                Publisher(engine).write(cid, tmp_path / "r.html", audience=audience, actor="X")
+                Publisher(engine).write(
+                    cid, tmp_path / "r.html", audience=audience, actor=acct("X")
+                )
             assert re.fullmatch(
                 rf"{audience} report of {cid}: the real name of Child A appears at line \d+, "
                 r"column \d+( \(and \d+ more\))?; nothing was published",
@@ -289,13 +294,13 @@ class TestReportCommand:
         cid = case_at(engine, workflow, "final_report")
         publisher = Publisher(engine)
         out = tmp_path / "r.md"
-        for who in (CHIEF, {"actor": "Nobody", "role": "investigator"}):
+        for who in (CHIEF, as_role("Nobody", "investigator")):
             with pytest.raises(RoleRefused):
                 publisher.write(cid, out, audience="restricted", **who)
             assert "refused" == engine.history(cid)[-1].kind
         assert not out.exists()
-        engine.appoint(cid, "Olive", "read_only", **LEAD)
-        written = publisher.write(cid, out, audience="restricted", actor="Olive", role="read_only")
+        engine.appoint(cid, acct("Olive"), "read_only", **LEAD)
+        written = publisher.write(cid, out, audience="restricted", **as_role("Olive", "read_only"))
         assert "Amy Example" in written.path.read_text(encoding="utf-8")
         assert ("report_generated", "Olive") == (
             engine.history(cid)[-1].kind,
@@ -334,9 +339,10 @@ class TestSubprocessAndDemo:
         path, cid = demo_db
         out = tmp_path / "public.md"
         done = subprocess.run(
-            [sys.executable, "-m", "aaib_cp", "--db", str(path), "--actor", "Reader",
+            [sys.executable, "-m", "aaib_cp", "--db", str(path),
              "report", cid, "--audience", "public", "-o", str(out)],
             capture_output=True, text=True, timeout=120,
+            env={**os.environ, **signed_in(path, "Reader")},
         )  # fmt: skip
         assert 0 == done.returncode, done.stderr
         assert f"{cid}: public report written to {out}" in done.stdout

@@ -13,6 +13,7 @@ from aaib_cp.exceptions import DefinitionError
 from aaib_cp.reports.build import build_report_data
 from aaib_cp.workflow.definition import load_workflow, workflow_from_text
 from tests.conftest import FixedClock
+from tests.people import as_role
 
 SMALL = """
 name: small-review
@@ -90,13 +91,12 @@ class TestBuild:
         )
         with Store.memory() as store:
             engine = Engine(store, clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+            manager = as_role("M", "manager")
             case = engine.open_case(
-                definition, title="T", known_on=datetime(2026, 3, 1).date(), actor="M",
-                role="manager",
-            )  # fmt: skip
-            engine.set_field(case.id, "what_went_on", "It went wrong.", actor="M", role="manager")
-            engine.fire(case.id, "close", actor="M", role="manager",
-                        fields={"depth": "full_review"})  # fmt: skip
+                definition, title="T", known_on=datetime(2026, 3, 1).date(), **manager
+            )
+            engine.set_field(case.id, "what_went_on", "It went wrong.", **manager)
+            engine.fire(case.id, "close", fields={"depth": "full_review"}, **manager)
             info = build_report_data(engine, case.id, pictures=False).case
         assert "It went wrong." == info.synopsis
         assert [("Review depth", "full review", "title_page")] == [

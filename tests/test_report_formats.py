@@ -5,6 +5,7 @@ The reports are written once per session (PDF printing takes seconds) and shared
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from aaib_cp.reports.build import Publisher
 from aaib_cp.reports.formats import docx_text, pdf_text
 from aaib_cp.workflow.definition import load_workflow
 from tests.conftest import FixedClock
+from tests.people import signed_in
 from tests.records_helpers import LEAD
 from tests.safety_helpers import case_at
 
@@ -44,12 +46,16 @@ def demo_reports(tmp_path_factory) -> dict[tuple[str, str], Path]:
     for audience in AUDIENCES:
         for fmt in FORMATS:
             path = folder / f"{audience}.{fmt}"
-            args = ["--db", str(db), "--actor", "Lee Park", "--role", "lead_investigator"]
-            args += ["report", case_id, "--audience", audience, "-o", str(path)]
-            result = CliRunner().invoke(cli, args)
+            args = ["--role", "lead_investigator", "report", case_id, "--audience", audience]
+            result = _invoke(db, "Lee Park", *args, "-o", str(path))
             assert 0 == result.exit_code, result.output
             out[audience, fmt] = path
     return out
+
+
+def _invoke(db: Path, who: str, *args: str):
+    """`aaib --db DB ARGS`, signed in as ``who``."""
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_in(db, who))
 
 
 def _numbers_in(text: str) -> list[str]:
@@ -153,10 +159,11 @@ class TestCommandLine:
         db = next(iter(demo_reports.values())).parent / "demo.db"
         out = tmp_path / "report.bin"
         done = subprocess.run(
-            [sys.executable, "-m", "aaib_cp", "--db", str(db), "--actor", "Reader", "report",
+            [sys.executable, "-m", "aaib_cp", "--db", str(db), "report",
              "CP-2026-0001", "--audience", "summary", "--format", "pdf",
              "--marking", "OFFICIAL (published)", "-o", str(out)],
             capture_output=True, text=True, timeout=120,
+            env={**os.environ, **signed_in(db, "Reader")},
         )  # fmt: skip
         assert 0 == done.returncode, done.stderr
         assert out.read_bytes().startswith(b"%PDF-")
@@ -165,9 +172,9 @@ class TestCommandLine:
     def test_unknown_extension_asks_for_a_format(self, tmp_path, demo_reports):
         """Without --format, an unknown extension is one line naming the formats; exit 1."""
         db = next(iter(demo_reports.values())).parent / "demo.db"
-        result = CliRunner().invoke(
-            cli, ["--db", str(db), "--actor", "R", "report", "CP-2026-0001",
-                  "--audience", "public", "-o", str(tmp_path / "r.txt")],
+        result = _invoke(
+            db, "Reader", "report", "CP-2026-0001", "--audience", "public",
+            "-o", str(tmp_path / "r.txt"),
         )  # fmt: skip
         assert 1 == result.exit_code
         assert "say --format md, html, pdf or docx" in result.output
@@ -176,7 +183,6 @@ class TestCommandLine:
 
 def _chromium() -> str:
     """Debian's Chromium for Playwright; skips without it unless AAIB_REQUIRE_CHROMIUM=1."""
-    import os
     import shutil
 
     binary = shutil.which("chromium") or "/usr/bin/chromium"

@@ -370,13 +370,14 @@ class TestChromium:
         from aaib_cp.db import Store
         from aaib_cp.demo import run_demo
         from aaib_cp.workflow.engine import Engine
+        from tests.people import signed_in
 
         db = tmp_path / "demo.db"
         with Store.open(db, create=True) as store:
             case_id = run_demo(Engine(store), say=lambda _s: None)
         out = tmp_path / "demo-public.html"
-        args = ["--db", str(db), "--actor", "Reader", "report", case_id, "--audience", "public"]
-        result = CliRunner().invoke(cli, [*args, "-o", str(out)])
+        args = ["--db", str(db), "report", case_id, "--audience", "public"]
+        result = CliRunner().invoke(cli, [*args, "-o", str(out)], env=signed_in(db, "Reader"))
         assert 0 == result.exit_code, result.output
         dom, stderr = chromium_dom(out.read_text(encoding="utf-8"), tmp_path)
         assert 'data-probed="yes"' in dom, stderr[-2000:]

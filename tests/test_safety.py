@@ -29,6 +29,7 @@ from aaib_cp.recommendations.model import (
 )
 from aaib_cp.workflow.effects import default_effects
 from tests.journeys import consult
+from tests.people import acct, as_role
 from tests.safety_helpers import AGENCY, CHAIR, CHIEF, LEAD, REVIEWER, SAM, at, book, case_at
 
 TO_DFE = {"to": "Department for Education", "text": "Share call-outs within a day."}
@@ -74,12 +75,12 @@ class TestRecommendationRecords:
     def test_not_before_the_evidence_phase(self, engine, workflow):
         """No recommendation can be recorded while the case is being scoped."""
         case = engine.open_case(
-            workflow, title="Child B", known_on=date(2026, 3, 1), actor="Ana", role="notifier"
+            workflow, title="Child B", known_on=date(2026, 3, 1), **as_role("Ana", "notifier")
         )
         engine.fire(case.id, "start_triage", **CHIEF)
         fields = {"classification": "serious_harm", "depth": "field"}
         engine.fire(case.id, "decide_investigate", reason="why", fields=fields, **CHIEF)
-        engine.appoint(case.id, "Lee", "lead_investigator", **CHIEF)
+        engine.appoint(case.id, acct("Lee"), "lead_investigator", **CHIEF)
         with pytest.raises(InputError, match="from the evidence phase onwards"):
             book(engine).add_recommendation(case.id, **TO_DFE, **LEAD)
 
@@ -181,7 +182,7 @@ class TestResponsesAndOverdue:
         """overdue lists late recommendations of every case."""
         first, _ = self.issued(engine, workflow, clock)
         second = engine.open_case(
-            workflow, title="Child B", known_on=date(2026, 3, 1), actor="Ana", role="notifier"
+            workflow, title="Child B", known_on=date(2026, 3, 1), **as_role("Ana", "notifier")
         )
         assert second.id != first
         assert [first] == [o.case_id for o in book(engine).overdue(today=date(2026, 8, 1))]
@@ -289,20 +290,20 @@ class TestProtectedMaterial:
         safety.protect(case_id, "E1", reason="health data", **LEAD)
         cases = Casebook(engine)
         with pytest.raises(ProtectedMaterial, match="E1 is protected material"):
-            cases.export_evidence(case_id, "E1", "/nowhere", actor="Lee")
+            cases.export_evidence(case_id, "E1", "/nowhere", actor=acct("Lee"))
         assert ["export E1"] == refusals(engine, case_id)
         disclosed = safety.disclose(
             case_id,
             "E1",
             ground="court order",
-            requested_by="Lee",
+            requested_by=acct("Lee"),
             recipient="High Court",
             reason="Order of 1 March",
             **CHAIR,
         )
         assert ("court_order", "Pat") == (disclosed.ground, disclosed.approved_by)
         with pytest.raises(InputError, match="no file to export"):
-            cases.export_evidence(case_id, "E1", "/nowhere", actor="Lee")
+            cases.export_evidence(case_id, "E1", "/nowhere", actor=acct("Lee"))
 
     def test_requester_may_not_approve(self, engine, workflow):
         """The approver must be someone other than the requester; the refusal is audited."""
@@ -313,7 +314,7 @@ class TestProtectedMaterial:
                 case_id,
                 "N1",
                 ground="serious_continuing_risk",
-                requested_by="Pat",
+                requested_by=acct("Pat"),
                 recipient="Police",
                 reason="Risk to a sibling",
                 **CHAIR,
@@ -329,7 +330,7 @@ class TestProtectedMaterial:
                 case_id,
                 "N1",
                 ground="court_order",
-                requested_by="Sam",
+                requested_by=acct("Sam"),
                 recipient="Court",
                 reason="Order",
                 **LEAD,

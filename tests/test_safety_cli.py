@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from aaib_cp import Engine, Store
 from aaib_cp.cli import cli
+from tests.people import cli_args
 from tests.safety_helpers import AGENCY, LEAD, book, case_at
 
 AS_LEAD = ["--actor", "Lee", "--role", "lead_investigator"]
@@ -20,7 +21,8 @@ AS_REVIEWER = ["--actor", "Rita", "--role", "reviewer"]
 
 
 def run(db: str, *args: str):
-    return CliRunner().invoke(cli, ["--db", db, *args], env={"AAIB_SYNCHRONOUS": "OFF"})
+    full, env = cli_args(db, ["--db", db, *args])
+    return CliRunner().invoke(cli, full, env={"AAIB_SYNCHRONOUS": "OFF", **env})
 
 
 def ok(db: str, *args: str) -> str:
@@ -30,9 +32,10 @@ def ok(db: str, *args: str) -> str:
 
 
 def aaib(db: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AAIB_DB": db, "AAIB_SYNCHRONOUS": "OFF"}
+    full, signed = cli_args(db, list(args))
+    env = {**os.environ, "AAIB_DB": db, "AAIB_SYNCHRONOUS": "OFF", **signed}
     return subprocess.run(
-        [sys.executable, "-m", "aaib_cp", *args],
+        [sys.executable, "-m", "aaib_cp", *full],
         env=env,
         capture_output=True,
         text=True,
@@ -271,7 +274,7 @@ class TestCommands:
             "Order",
         ]
         refused = run(db, *args, "--requested-by", "Pat", *chair)
-        assert (1, True) == (refused.exit_code, "may not also approve" in refused.output)
+        assert (1, True) == (refused.exit_code, "asked for this disclosure" in refused.output)
         ok(db, *args, "--requested-by", "Lee", *chair)
         (found,) = json.loads(ok(db, "disclosure", "list", issued, "--json"))
         assert ("N1", "Pat", "Lee") == (found["item"], found["approved_by"], found["requested_by"])

@@ -17,18 +17,19 @@ from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.workflow.definition import shipped_workflow_path, workflow_from_text
 from aaib_cp.workflow.effects import default_effects
 from aaib_cp.workflow.model import EventKind
+from tests.people import acct, as_role
 from tests.safety_helpers import CHAIR, LEAD, book, case_at
 
-CHIEF_INSPECTOR = {"actor": "Cleo", "role": "chief_inspector"}
-IIC = {"actor": "Ian", "role": "inspector_in_charge"}
+CHIEF_INSPECTOR = as_role("Cleo", "chief_inspector")
+IIC = as_role("Ian", "inspector_in_charge")
 
 
 def aviation_case(engine: Engine, workflow) -> str:
     """An aviation investigation in analysis, led by Ian with one more inspector."""
     case = engine.open_case(
-        workflow, title="G-ABCD", known_on=date(2026, 2, 25), actor="Ops", role="notifier"
+        workflow, title="G-ABCD", known_on=date(2026, 2, 25), **as_role("Ops", "notifier")
     )
-    engine.appoint(case.id, "Ian", "inspector_in_charge", **CHIEF_INSPECTOR)
+    engine.appoint(case.id, acct("Ian"), "inspector_in_charge", **CHIEF_INSPECTOR)
     engine.fire(
         case.id,
         "open_investigation",
@@ -36,7 +37,7 @@ def aviation_case(engine: Engine, workflow) -> str:
         fields={"occurrence_class": "serious_incident", "depth": "field"},
         **CHIEF_INSPECTOR,
     )
-    engine.appoint(case.id, "Ines", "inspector", **IIC)
+    engine.appoint(case.id, acct("Ines"), "inspector", **IIC)
     engine.fire(case.id, "publish_preliminary_report", **IIC)
     return case.id
 
@@ -96,7 +97,7 @@ class TestNoRoleGranted:
                 case_id,
                 "N1",
                 ground="court_order",
-                requested_by="Sam",
+                requested_by=acct("Sam"),
                 recipient="Court",
                 reason="Order",
                 **CHAIR,
@@ -122,7 +123,7 @@ class TestNoRoleGranted:
         assert "lead_investigator" in granted
         assert "reviewer" not in granted
         with pytest.raises(RoleRefused, match="it needs " + " or ".join(granted)):
-            call(SafetyBook(engine), case_id, {"actor": "Rita", "role": "reviewer"})
+            call(SafetyBook(engine), case_id, as_role("Rita", "reviewer"))
 
 
 class TestProtectionSchema:

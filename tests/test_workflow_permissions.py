@@ -12,6 +12,7 @@ from aaib_cp.reports.build import Publisher, build_report_data
 from aaib_cp.workflow.definition import workflow_from_text
 from tests.conftest import SHIPPED
 from tests.journeys import RECKLESS, analyse_and_classify, answers
+from tests.people import as_role
 from tests.safety_helpers import LEAD, SAM, case_at
 
 
@@ -40,7 +41,7 @@ class TestPermissions:
             RoleRefused,
             match="workflow child-protection grants no role permission to confirm a classification",
         ):
-            analysis.confirm(case_id, act, actor="Rita", role="reviewer")
+            analysis.confirm(case_id, act, **as_role("Rita", "reviewer"))
         assert "refused" == kinds(engine, case_id)[-1]
 
     def test_analyse_follows_the_workflow(self, engine):

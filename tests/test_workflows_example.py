@@ -1,3 +1,3 @@
 from aaib_cp.testing import workflow_test
 
-TestRapidReview = workflow_test("workflows/rapid-review.yaml")
+TestRapidReview = workflow_test("rapid-review")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from aaib_cp.analysis import guards as analysis_guards
 from aaib_cp.analysis import sql as analysis_sql
 from aaib_cp.analysis import sql_facts as analysis_facts
-from aaib_cp.db import FACTS, MIGRATIONS, FactRegistry, Migrations
+from aaib_cp.db import FACTS, MIGRATIONS, FactRegistry, Migrations, accounts_schema
 from aaib_cp.db import schema as core_schema
 from aaib_cp.db import store as core_store
 from aaib_cp.evidence import guards as evidence_guards
@@ -43,6 +43,7 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
     analysis_sql.MIGRATIONS,
     recommendations_sql.MIGRATIONS,
     sql_search.MIGRATIONS,
+    accounts_schema.MIGRATIONS,
 )
 
 #: Facts guards read, by phase.

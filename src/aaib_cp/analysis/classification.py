@@ -306,8 +306,12 @@ def _check_path(
         )
 
 
-def review_problem(classification: Classification, *, reviewer: str, action: str) -> str | None:
-    """Why ``reviewer`` may not ``confirm``/``return`` this classification (None: they may)."""
+def review_problem(classification: Classification, *, action: str) -> str | None:
+    """Why this classification cannot be ``confirm``-ed or ``return``-ed now (None: it can).
+
+    Who may not review it (the classifier) is separation of duties, checked by account id
+    in :func:`aaib_cp.workflow.access.separation_problem`.
+    """
     c = classification
     label = f"act {c.act} ({c.outcome['label'].lower()}, version {c.version})"
     if c.superseded:
@@ -318,10 +322,4 @@ def review_problem(classification: Classification, *, reviewer: str, action: str
         return f"{label} is already confirmed by {c.reviews[-1].by}"
     if c.status == "returned":
         return f"{label} was returned by {c.reviews[-1].by}; it must be classified again first"
-    if reviewer == c.classified_by:
-        verb = "confirm" if action == "confirm" else "return"
-        return (
-            f"{reviewer} classified {label} and so cannot {verb} it:"
-            " another reviewer must (four eyes)"
-        )
     return None

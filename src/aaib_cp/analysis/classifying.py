@@ -25,12 +25,24 @@ from aaib_cp.analysis.classification import (
 )
 from aaib_cp.analysis.decision_tree import CATEGORIES, DecisionTree, load_tree
 from aaib_cp.analysis.model import Act, Classification
+from aaib_cp.db import Store
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.access import separation_problem
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case, EventKind
 from aaib_cp.workflow.yaml_source import load_yaml_file
 
 __all__ = ["Classifying"]
+
+
+def classifier_ids(store: Store, classification: Classification) -> frozenset[int]:
+    """The accounts that classified: stored ids, or for a classification made before
+    accounts existed, the account its classifier's name was upgraded to."""
+    if classification.classified_by_ids:
+        return classification.classified_by_ids
+    found = store.accounts.by_name(classification.classified_by)
+    return frozenset({found.id}) if found else frozenset()
 
 
 class Classifying(AnalysisBase):
@@ -45,7 +57,9 @@ class Classifying(AnalysisBase):
         doc = load_yaml_file(path)
         return read_answers(doc, tree=tree, evidence=lambda ref: resolve(ref).label)
 
-    def check_can_classify(self, case_id: str, act: str, *, actor: str, role: str) -> Act:
+    def check_can_classify(
+        self, case_id: str, act: str, *, actor: Account | Actor, role: str
+    ) -> Act:
         """The act, if ``actor`` may classify it in ``role`` (check before asking questions)."""
         case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="analyse", action="classify an act"
@@ -60,7 +74,7 @@ class Classifying(AnalysisBase):
         *,
         tree: str | Path | DecisionTree = DEFAULT_TREE,
         peers: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Classification:
         """Classify an act by walking ``tree``; a later call stores version n+1.
@@ -86,7 +100,7 @@ class Classifying(AnalysisBase):
         return self._store_draft(case, found, draft, actor=actor, role=role)
 
     def _store_draft(
-        self, case: Case, act: Act, draft: ClassificationDraft, *, actor: str, role: str
+        self, case: Case, act: Act, draft: ClassificationDraft, *, actor: Actor, role: str
     ) -> Classification:
         items = self._evidence(case.id, draft.evidence)
         previous = db.classifications(self.store, case.id, act.ref)
@@ -101,7 +115,8 @@ class Classifying(AnalysisBase):
                 record=record,
                 evidence_ids=[i.id for i in items],
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
+                by_ids=sorted(actor.ids),
                 role=role,
             )
             detail: dict[str, Any] = {
@@ -129,7 +144,7 @@ class Classifying(AnalysisBase):
         case_id: str,
         act: str,
         *,
-        actor: str,
+        actor: Account | Actor,
         role: str | None = None,
         all_versions: bool = False,
     ) -> list[Classification]:
@@ -166,12 +181,14 @@ class Classifying(AnalysisBase):
         counted = Counter(c.outcome["category"] for c in current)
         return {key: counted.get(key, 0) for key in CATEGORIES}
 
-    def confirm(self, case_id: str, act: str, *, actor: str, role: str) -> Classification:
+    def confirm(
+        self, case_id: str, act: str, *, actor: Account | Actor, role: str
+    ) -> Classification:
         """Confirm an act's current classification as the second pair of eyes."""
         return self._review(case_id, act, action="confirm", reason=None, actor=actor, role=role)
 
     def return_(
-        self, case_id: str, act: str, *, reason: str, actor: str, role: str
+        self, case_id: str, act: str, *, reason: str, actor: Account | Actor, role: str
     ) -> Classification:
         """Send an act's current classification back to be classified again, with a reason."""
         reason = clean_text(reason, "reason").strip()
@@ -180,10 +197,17 @@ class Classifying(AnalysisBase):
         return self._review(case_id, act, action="return", reason=reason, actor=actor, role=role)
 
     def _review(
-        self, case_id: str, act: str, *, action: str, reason: str | None, actor: str, role: str
+        self,
+        case_id: str,
+        act: str,
+        *,
+        action: str,
+        reason: str | None,
+        actor: Account | Actor,
+        role: str,
     ) -> Classification:
         verb = "confirm a classification" if action == "confirm" else "return a classification"
-        case, _, actor = self.engine.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, permission="confirm", action=verb
         )
         found = self._act(case.id, act)
@@ -191,7 +215,14 @@ class Classifying(AnalysisBase):
         if not versions:
             raise RecordNotFound(f"act {found.ref} on {case.id} is not classified yet")
         current = versions[-1]
-        problem = review_problem(current, reviewer=actor, action=action)
+        problem = review_problem(current, action=action) or separation_problem(
+            definition,
+            "classify",
+            "confirm",
+            done_by=classifier_ids(self.store, current),
+            actor=actor,
+            what=f"classified act {current.act}",
+        )
         if problem is not None:
             raise self.engine.refuse(case, actor=actor, role=role, action=verb, message=problem)
         done, kind = (
@@ -206,7 +237,7 @@ class Classifying(AnalysisBase):
                 action=done,
                 reason=reason,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
                 role=role,
             )
             self.engine.record_change(

@@ -179,6 +179,7 @@ class Classification:
     role: str
     superseded: bool = False
     reviews: tuple[Review, ...] = ()
+    classified_by_ids: frozenset[int] = frozenset()
 
     @property
     def outcome(self) -> Mapping[str, Any]:

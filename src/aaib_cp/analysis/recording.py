@@ -18,6 +18,7 @@ from aaib_cp.analysis.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
 from aaib_cp.evidence import sql as rdb
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
 
@@ -37,7 +38,7 @@ class AnalysisRecords(AnalysisBase):
         kind: str = "act",
         chronology: Sequence[str] | str | None = None,
         evidence: Sequence[str] | str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Act:
         """Record an act or omission of concern by a registered person (ref ``A1``, ...)."""
@@ -77,7 +78,7 @@ class AnalysisRecords(AnalysisBase):
                 chronology_ids=[e.id for e in entries],
                 evidence_ids=[i.id for i in items],
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -109,7 +110,7 @@ class AnalysisRecords(AnalysisBase):
         evidence: Sequence[str] | str,
         note: str,
         taxonomy: str | Path | Taxonomy = DEFAULT_TAXONOMY,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Factor:
         """Record a contributory factor: a taxonomy code, the act(s) it bears on, its evidence.
@@ -151,7 +152,7 @@ class AnalysisRecords(AnalysisBase):
                 act_ids=[a.id for a in on_acts],
                 evidence_ids=[i.id for i in items],
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -184,7 +185,7 @@ class AnalysisRecords(AnalysisBase):
         acts: Sequence[str] | str | None = None,
         factors: Sequence[str] | str | None = None,
         evidence: Sequence[str] | str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Finding:
         """Record a finding (``F1``, ...): causal, contributory or other, with its links."""
@@ -218,7 +219,7 @@ class AnalysisRecords(AnalysisBase):
                 factor_ids=[f.id for f in chosen],
                 evidence_ids=[i.id for i in items],
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,

@@ -307,14 +307,15 @@ def insert_classification(
     evidence_ids: Sequence[int],
     at: datetime,
     by: str,
+    by_ids: Sequence[int],
     role: str,
 ) -> int:
-    """Store one version of an act's classification; returns its row id."""
+    """Store one version of an act's classification (with the accounts' ids); its row id."""
     outcome = record["outcome"]
     cursor = store.db.execute(
         "INSERT INTO classifications (case_id, act_id, version, tree, tree_version, tree_hash,"
-        " outcome, category, refers_onward, record, classified_at, classified_by, role)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " outcome, category, refers_onward, record, classified_at, classified_by, role,"
+        " classified_by_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             case_id,
             act_id,
@@ -329,6 +330,7 @@ def insert_classification(
             at.isoformat(),
             by,
             role,
+            ",".join(map(str, by_ids)),
         ],
     )
     row_id = int(cursor.lastrowid or 0)
@@ -391,6 +393,9 @@ def classifications(store: Store, case_id: str, act_ref: str | None = None) -> l
             classified_at=datetime.fromisoformat(r["classified_at"]),
             classified_by=r["classified_by"],
             role=r["role"],
+            classified_by_ids=frozenset(
+                int(i) for i in (r.get("classified_by_ids") or "").split(",") if i
+            ),
             superseded=int(r["version"]) < int(r["latest"]),
             reviews=tuple(reviews.get(r["id"], ())),
         )

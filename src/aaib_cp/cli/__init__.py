@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from aaib_cp.cli._common import DEFAULT_DB, Context
+from aaib_cp.cli._common import DEFAULT_DB, Context, add_completions, refuse_typed_actor
 from aaib_cp.exceptions import AaibCpError
 
 __all__ = ["cli", "main"]
@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("cases", "history"),
     "set": ("cases", "set_field"),
     "team": ("team", "team"),
+    "login": ("users", "login"),
+    "logout": ("users", "logout"),
+    "whoami": ("users", "whoami"),
+    "user": ("users", "user"),
+    "org": ("users", "org"),
     "audit": ("audit", "audit"),
     "deadlines": ("deadlines", "deadlines"),
     "workflow": ("workflow", "workflow"),
@@ -44,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "act": ("analysis", "act"),
     "factor": ("analysis", "factor"),
     "taxonomy": ("analysis", "taxonomy"),
+    "tree": ("trees", "tree"),
     "classify": ("classification", "classify"),
     "classification": ("classification", "classification"),
     "finding": ("analysis", "finding"),
@@ -67,6 +73,7 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"{__name__}.{target[0]}")
         command: click.Command = getattr(module, target[1])
+        add_completions(command)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -86,22 +93,44 @@ class LazyGroup(click.Group):
     type=click.Path(dir_okay=False),
     help="SQLite database file (or set AAIB_DB).",
 )
-@click.option("--actor", envvar="AAIB_ACTOR", help="Who is acting (or set AAIB_ACTOR).")
-@click.option("--role", envvar="AAIB_ROLE", help="The acting role (or set AAIB_ROLE).")
+@click.option(
+    "--user",
+    envvar="AAIB_USER",
+    metavar="LOGIN",
+    help="Act as this signed-in account when several are (or set AAIB_USER).",
+)
+@click.option(
+    "--on-behalf-of",
+    "on_behalf_of",
+    metavar="LOGIN",
+    help="Administrators only: act for this account, recorded as 'you for them'.",
+)
+@click.option("--role", envvar="AAIB_ROLE", help="Which of your roles to act in (or AAIB_ROLE).")
+@click.option(
+    "--actor", envvar="AAIB_ACTOR", hidden=True, expose_value=False, callback=refuse_typed_actor
+)
 @click.version_option(package_name="aaib-cp", prog_name="aaib")
 @click.pass_context
-def cli(ctx: click.Context, db_path: str, actor: str | None, role: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    db_path: str,
+    user: str | None,
+    on_behalf_of: str | None,
+    role: str | None,
+) -> None:
     """Run independent, learning-focused investigations of child-protection incidents.
+
+    You act as the account you signed in with (aaib login); see docs/security.md.
 
     \b
     Example:
       aaib demo                                  # a complete sample investigation
-      aaib init && aaib --actor "Ana" --role notifier notify --title "Child A" --known-on 2026-11-20
+      aaib init --admin chris --name "Chris Ode" # the database and its first administrator
       aaib status CP-2026-0001
     """
     import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards and effects)
 
-    ctx.obj = Context(db_path=db_path, actor=actor, role=role)
+    ctx.obj = Context(db_path=db_path, user=user, on_behalf_of=on_behalf_of, role=role)
 
 
 def main() -> None:

@@ -15,6 +15,21 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import casebook
+from aaib_cp.cli.chronology import map_option
+from aaib_cp.workflow.identity import Actor
+
+_CSV = click.Path(exists=True, dir_okay=False)
+
+
+def _warn_conflicts(book: Any, case_id: str, names: set[str]) -> None:
+    """Warn on stderr about independent team members affiliated with agencies just added."""
+    for c in book.conflicts(case_id):
+        if c["agency"] in names:
+            click.echo(
+                f"warning: {c['name']} ({c['role']}) is affiliated with {c['agency']}; the team "
+                "is no longer independent: stand them down (aaib team stand-down) to go on",
+                err=True,
+            )
 
 
 # -- agency ------------------------------------------------------------------------
@@ -39,7 +54,7 @@ def agency() -> None:
 @actor_options
 @pass_ctx
 def agency_add(
-    obj: Context, case_id: str, name: str, kind: str, actor: str | None, role: str | None
+    obj: Context, case_id: str, name: str, kind: str, actor: Actor | None, role: str | None
 ) -> None:
     """Register an agency involved in the case (needs an appointed investigator).
 
@@ -52,13 +67,38 @@ def agency_add(
     book = casebook(obj)
     added = book.add_agency(case_id, name, kind, actor=actor, role=role)
     click.echo(f"{case_id}: added agency {added.name} ({added.kind})")
-    for c in book.conflicts(case_id):
-        if c["agency"] == added.name:
-            click.echo(
-                f"warning: {c['name']} ({c['role']}) is affiliated with {added.name}; the team "
-                "is no longer independent: stand them down (aaib team stand-down) to go on",
-                err=True,
-            )
+    _warn_conflicts(book, case_id, {added.name})
+
+
+@agency.command("import")
+@click.argument("case_id", metavar="CASE")
+@click.argument("csv_path", metavar="FILE", type=_CSV)
+@map_option
+@actor_options
+@pass_ctx
+def agency_import(
+    obj: Context,
+    case_id: str,
+    csv_path: str,
+    mapping: dict[str, str],
+    actor: Actor | None,
+    role: str | None,
+) -> None:
+    """Register every agency in a CSV file (columns: name, kind): all of them, or none.
+
+    Every row is checked first; each problem is printed as 'FILE: row N: COLUMN:
+    problem' and nothing is added. --map renames a column of the file.
+
+    \b
+    Example:
+      aaib agency import CP-2026-0001 agencies.csv
+      aaib agency import CP-2026-0001 agencies.csv --map organisation=name --map type=kind
+    """
+    actor, role = obj.who(actor, role)
+    book = casebook(obj)
+    added = book.import_agencies(case_id, csv_path, mapping=mapping, actor=actor, role=role)
+    click.echo(f"{case_id}: added {len(added)} agencies from {csv_path}")
+    _warn_conflicts(book, case_id, {a.name for a in added})
 
 
 @agency.command("list")
@@ -98,7 +138,7 @@ def agency_no_evidence(
     case_id: str,
     agency_name: str,
     reason: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record why an agency supplies no evidence item (lets the evidence phase end).
@@ -153,7 +193,7 @@ def person_add(
     dob: str | None,
     address: str | None,
     chosen: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Register a person and print their pseudonym (e.g. Child A, Social Worker 1).
@@ -180,6 +220,37 @@ def person_add(
         role=role,
     )
     click.echo(f"{case_id}: registered {added.pseudonym}")
+
+
+@person.command("import")
+@click.argument("case_id", metavar="CASE")
+@click.argument("csv_path", metavar="FILE", type=_CSV)
+@map_option
+@actor_options
+@pass_ctx
+def person_import(
+    obj: Context,
+    case_id: str,
+    csv_path: str,
+    mapping: dict[str, str],
+    actor: Actor | None,
+    role: str | None,
+) -> None:
+    """Register every person in a CSV file and print their pseudonyms: all of them, or none.
+
+    Columns: name and role (required), agency, date_of_birth, address. Every row is
+    checked first; each problem is printed as 'FILE: row N: COLUMN: problem' and
+    nothing is added. Names, dates of birth and addresses are restricted data.
+
+    \b
+    Example:
+      aaib person import CP-2026-0001 people.csv --map "job title=role"
+    """
+    actor, role = obj.who(actor, role)
+    added = casebook(obj).import_people(case_id, csv_path, mapping=mapping, actor=actor, role=role)
+    click.echo(f"{case_id}: registered {len(added)} people from {csv_path}")
+    for p in added:
+        click.echo(f"  {p.pseudonym}")
 
 
 @person.command("list")

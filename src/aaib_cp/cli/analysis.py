@@ -19,6 +19,7 @@ from aaib_cp.cli._common import (
 
 if TYPE_CHECKING:
     from aaib_cp.analysis.service import Analysis
+    from aaib_cp.workflow.identity import Actor
 
 
 def analysis_service(obj: Context) -> Analysis:
@@ -68,7 +69,7 @@ def act_add(
     omission: bool,
     chronology: tuple[str, ...],
     evidence: tuple[str, ...],
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record an act or omission of concern and print its reference (A1, A2, ...).
@@ -162,7 +163,7 @@ def factor_add(
     evidence: tuple[str, ...],
     note: str,
     taxonomy: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record a contributory factor (CF1, CF2, ...) with its taxonomy code.
@@ -339,7 +340,7 @@ def finding_add(
     acts: tuple[str, ...],
     factors: tuple[str, ...],
     evidence: tuple[str, ...],
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record a finding and print its reference (F1, F2, ...).

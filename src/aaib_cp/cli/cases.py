@@ -15,6 +15,7 @@ from aaib_cp.cli._common import (
     pass_ctx,
     table,
 )
+from aaib_cp.workflow.identity import Actor
 
 
 def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -29,13 +30,25 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @click.command()
 @click.option("--workflow", "workflow_path", help="Only check that this workflow loads.")
+@click.option(
+    "--admin",
+    "admin_login",
+    metavar="LOGIN",
+    help="Login of the first administrator (default: your operating-system login).",
+)
+@click.option("--name", "admin_name", help="The first administrator's name (default: the login).")
 @pass_ctx
-def init(obj: Context, workflow_path: str | None) -> None:
-    """Create the database (safe to run again: it only adds what is missing).
+def init(
+    obj: Context, workflow_path: str | None, admin_login: str | None, admin_name: str | None
+) -> None:
+    """Create the database and its first administrator, signed in on this machine.
+
+    Safe to run again: it only adds what is missing. A database from the previous
+    release is upgraded in place, and what the upgrade merged is printed.
 
     \b
     Example:
-      aaib --db investigations.db init
+      aaib --db investigations.db init --admin chris.ode --name "Chris Ode"
     """
     store = obj.store(create=True)
     if workflow_path:
@@ -43,6 +56,29 @@ def init(obj: Context, workflow_path: str | None) -> None:
 
         load_workflow(workflow_path)
     click.echo(f"Database ready: {store.path} ({store.count_cases()} case(s))")
+    first_administrator(obj, admin_login, admin_name)
+
+
+def first_administrator(obj: Context, login: str | None, name: str | None) -> None:
+    """Make and sign in the first administrator, if the database has none."""
+    import getpass
+
+    from aaib_cp.cli._identity import CredentialFile
+    from aaib_cp.workflow.identity import ADMINISTRATOR
+
+    store = obj.store()
+    if store.accounts.count_holding(ADMINISTRATOR):
+        return
+    if login is None:
+        try:
+            login = getpass.getuser().lower()
+        except (KeyError, OSError):
+            raise click.UsageError("say who administers this database: --admin LOGIN") from None
+    engine = obj.engine()
+    account = engine.accounts.first_administrator(login, name or login)
+    _, token = obj.credentials().issue(account, label="aaib init")
+    CredentialFile().save(obj.db_path, account.login, token)
+    click.echo(f"Administrator: {account.name} ({account.login}), signed in on this machine")
 
 
 @click.command()
@@ -70,7 +106,7 @@ def notify(
     known_on: str,
     workflow_name: str,
     reason: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
     as_json: bool,
 ) -> None:
@@ -220,8 +256,8 @@ def status(obj: Context, case_id: str, as_role: str | None, as_of: Any, as_json:
             needs.append("--reason")
         extra = f"  needs {' '.join(needs)}" if needs else ""
         click.echo(f"    [{mark}] {o.trigger} -> {o.dest}  (roles: {', '.join(o.roles)}){extra}")
-        for b in o.blockers:
-            click.echo(f"              blocked: {b.message}")
+        for message in dict.fromkeys(b.message for b in o.blockers):  # each once, in order
+            click.echo(f"              blocked: {message}")
 
 
 @click.command()
@@ -249,7 +285,7 @@ def advance(
     reason: str | None,
     sets: tuple[str, ...],
     expect_version: int | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Fire TRIGGER on CASE. A refusal is recorded and exits 1, naming what blocks it.
@@ -336,7 +372,7 @@ def set_field(
     name: str,
     value: str,
     reason: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record or amend a case field declared by the workflow (audited).

@@ -18,8 +18,30 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import casebook
+from aaib_cp.workflow.identity import Actor
 
 PROGRESS_FROM = 200
+
+
+def _parse_map(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+    from aaib_cp.evidence.chronology_csv import parse_mapping
+    from aaib_cp.exceptions import InputError
+
+    try:
+        return parse_mapping(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--map: "), ctx, param) from None
+
+
+#: ``--map SRC=DEST`` on every CSV import: read the file's column SRC as DEST.
+map_option = click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="SRC=DEST",
+    callback=_parse_map,
+    help="Read the file's column SRC as DEST (repeatable); 'SRC=' ignores SRC.",
+)
 
 
 # -- chronology --------------------------------------------------------------------
@@ -57,7 +79,7 @@ def chronology_add(
     people: tuple[str, ...],
     evidence_ref: str | None,
     key_episode: bool,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Add one entry to the chronology; prints its reference (C1, C2, ...).
@@ -95,6 +117,7 @@ def _progress(items: Iterable[Any]) -> Iterator[Any]:
 @click.argument("case_id", metavar="CASE")
 @click.argument("csv_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--agency", "agency_name", help="The submitting agency (else an 'agency' column).")
+@map_option
 @actor_options
 @pass_ctx
 def chronology_import(
@@ -102,21 +125,31 @@ def chronology_import(
     case_id: str,
     csv_path: str,
     agency_name: str | None,
-    actor: str | None,
+    mapping: dict[str, str],
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Import an agency's chronology CSV (columns: docs/chronology.md).
 
     Every row is checked first. If any row is invalid, each problem is printed as
-    'FILE: row N: COLUMN: problem' and nothing is imported.
+    'FILE: row N: COLUMN: problem' and nothing is imported. Unknown and missing
+    columns are all reported at once (row 1); --map renames a column of the file.
 
     \b
     Example:
       aaib chronology import CP-2026-0001 police.csv --agency "Northshire Police"
+      aaib chronology import CP-2026-0001 police.csv --agency "Northshire Police" \\
+          --map date=when --map event=what --map key_practice_episode=key_episode
     """
     actor, role = obj.who(actor, role)
     refs = casebook(obj).import_chronology(
-        case_id, csv_path, agency=agency_name, actor=actor, role=role, progress=_progress
+        case_id,
+        csv_path,
+        agency=agency_name,
+        mapping=mapping,
+        actor=actor,
+        role=role,
+        progress=_progress,
     )
     click.echo(f"{case_id}: imported {len(refs)} entries ({refs[0]}-{refs[-1]}) from {csv_path}")
 
@@ -128,7 +161,7 @@ def chronology_import(
 @actor_options
 @pass_ctx
 def chronology_tag(
-    obj: Context, case_id: str, entry_ref: str, untag: bool, actor: str | None, role: str | None
+    obj: Context, case_id: str, entry_ref: str, untag: bool, actor: Actor | None, role: str | None
 ) -> None:
     """Tag an entry as a key practice episode (or --untag it).
 

@@ -11,6 +11,7 @@ from aaib_cp.cli.analysis import analysis_service
 
 if TYPE_CHECKING:
     from aaib_cp.analysis.service import Analysis
+    from aaib_cp.workflow.identity import Actor
 
 
 # -- classify ------------------------------------------------------------------------
@@ -35,7 +36,7 @@ def classify(
     act_ref: str,
     answers_file: str | None,
     tree: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Classify an act by walking a just-culture decision tree (again: a new version).
@@ -149,7 +150,7 @@ def classification_show(
     case_id: str,
     act_ref: str,
     all_versions: bool,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
     as_json: bool,
 ) -> None:
@@ -201,7 +202,7 @@ def classification_show(
 @actor_options
 @pass_ctx
 def classification_confirm(
-    obj: Context, case_id: str, act_ref: str, actor: str | None, role: str | None
+    obj: Context, case_id: str, act_ref: str, actor: Actor | None, role: str | None
 ) -> None:
     """Confirm an act's classification as the second pair of eyes (an appointed reviewer).
 
@@ -221,7 +222,7 @@ def classification_confirm(
 @actor_options
 @pass_ctx
 def classification_return(
-    obj: Context, case_id: str, act_ref: str, reason: str, actor: str | None, role: str | None
+    obj: Context, case_id: str, act_ref: str, reason: str, actor: Actor | None, role: str | None
 ) -> None:
     """Send an act's classification back with a reason; it must be classified again.
 

@@ -17,6 +17,7 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import safety_book
+from aaib_cp.workflow.identity import Actor
 
 
 # -- consultation --------------------------------------------------------------------
@@ -47,7 +48,7 @@ def consult_send(
     case_id: str,
     parties: tuple[str, ...],
     sent_on: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record that the draft was sent to directly involved parties; starts their period.
@@ -82,7 +83,7 @@ def consult_represent(
     text: str | None,
     none_made: bool,
     received_on: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record a party's representation on the draft (R1, R2, ...), or that it made none.
@@ -125,7 +126,7 @@ def consult_dispose(
     ref: str,
     disposition: str,
     reason: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Disposition a representation (lead investigator or panel chair).
@@ -213,7 +214,7 @@ def feedback_add(
     held_on: str,
     attendees: tuple[str, ...],
     audience: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record a feedback session (date, who attended).

@@ -45,6 +45,13 @@ def _progress_bar(items: Any) -> Any:
     default=True,
     help="Leave out the response and assessment clocks of safety recommendations.",
 )
+@click.option(
+    "--ics",
+    "ics_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the clocks as an iCalendar file (one event per clock) instead of a table.",
+)
 @as_of_option
 @json_option
 @pass_ctx
@@ -53,6 +60,7 @@ def deadlines(
     overdue: bool,
     within: int | None,
     recommendations_too: bool,
+    ics_path: str | None,
     as_of: datetime | None,
     as_json: bool,
 ) -> None:
@@ -64,11 +72,16 @@ def deadlines(
     recommendations (calendar days). Clocks stopped while a case is suspended are
     listed last (not with --overdue or --within).
 
+    --ics FILE writes one all-day event per clock with a due date. Each event keeps
+    its UID from one run to the next, so a calendar updates it rather than adding a
+    copy; an event whose date or text changed gets the next SEQUENCE.
+
     \b
     Example:
       aaib deadlines
       aaib deadlines --within 5
       aaib deadlines --overdue --json
+      aaib deadlines --ics deadlines.ics
     """
     from aaib_cp.oversight import open_clocks
 
@@ -87,8 +100,11 @@ def deadlines(
         clocks = [c for c in clocks if c.overdue]
     if within is not None:
         clocks = [c for c in clocks if c.within(within)]
+    titles = {c.id: c.title for c in cases}
+    if ics_path is not None:
+        _write_ics(ics_path, clocks, titles, engine.clock())
+        return
     if as_json:
-        titles = {c.id: c.title for c in cases}
         emit_json(
             {
                 "as_of": today.isoformat(),
@@ -103,3 +119,36 @@ def deadlines(
     click.echo(table(rows, ["case", "due", "left", "clock", "state"]))
     late = sum(1 for c in clocks if c.overdue)
     click.echo(f"{len(clocks)} clock(s), {late} overdue (as of {today}).")
+
+
+def _write_ics(path: str, clocks: list[Any], titles: dict[str, str], now: datetime) -> None:
+    """Write the clocks to ``path`` as iCalendar, keeping the sequence of unchanged events."""
+    from pathlib import Path
+
+    from aaib_cp.exceptions import InputError
+    from aaib_cp.workflow.ics import clocks_calendar, previous_events
+
+    target = Path(path)
+    previous = {}
+    if target.exists():
+        try:
+            previous = previous_events(target.read_bytes(), filename=path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = clocks_calendar(clocks, titles=titles, now=now, previous=previous)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot be written ({exc.strerror})") from None
+    written = previous_events(data, filename=path)
+    new = len(written.keys() - previous.keys())
+    changed = sum(
+        1 for uid, (seq, *_) in written.items() if uid in previous and seq > previous[uid][0]
+    )
+    click.echo(
+        f"{len(written)} event(s) written to {path}: {new} new, {changed} changed, "
+        f"{len(written) - new - changed} unchanged."
+    )

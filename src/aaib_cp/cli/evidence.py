@@ -17,6 +17,7 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import casebook, protection
+from aaib_cp.workflow.identity import Actor
 
 
 # -- evidence ----------------------------------------------------------------------
@@ -61,7 +62,7 @@ def evidence_add(
     agency_name: str | None,
     file_path: str | None,
     file_name: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Register an evidence item, optionally with a file; prints its reference (E1, E2, ...).
@@ -116,7 +117,7 @@ def evidence_correct(
     agency_name: str | None,
     file_path: str | None,
     file_name: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Register a corrected version of ITEM, linked to the old one (which is kept).
@@ -191,7 +192,7 @@ def evidence_show(
     obj: Context,
     case_id: str,
     item_ref: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
     as_json: bool,
 ) -> None:
@@ -246,7 +247,7 @@ def evidence_export(
     case_id: str,
     item_ref: str,
     output: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Copy an item's stored file out, after checking its hash (recorded as an export).
@@ -267,7 +268,7 @@ def evidence_export(
 @actor_options
 @pass_ctx
 def evidence_protect(
-    obj: Context, case_id: str, item_ref: str, reason: str, actor: str | None, role: str | None
+    obj: Context, case_id: str, item_ref: str, reason: str, actor: Actor | None, role: str | None
 ) -> None:
     """Mark an item as protected material: no export or public output without a disclosure.
 

@@ -175,29 +175,58 @@ def _progress(label: str) -> Iterator[Any]:
             bar.__exit__(None, None, None)
 
 
+OGL = "Open Government Licence v3.0"
+OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+
 @click.command()
+@click.argument("target", metavar="[OUTPUT]", required=False, type=click.Path())
 @click.option("--public", is_flag=True, help="Export the public, anonymised dataset (required).")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Directory to create (must not exist, or be empty).",
+    type=click.Path(),
+    help="Where to write (or give OUTPUT): a new or empty directory for csv, a file for sqlite.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "sqlite"]),
+    default="csv",
+    show_default=True,
+    help="csv: a CSV and a JSON file per record type; sqlite: one typed SQLite file "
+    "and a Datasette metadata file beside it.",
+)
+@click.option("--licence", default=OGL, show_default=True, help="The dataset's licence (sqlite).")
+@click.option("--licence-url", default=OGL_URL, help="Where the licence is published (sqlite).")
 @json_option
 @pass_ctx
-def export(obj: Any, public: bool, output: str, as_json: bool) -> None:
-    """Write the anonymised records of every published case as CSV and JSON.
+def export(
+    obj: Any,
+    target: str | None,
+    public: bool,
+    output: str | None,
+    fmt: str,
+    licence: str,
+    licence_url: str,
+    as_json: bool,
+) -> None:
+    """Write the anonymised records of every published case: CSV and JSON, or SQLite.
 
-    One CSV and one JSON file per record type: cases, people (pseudonym, role and
-    agency only), chronology, acts, factors, findings, recommendations, responses.
-    Every text is anonymised and checked again; if any registered identifier is
-    left, nothing is written. Restricted exports are not offered.
+    One table per record type: cases, people (pseudonym, role and agency only),
+    chronology, acts, factors, findings, recommendations, responses. Every text is
+    anonymised and checked again; if any registered identifier is left, nothing is
+    written. Restricted exports are not offered.
+
+    --format sqlite writes one SQLite file with typed columns (dates as ISO text,
+    yes/no as 0 or 1, counts as integers) and FILE.metadata.json for Datasette
+    (titles, descriptions, licence, source). Exporting again replaces the file.
 
     \b
     Example:
       aaib export --public -o national-dataset
-      aaib export --public -o national-dataset --json
+      aaib export --public --format sqlite national.db
+      datasette national.db -m national.metadata.json
     """
     from aaib_cp.exceptions import InputError
     from aaib_cp.learning.service import Learning
@@ -207,10 +236,40 @@ def export(obj: Any, public: bool, output: str, as_json: bool) -> None:
             "export: only the public, anonymised dataset is offered (add --public);"
             " the restricted records stay in the database"
         )
+    if (target is None) == (output is None):
+        raise click.UsageError("say where to write: OUTPUT or -o OUTPUT (one of them)")
+    where = str(target or output)
+    learning = Learning(obj.engine())
     with _progress("Exporting published cases") as progress:
-        counts = Learning(obj.engine()).export_public(output, progress=progress)
+        if fmt == "sqlite":
+            counts = _export_sqlite(learning, where, licence, licence_url, progress)
+        else:
+            counts = learning.export_public(where, progress=progress)
     if as_json:
-        emit_json({"directory": output, "rows": counts})
+        emit_json({"directory" if fmt == "csv" else "file": where, "rows": counts})
         return
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
-    click.echo(f"Wrote {output}: {summary}")
+    click.echo(f"Wrote {where}: {summary}")
+
+
+def _export_sqlite(
+    learning: Any, where: str, licence: str, licence_url: str, progress: Any
+) -> dict[str, int]:
+    """Write the dataset to the SQLite file ``where`` and its Datasette metadata beside it."""
+    import json
+    from pathlib import Path
+
+    from aaib_cp.learning.sql_dataset import datasette_metadata, write_dataset
+
+    tables = learning.public_dataset(progress=progress)
+    target = Path(where)
+    write_dataset(target, tables)
+    metadata = datasette_metadata(
+        target.stem,
+        licence=licence,
+        licence_url=licence_url or None,
+        source="aaib-cp: the anonymised records of published investigations",
+    )
+    meta = target.with_name(f"{target.stem}.metadata.json")
+    meta.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {name: len(rows) for name, rows in tables.items()}

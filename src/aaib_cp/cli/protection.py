@@ -14,6 +14,7 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import protection
+from aaib_cp.workflow.identity import Actor
 
 
 # -- notes ---------------------------------------------------------------------------
@@ -38,7 +39,7 @@ def note_add(
     case_id: str,
     text: str,
     not_protected: bool,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record an investigator's note; prints its reference (N1, ...).
@@ -102,7 +103,11 @@ def disclosure() -> None:
     type=click.Choice(["serious_continuing_risk", "court_order"]),
     help="The ground for disclosure.",
 )
-@click.option("--requested-by", required=True, help="Who asked for it (not the approver).")
+@click.option(
+    "--requested-by",
+    required=True,
+    help="Login of the account that asked for it (not the approver).",
+)
 @click.option("--recipient", required=True, help="Who receives it.")
 @click.option("--reason", required=True, help="Why, in a sentence or two.")
 @actor_options
@@ -115,26 +120,27 @@ def disclosure_add(
     requested_by: str,
     recipient: str,
     reason: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Approve disclosing one protected item (panel chair or chief investigator).
 
-    The acting person is the approver and must not be the person who asked.
+    The acting account is the approver and must not be the account that asked
+    (REQUESTED-BY is a login).
     Once approved, the item may be exported (aaib evidence export).
 
     \b
     Example:
       aaib disclosure add CP-2026-0001 --item E3 --ground court_order \\
-          --requested-by "Lee Park" --recipient "High Court (case 2026/123)" \\
-          --reason "Order of 3 May 2026" --actor "Chris Ode" --role chief_investigator
+          --requested-by lee.park --recipient "High Court (case 2026/123)" \\
+          --reason "Order of 3 May 2026" --role chief_investigator
     """
     actor, role = obj.who(actor, role)
     found = protection(obj).disclose(
         case_id,
         item,
         ground=ground,
-        requested_by=requested_by,
+        requested_by=obj.engine().accounts.get(requested_by),
         recipient=recipient,
         reason=reason,
         actor=actor,

@@ -22,6 +22,7 @@ from aaib_cp.cli._services import safety_book
 
 if TYPE_CHECKING:
     from aaib_cp.recommendations.model import Recommendation
+    from aaib_cp.workflow.identity import Actor
 
 
 def _rec_line(rec: Recommendation) -> str:
@@ -67,7 +68,7 @@ def rec_add(
     priority: str,
     findings: tuple[str, ...],
     issue: bool,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record a safety recommendation; prints its stable reference (CASE-SR01, ...).
@@ -100,7 +101,7 @@ def rec_add(
 @click.argument("ref", metavar="REF")
 @actor_options
 @pass_ctx
-def rec_issue(obj: Context, case_id: str, ref: str, actor: str | None, role: str | None) -> None:
+def rec_issue(obj: Context, case_id: str, ref: str, actor: Actor | None, role: str | None) -> None:
     """Issue a draft recommendation now; its response clock starts today.
 
     Urgent recommendations may be issued from the evidence phase onwards; the
@@ -195,7 +196,7 @@ def rec_respond(
     ref: str,
     text: str,
     received_on: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record the addressee's response; it must be assessed within response_assessment_days.
@@ -233,7 +234,7 @@ def rec_assess(
     grade: str,
     text: str,
     close: bool,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Grade the latest response (lead investigator or reviewer); optionally close it.
@@ -257,7 +258,7 @@ def rec_assess(
 @actor_options
 @pass_ctx
 def rec_close(
-    obj: Context, case_id: str, ref: str, reason: str, actor: str | None, role: str | None
+    obj: Context, case_id: str, ref: str, reason: str, actor: Actor | None, role: str | None
 ) -> None:
     """Set a recommendation's status to closed, with the reason.
 
@@ -327,7 +328,7 @@ def action_add(
     agency: str | None,
     organisation: str | None,
     taken_on: str | None,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record safety action already taken; prints its reference (SA1, ...).

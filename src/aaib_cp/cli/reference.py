@@ -12,6 +12,28 @@ from aaib_cp.cli import COMMANDS, cli
 
 HELP = ["-h", "--help"]
 
+#: The section on shell completion, at the top of the reference.
+COMPLETION = [
+    "## Shell completion",
+    "",
+    "The shell completes commands, options, and also case ids (read from the database",
+    "that `--db` or `AAIB_DB` names, with each case's title) and the triggers of the case",
+    "given before them (`aaib advance CP-2026-0001 <TAB>`). Turn it on once:",
+    "",
+    "```bash",
+    "# bash: in ~/.bashrc",
+    'eval "$(_AAIB_COMPLETE=bash_source aaib)"',
+    "# zsh: in ~/.zshrc",
+    'eval "$(_AAIB_COMPLETE=zsh_source aaib)"',
+    "# fish: in ~/.config/fish/completions/aaib.fish",
+    "_AAIB_COMPLETE=fish_source aaib | source",
+    "```",
+    "",
+    "For a faster shell start-up, write the script to a file once",
+    "(`_AAIB_COMPLETE=bash_source aaib > ~/.aaib-complete.bash`) and source that file.",
+    "Completion never creates a database; with none, it offers no case ids.",
+]
+
 
 def _help(args: list[str]) -> str:
     ctx = click.Context(
@@ -37,6 +59,8 @@ def render() -> str:
         "Generated from `--help` by `python -m aaib_cp.cli.reference > docs/cli.md`.",
         "Every read command takes `--json`; exit codes are 0 ok, 1 a user mistake or a",
         "refused action (one line on stderr), 2 a usage error.",
+        "",
+        *COMPLETION,
         "",
         "## aaib",
         "",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, pass_ctx
+from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, pass_ctx, reader
+from aaib_cp.workflow.identity import Actor
 
 
 @click.command()
@@ -55,7 +56,7 @@ def report(
     output: str,
     marking: str | None,
     small_counts: int,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
     as_json: bool,
 ) -> None:
@@ -70,17 +71,15 @@ def report(
 
     \b
     Example:
-      aaib --actor "Lee Park" report CP-2026-0001 --audience public -o report.pdf
-      aaib --actor "Lee Park" --role lead_investigator report CP-2026-0001 -o draft.docx
+      aaib report CP-2026-0001 --audience public -o report.pdf
+      aaib --role lead_investigator report CP-2026-0001 -o draft.docx
     """
     from aaib_cp.reports.build import Publisher
 
-    actor = actor or obj.actor
-    role = role or obj.role
-    if not actor:
-        raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR")
-    if audience == "restricted" and not role:
-        raise click.UsageError("say in which role: --role ROLE or AAIB_ROLE")
+    if audience == "restricted":
+        actor, role = obj.who(actor, role)
+    else:
+        actor, role = reader(obj, actor, role)
     written = Publisher(obj.engine()).write(
         case_id,
         output,

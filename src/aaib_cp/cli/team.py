@@ -1,10 +1,11 @@
-"""``aaib team``: appoint, declare affiliations, stand down and list a case's team."""
+"""``aaib team``: appoint, stand down and list a case's team."""
 
 from __future__ import annotations
 
 import click
 
 from aaib_cp.cli._common import Context, actor_options, emit_json, json_option, pass_ctx, table
+from aaib_cp.workflow.identity import Actor
 
 
 @click.group()
@@ -13,89 +14,43 @@ def team() -> None:
 
     \b
     Example:
-      aaib team appoint CP-2026-0001 "Lee Park" --as lead_investigator
+      aaib team appoint CP-2026-0001 lee.park --as lead_investigator
     """
 
 
 @team.command("appoint")
 @click.argument("case_id", metavar="CASE")
-@click.argument("name")
+@click.argument("login")
 @click.option("--as", "case_role", required=True, help="The case role, e.g. lead_investigator.")
-@click.option(
-    "--affiliation",
-    "affiliations",
-    multiple=True,
-    metavar="AGENCY",
-    help="An agency NAME is affiliated with (repeatable); kept for later cases.",
-)
 @actor_options
 @pass_ctx
 def team_appoint(
     obj: Context,
     case_id: str,
-    name: str,
+    login: str,
     case_role: str,
-    affiliations: tuple[str, ...],
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
-    """Appoint NAME to the case's team in a workflow role.
+    """Appoint the account LOGIN to the case's team in a workflow role.
 
-    Roles marked independent cannot go to anyone affiliated with an agency involved
-    in the case: the refusal names the agency (exit 1).
+    Nobody appoints themselves. Roles marked independent go only to someone who has
+    declared their affiliations (aaib user declare) and is affiliated with no agency
+    involved in the case: the refusal names the agency (exit 1).
 
     \b
     Example:
-      aaib team appoint CP-2026-0001 "Lee Park" --as lead_investigator \\
-          --affiliation "Eastshire County Council" --actor "Chris Ode" --role chief_investigator
+      aaib team appoint CP-2026-0001 lee.park --as lead_investigator --role chief_investigator
     """
-    actor, role = obj.who(actor, role)
-    member = obj.engine().appoint(
-        case_id, name, case_role, actor=actor, role=role, affiliations=affiliations
-    )
+    who, role = obj.who(actor, role)
+    engine = obj.engine()
+    member = engine.appoint(case_id, engine.accounts.get(login), case_role, actor=who, role=role)
     click.echo(f"{case_id}: appointed {member.name} as {member.role}")
-
-
-@team.command("declare")
-@click.argument("name")
-@click.option(
-    "--affiliation",
-    "affiliations",
-    multiple=True,
-    required=True,
-    metavar="AGENCY",
-    help="An agency NAME is affiliated with (repeatable).",
-)
-@actor_options
-@json_option
-@pass_ctx
-def team_declare(
-    obj: Context,
-    name: str,
-    affiliations: tuple[str, ...],
-    actor: str | None,
-    role: str | None,
-    as_json: bool,
-) -> None:
-    """Record the agencies an investigator is affiliated with (checked on every appointment).
-
-    \b
-    Example:
-      aaib team declare "Lee Park" --affiliation "Northshire Police" --actor "Lee Park"
-    """
-    actor = actor or obj.actor
-    if not actor:
-        raise click.UsageError("say who is acting: --actor NAME or AAIB_ACTOR")
-    held = obj.engine().declare_affiliations(name, affiliations, actor=actor)
-    if as_json:
-        emit_json({"name": name, "affiliations": held})
-    else:
-        click.echo(f"{name}: affiliated with {', '.join(held)}")
 
 
 @team.command("stand-down")
 @click.argument("case_id", metavar="CASE")
-@click.argument("name")
+@click.argument("login")
 @click.option("--as", "case_role", required=True, help="The case role they leave.")
 @click.option("--reason", required=True, help="Why they stand down.")
 @actor_options
@@ -103,23 +58,24 @@ def team_declare(
 def team_stand_down(
     obj: Context,
     case_id: str,
-    name: str,
+    login: str,
     case_role: str,
     reason: str,
-    actor: str | None,
+    actor: Actor | None,
     role: str | None,
 ) -> None:
-    """Record that NAME no longer serves in a case role (e.g. after a conflict of interest).
+    """Record that the account LOGIN no longer serves in a case role.
 
     \b
     Example:
-      aaib team stand-down CP-2026-0001 "Sam Idowu" --as investigator \\
-          --reason "Affiliated with Northshire Police, added to the case" \\
-          --actor "Lee Park" --role lead_investigator
+      aaib team stand-down CP-2026-0001 sam.idowu --as investigator \\
+          --reason "Affiliated with Northshire Police, added to the case"
     """
-    actor, role = obj.who(actor, role)
-    obj.engine().stand_down(case_id, name, case_role, actor=actor, role=role, reason=reason)
-    click.echo(f"{case_id}: {name} stood down as {case_role}")
+    who, role = obj.who(actor, role)
+    engine = obj.engine()
+    member = engine.accounts.get(login)
+    engine.stand_down(case_id, member, case_role, actor=who, role=role, reason=reason)
+    click.echo(f"{case_id}: {member.name} stood down as {case_role}")
 
 
 @team.command("list")

@@ -3,23 +3,61 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from typing import Any
 
 import click
 
-from aaib_cp.cli._common import emit_json, exit_with_problems, json_option
+from aaib_cp.cli._common import emit_json, exit_with_problems, json_option, terminal_width
 
 
 @click.group()
 def workflow() -> None:
     """Validate, check and draw workflow definitions (YAML).
 
+    Wherever a workflow FILE is asked for, the name of a shipped workflow works too
+    (aaib workflow list names them).
+
     \b
     Example:
+      aaib workflow list
       aaib workflow validate workflows/child-protection.yaml
-      aaib workflow check workflows/child-protection.yaml
+      aaib workflow check child-protection
       aaib workflow show child-protection --format mermaid
     """
+
+
+@workflow.command("list")
+@json_option
+def workflow_list(as_json: bool) -> None:
+    """List the workflows shipped with aaib-cp: name, version and description.
+
+    \b
+    Example:
+      aaib workflow list
+      aaib workflow list --json
+    """
+    from aaib_cp.workflow.definition import load_workflow, shipped_workflows
+
+    found = [load_workflow(name) for name in shipped_workflows()]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": d.name,
+                    "version": d.version,
+                    "title": d.title,
+                    "description": " ".join(d.description.split()),
+                }
+                for d in found
+            ]
+        )
+        return
+    for d in found:
+        click.echo(f"{d.name} (version {d.version}): {d.title}")
+        text = " ".join(d.description.split())
+        width = min(terminal_width() or 88, 100)
+        click.echo(textwrap.fill(text, width=width, initial_indent="  ", subsequent_indent="  "))
 
 
 @workflow.command("validate")
@@ -135,6 +173,8 @@ def check(source: str, max_examples: int, as_json: bool) -> None:
 )
 def show(source: str, fmt: str, current: str | None, output: str | None) -> None:
     """Print a workflow as text, a Mermaid or Graphviz DOT diagram, JSON, or a picture.
+
+    FILE is a path, or the name of a shipped workflow (aaib workflow list).
 
     svg and png draw the states in rows from the initial state, arrows labelled with
     their triggers, terminal states with a double border (drawn with matplotlib).

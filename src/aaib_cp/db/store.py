@@ -10,11 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from aaib_cp.db.accounts import AccountsSQL
 from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import GENESIS, event_hash
 from aaib_cp.workflow.definition import WorkflowDefinition
+from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
 
 __all__ = ["CONFLICTS_SQL", "Store", "sql_store"]
@@ -25,8 +27,8 @@ FACTS = FactRegistry()
 #: Serving independent team members affiliated with an agency involved in the case.
 CONFLICTS_SQL = (
     "SELECT t.name, t.role, g.name FROM team t"
-    " JOIN affiliations a ON a.name = t.name"
-    " JOIN agencies g ON g.case_id = t.case_id AND g.name = a.agency COLLATE NOCASE"
+    " JOIN account_affiliations a ON a.account_id = t.account_id"
+    " JOIN agencies g ON g.case_id = t.case_id AND g.organisation_id = a.organisation_id"
     " WHERE t.case_id = ? AND t.independent = 1 AND t.stood_down_at IS NULL"
     " ORDER BY t.name, t.role, g.name"
 )
@@ -42,6 +44,7 @@ class Store:
     def __init__(self, db: Database, path: Path | None = None) -> None:
         self.db = db
         self.path = path
+        self.accounts = AccountsSQL(db)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False, synchronous: str = "FULL") -> Store:
@@ -222,7 +225,7 @@ class Store:
         case_id: str,
         *,
         at: datetime,
-        actor: str,
+        actor: Actor,
         role: str | None,
         kind: str,
         trigger: str | None = None,
@@ -231,7 +234,10 @@ class Store:
         reason: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> Event:
-        """Append one hash-chained event to the case's audit trail (inside a transaction)."""
+        """Append one hash-chained event to the case's audit trail (inside a transaction).
+
+        The event records the acting account's id (and the delegate's, for "A for B").
+        """
         if not self.in_transaction:
             raise StoreError("events are appended inside a transaction")
         head = self.db.execute(
@@ -244,7 +250,9 @@ class Store:
             "case_id": case_id,
             "n": n,
             "at": at.isoformat(),
-            "actor": actor,
+            "actor": actor.label,
+            "account_id": actor.id,
+            "delegate_id": actor.delegate.id if actor.delegate else None,
             "role": role,
             "kind": kind,
             "trigger": trigger,
@@ -255,13 +263,16 @@ class Store:
         }
         digest = event_hash(prev, content)
         cursor = self.db.execute(
-            "INSERT INTO events (case_id, n, at, actor, role, kind, trigger, from_state, to_state,"
-            " reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (case_id, n, at, actor, account_id, delegate_id, role, kind,"
+            " trigger, from_state, to_state, reason, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 case_id,
                 n,
                 content["at"],
-                actor,
+                actor.label,
+                content["account_id"],
+                content["delegate_id"],
                 role,
                 kind,
                 trigger,
@@ -286,7 +297,7 @@ class Store:
             case_id=case_id,
             n=n,
             at=at,
-            actor=actor,
+            actor=actor.label,
             role=role,
             kind=kind,
             trigger=trigger,
@@ -335,7 +346,7 @@ class Store:
         """Appoint a member in a role; False if already appointed in it."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO team (case_id, name, role, appointed_at, appointed_by,"
-            " independent) VALUES (?, ?, ?, ?, ?, ?)",
+            " independent, account_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 member.case_id,
                 member.name,
@@ -343,48 +354,34 @@ class Store:
                 member.appointed_at.isoformat(),
                 member.appointed_by,
                 int(independent),
+                member.account_id,
             ],
         )
         return cursor.rowcount == 1
 
     def stand_down(
-        self, case_id: str, name: str, role: str, *, at: datetime, by: str, reason: str
+        self, case_id: str, account_id: int, role: str, *, at: datetime, by: str, reason: str
     ) -> bool:
-        """Record that a member no longer serves in a role; False if they did not."""
+        """Record that an account no longer serves in a role; False if it did not."""
         cursor = self.db.execute(
             "UPDATE team SET stood_down_at = ?, stood_down_by = ?, stood_down_reason = ?"
-            " WHERE case_id = ? AND name = ? AND role = ? AND stood_down_at IS NULL",
-            [at.isoformat(), by, reason, case_id, name, role],
+            " WHERE case_id = ? AND account_id = ? AND role = ? AND stood_down_at IS NULL",
+            [at.isoformat(), by, reason, case_id, account_id, role],
         )
         return cursor.rowcount == 1
 
-    def declare_affiliation(self, name: str, agency: str, *, at: datetime, by: str) -> bool:
-        """Record that ``name`` is affiliated with ``agency``; False if already declared."""
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO affiliations (name, agency, declared_at, declared_by)"
-            " VALUES (?, ?, ?, ?)",
-            [name, agency, at.isoformat(), by],
-        )
-        return cursor.rowcount == 1
-
-    def affiliations(self, name: str) -> list[str]:
-        """The agencies ``name`` has declared an affiliation with."""
+    def involved_organisations(self, case_id: str) -> dict[int, str]:
+        """The registry ids of the agencies involved in the case, with the case's names."""
         rows = self.db.execute(
-            "SELECT agency FROM affiliations WHERE name = ? ORDER BY agency", [name]
+            "SELECT organisation_id, name FROM agencies WHERE case_id = ?"
+            " AND organisation_id IS NOT NULL ORDER BY name",
+            [case_id],
         ).fetchall()
-        return [str(r[0]) for r in rows]
+        return {int(r[0]): str(r[1]) for r in rows}
 
-    def conflicts(self, case_id: str, *, name: str | None = None) -> list[dict[str, str]]:
-        """Independent team members (or ``name``) affiliated with an agency on the case."""
-        if name is not None:
-            rows = self.db.execute(
-                "SELECT ?, '', g.name FROM affiliations a JOIN agencies g"
-                " ON g.case_id = ? AND g.name = a.agency COLLATE NOCASE"
-                " WHERE a.name = ? ORDER BY g.name",
-                [name, case_id, name],
-            ).fetchall()
-        else:
-            rows = self.db.execute(CONFLICTS_SQL, [case_id]).fetchall()
+    def conflicts(self, case_id: str) -> list[dict[str, str]]:
+        """Serving independent team members affiliated with an agency on the case."""
+        rows = self.db.execute(CONFLICTS_SQL, [case_id]).fetchall()
         return [{"name": r[0], "role": r[1], "agency": r[2]} for r in rows]
 
     def view(self, case: Case) -> StoreCaseView:

@@ -5,7 +5,7 @@ to closed; :func:`open_demo_store` (in :mod:`.database`) gives it a fresh databa
 is marked as a demo, so a later ``aaib demo`` may replace it.
 """
 
-from aaib_cp.demo.database import open_demo_store
-from aaib_cp.demo.story import LEAD, run_demo
+from aaib_cp.demo.database import DemoBuild, open_demo_store
+from aaib_cp.demo.story import CAST, LEAD, demo_cast, run_demo
 
-__all__ = ["LEAD", "open_demo_store", "run_demo"]
+__all__ = ["CAST", "LEAD", "DemoBuild", "demo_cast", "open_demo_store", "run_demo"]

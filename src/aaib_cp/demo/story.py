@@ -18,22 +18,55 @@ from aaib_cp.workflow.engine import Engine
 
 if TYPE_CHECKING:
     from aaib_cp.recommendations.service import SafetyBook
+    from aaib_cp.workflow.identity import Account
 
-__all__ = ["run_demo"]
+__all__ = ["CAST", "demo_cast", "run_demo"]
 
-CHIEF = ("Chris Ode", "chief_investigator")
-LEAD = ("Lee Park", "lead_investigator")
-INVESTIGATOR = ("Sam Idowu", "investigator")
-REVIEWER = ("Rita Haas", "reviewer")
+#: The cast: (login, the role each acts in). Accounts are made by :func:`demo_cast`.
+NOTIFIER = ("ana.ruiz", "notifier")
+CHIEF = ("chris.ode", "chief_investigator")
+LEAD = ("lee.park", "lead_investigator")
+INVESTIGATOR = ("sam.idowu", "investigator")
+REVIEWER = ("rita.haas", "reviewer")
+
+#: login -> (name, organisation roles granted, agencies declared)
+CAST: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "chris.ode": ("Chris Ode", ("administrator", "chief_investigator"), ()),
+    "ana.ruiz": ("Ana Ruiz", ("notifier",), ()),
+    "lee.park": ("Lee Park", (), ("Eastshire County Council",)),
+    "sam.idowu": ("Sam Idowu", (), ()),
+    "rita.haas": ("Rita Haas", (), ()),
+}
 
 CSC = "Northshire Children's Social Care"
 POLICE = "Northshire Police"
 HEALTH = "Northshire Community Health"
 
 
-def _as(who: tuple[str, str]) -> dict[str, Any]:
-    """``actor=`` and ``role=`` keyword arguments for one of the cast."""
-    return {"actor": who[0], "role": who[1]}
+def demo_cast(engine: Engine) -> dict[str, Account]:
+    """The cast's accounts: the administrator first, then the others it adds and grants;
+    each declares their affiliations (Lee Park one agency, the others none). Made once
+    per database."""
+    accounts = engine.accounts
+    admin_login = next(iter(CAST))
+    if accounts.db.by_login(admin_login) is not None:  # a second sample case, same cast
+        return {login: accounts.get(login) for login in CAST}
+    name, roles, _ = CAST[admin_login]
+    admin = accounts.first_administrator(admin_login, name)
+    accounts.register("Eastshire County Council", actor=admin)
+    for role in roles:
+        if not admin.holds(role):
+            admin = accounts.grant(admin_login, role, actor=admin)
+    for login, (name, roles, _) in list(CAST.items())[1:]:
+        accounts.add(login, name, actor=admin, roles=roles)
+    for login, (_, _, agencies) in CAST.items():
+        accounts.declare(agencies, actor=accounts.get(login), none=not agencies)
+    return {login: accounts.get(login) for login in CAST}
+
+
+def _as(engine: Engine, who: tuple[str, str]) -> dict[str, Any]:
+    """``actor=`` (the account) and ``role=`` keyword arguments for one of the cast."""
+    return {"actor": engine.accounts.get(who[0]), "role": who[1]}
 
 
 SYNOPSIS = (
@@ -50,19 +83,19 @@ SYNOPSIS = (
 def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     """Run the sample investigation in ``engine``; returns the case reference."""
     definition = load_workflow("child-protection")
+    demo_cast(engine)
     known_on = engine.clock().date() - timedelta(days=2)
     case = engine.open_case(
         definition,
         title="Child A (sample case)",
         known_on=known_on,
-        actor="Ana Ruiz",
-        role="notifier",
+        **_as(engine, NOTIFIER),
         reason="Local authority notification",
     )
     say(f"Opened {case.id} in '{case.state}' (incident known on {known_on}).")
 
     def fire(trigger: str, who: tuple[str, str], **kwargs: Any) -> None:
-        event = engine.fire(case.id, trigger, **_as(who), **kwargs)
+        event = engine.fire(case.id, trigger, **_as(engine, who), **kwargs)
         say(f"  {trigger:<28} {event.from_state} -> {event.to_state}")
 
     fire("start_triage", CHIEF)
@@ -76,14 +109,13 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
         engine.fire(
             case.id,
             "agree_scope",
-            actor=CHIEF[0],
-            role=CHIEF[1],
+            **_as(engine, CHIEF),
             fields={"terms_of_reference": "Multi-agency response, Jan-Mar"},
         )
     except TransitionRefused as refused:
         say(f"  refused, as it should be:    {refused}")
-    engine.appoint(case.id, LEAD[0], LEAD[1], actor=CHIEF[0], role=CHIEF[1])
-    say(f"  appointed {LEAD[0]} as independent lead investigator")
+    engine.appoint(case.id, engine.accounts.get(LEAD[0]), LEAD[1], **_as(engine, CHIEF))
+    say("  appointed Lee Park as independent lead investigator")
     fire(
         "agree_scope",
         LEAD,
@@ -91,7 +123,9 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     )
     fire("suspend", LEAD, reason="Criminal proceedings under way; police asked for a pause.")
     fire("resume", LEAD, reason="The police have completed their interviews.")
-    engine.appoint(case.id, "Sam Idowu", "investigator", actor=LEAD[0], role=LEAD[1])
+    engine.appoint(
+        case.id, engine.accounts.get(INVESTIGATOR[0]), "investigator", **_as(engine, LEAD)
+    )
     say("  appointed Sam Idowu as investigator")
     _gather_evidence(engine, case.id, known_on, say)
     fire("begin_analysis", LEAD)
@@ -99,16 +133,16 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     fire("begin_classification", LEAD)
     _classify(engine, case.id, say)
     try:
-        engine.fire(case.id, "begin_recommendations", actor=LEAD[0], role=LEAD[1])
+        engine.fire(case.id, "begin_recommendations", **_as(engine, LEAD))
     except TransitionRefused as refused:
         say(f"  refused, as it should be:    {refused}")
-    engine.appoint(case.id, REVIEWER[0], REVIEWER[1], actor=LEAD[0], role=LEAD[1])
-    say(f"  appointed {REVIEWER[0]} as reviewer")
+    engine.appoint(case.id, engine.accounts.get(REVIEWER[0]), REVIEWER[1], **_as(engine, LEAD))
+    say("  appointed Rita Haas as reviewer")
     _review_and_find(engine, case.id, say)
     fire("begin_recommendations", LEAD)
     safety = _recommend(engine, case.id, say)
     fire("write_draft", LEAD)
-    engine.set_field(case.id, "synopsis", SYNOPSIS, actor=LEAD[0], role=LEAD[1])
+    engine.set_field(case.id, "synopsis", SYNOPSIS, **_as(engine, LEAD))
     fire("send_for_consultation", LEAD)
     _consult(engine, case.id, say)
     fire("issue_final_report", LEAD)
@@ -130,7 +164,7 @@ def _gather_evidence(
     from aaib_cp.evidence.service import Casebook
 
     book = Casebook(engine)
-    sam = _as(INVESTIGATOR)
+    sam = _as(engine, INVESTIGATOR)
     for name, kind in ((CSC, "social_care"), (POLICE, "police"), (HEALTH, "health")):
         book.add_agency(case_id, name, kind, **sam)
     say(f"  registered agencies: {CSC}, {POLICE}, {HEALTH}")
@@ -182,7 +216,7 @@ def _gather_evidence(
     )
     say(f"  registered evidence {e1.label} (with file), {e2.label}, {e3.label}")
     try:
-        engine.fire(case_id, "begin_analysis", actor=LEAD[0], role=LEAD[1])
+        engine.fire(case_id, "begin_analysis", **_as(engine, LEAD))
     except TransitionRefused as refused:
         say(f"  refused, as it should be:    {refused}")
     entries = [
@@ -216,7 +250,7 @@ def _recommend(engine: Engine, case_id: str, say: Callable[[str], None]) -> Safe
     from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
-    lead = _as(LEAD)
+    lead = _as(engine, LEAD)
     urgent = book.add_recommendation(
         case_id,
         to_agency=CSC,
@@ -253,7 +287,7 @@ def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
-    lead = _as(LEAD)
+    lead = _as(engine, LEAD)
     parties = book.send_draft(case_id, [CSC, "Parent 1"], **lead)
     say(f"  draft sent to {', '.join(p.label for p in parties)}; comments due {parties[0].due_on}")
     rep = book.represent(
@@ -264,7 +298,7 @@ def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     )
     book.represent(case_id, "Parent 1", none=True, **lead)
     try:
-        engine.fire(case_id, "issue_final_report", actor=LEAD[0], role=LEAD[1])
+        engine.fire(case_id, "issue_final_report", **_as(engine, LEAD))
     except TransitionRefused as refused:
         say(f"  refused, as it should be:    {refused}")
     book.dispose(
@@ -282,8 +316,8 @@ def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None
     from aaib_cp.recommendations.service import SafetyBook
 
     book = SafetyBook(engine)
-    lead = _as(LEAD)
-    reviewer = _as(REVIEWER)
+    lead = _as(engine, LEAD)
+    reviewer = _as(engine, REVIEWER)
     for rec in book.recommendations(case_id):
         book.respond(case_id, rec.ref, text=f"{rec.addressee} accepts and will act.", **lead)
         graded = book.assess(
@@ -306,7 +340,7 @@ def _analyse(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     from aaib_cp.evidence.service import Casebook
 
     analysis = Analysis(engine)
-    sam = _as(INVESTIGATOR)
+    sam = _as(engine, INVESTIGATOR)
     entries = {e.what: e for e in Casebook(engine).chronology(case_id).entries}
     closed = entries["Case closed to single-agency support"]
     callout = entries["Domestic abuse call-out; child present, not spoken to"]
@@ -354,7 +388,7 @@ def _classify(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     from aaib_cp.analysis.service import Analysis
 
     analysis = Analysis(engine)
-    sam = _as(INVESTIGATOR)
+    sam = _as(engine, INVESTIGATOR)
 
     def a(answer: bool, why: str, *evidence: str) -> AnswerGiven:
         return AnswerGiven(answer, why, evidence)
@@ -395,9 +429,9 @@ def _review_and_find(engine: Engine, case_id: str, say: Callable[[str], None]) -
     from aaib_cp.analysis.service import Analysis
 
     analysis = Analysis(engine)
-    analysis.confirm(case_id, "A2", actor=REVIEWER[0], role=REVIEWER[1])
-    say(f"  {REVIEWER[0]} confirmed the classification of A2 (four eyes)")
-    sam = _as(INVESTIGATOR)
+    analysis.confirm(case_id, "A2", **_as(engine, REVIEWER))
+    say("  Rita Haas confirmed the classification of A2 (four eyes)")
+    sam = _as(engine, INVESTIGATOR)
     f1 = analysis.add_finding(
         case_id,
         kind="contributory",

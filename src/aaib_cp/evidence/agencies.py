@@ -1,19 +1,29 @@
 """The agencies involved in a case and the people, each under a stable pseudonym.
 
-Adding either needs the workflow's ``register_evidence`` permission; SQL lives in
-:mod:`aaib_cp.evidence.sql`.
+Adding either, one at a time or from a CSV file (all rows or none, through
+:mod:`aaib_cp.evidence.chronology_csv`), needs the workflow's ``register_evidence``
+permission; SQL lives in :mod:`aaib_cp.evidence.sql`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 
 from aaib_cp.db import Store
 from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.base import RecordService, choice, one_line, past_date, required_text
+from aaib_cp.evidence.chronology_csv import (
+    RowChecker,
+    check_rows,
+    read_csv,
+    read_file,
+    reject_invalid,
+)
 from aaib_cp.evidence.model import (
     AGENCY_KINDS,
     Agency,
@@ -24,10 +34,38 @@ from aaib_cp.evidence.model import (
     pseudonym,
 )
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
-from aaib_cp.workflow.model import EventKind
+from aaib_cp.workflow.model import Case, EventKind
 
-__all__ = ["AgencyService", "find_agency", "person_resolver"]
+__all__ = ["AGENCY_COLUMNS", "PERSON_COLUMNS", "AgencyService", "find_agency", "person_resolver"]
+
+#: The columns of an agencies CSV: name -> (required, meaning).
+AGENCY_COLUMNS: dict[str, tuple[bool, str]] = {
+    "name": (True, "the agency's name, unique in the case"),
+    "kind": (True, ", ".join(AGENCY_KINDS)),
+}
+#: The columns of a people CSV: name -> (required, meaning).
+PERSON_COLUMNS: dict[str, tuple[bool, str]] = {
+    "name": (True, "the person's real name (restricted data)"),
+    "role": (True, "child, parent, social worker, parent's partner, ..."),
+    "agency": (False, "the agency they work for, by its registered name"),
+    "date_of_birth": (False, "YYYY-MM-DD (restricted data)"),
+    "address": (False, "restricted data"),
+}
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@attrs.frozen
+class _NewPerson:
+    real_name: str
+    key: str
+    agency: Agency | None
+    date_of_birth: date | None
+    address: str | None
 
 
 def find_agency(store: Store, case_id: str, name: str) -> Agency:
@@ -57,36 +95,148 @@ class AgencyService(RecordService):
     """Register agencies and people; list them."""
 
     # -- agencies ------------------------------------------------------------------------
-    def add_agency(self, case_id: str, name: str, kind: str, *, actor: str, role: str) -> Agency:
-        """Register an agency involved in the case (name unique in the case)."""
+    def add_agency(
+        self,
+        case_id: str,
+        name: str,
+        kind: str,
+        *,
+        actor: Account | Actor,
+        role: str,
+        distinct: bool = False,
+    ) -> Agency:
+        """Register an agency involved in the case, linked to the agency registry.
+
+        A name the registry knows (in any spelling, or as an alias) links to that entry;
+        a new one is registered, unless it looks like a registered agency (``distinct``
+        says it is a different one). Independence is then checked by registry id.
+        """
         name = one_line("agency name", name)
         kind = choice("kind", kind, AGENCY_KINDS)
         case, _, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="add an agency", permission="register_evidence"
         )
         with self.store.transaction():
-            agency = db.insert_agency(
-                self.store, case.id, name, kind, at=self.engine.clock(), by=actor
+            agency = self._insert_agency(
+                case, name, kind, actor=actor, role=role, distinct=distinct
             )
-            if agency is None:
-                raise InputError(f"{case.id} already has an agency called {name!r}")
-            self.engine.record_change(
-                case,
+        return agency
+
+    def import_agencies(
+        self,
+        case_id: str,
+        path: str | Path,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        actor: Account | Actor,
+        role: str,
+    ) -> list[Agency]:
+        """Register every agency of a CSV file (columns ``name``, ``kind``): all, or none.
+
+        Raises :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every error.
+        """
+
+        def check_for(case: Case) -> Callable[[dict[str, str], RowChecker], Any]:
+            taken = {a.name.casefold(): 0 for a in db.agencies(self.store, case.id)}
+
+            def check(row: dict[str, str], cell: RowChecker) -> tuple[str, str] | None:
+                name = cell("name", lambda v: one_line("name", v), row["name"])
+                kind = cell("kind", lambda v: choice("kind", v, AGENCY_KINDS), row["kind"])
+                if name is None or kind is None:
+                    return None
+                first = taken.setdefault(name.casefold(), cell.row)
+                if first != cell.row:
+                    where = f"row {first}" if first else case.id
+                    cell.problem("name", f"{name!r} is already on {where}")
+                return name, kind
+
+            return check
+
+        def insert(case: Case, draft: tuple[str, str], actor: Actor, source: str) -> Agency:
+            return self._insert_agency(case, *draft, actor=actor, role=role, source=source)
+
+        return self._import_csv(
+            case_id, path, AGENCY_COLUMNS, mapping, "add an agency", check_for, insert, actor, role
+        )
+
+    def _import_csv(
+        self,
+        case_id: str,
+        path: str | Path,
+        columns: Mapping[str, tuple[bool, str]],
+        mapping: Mapping[str, str] | None,
+        action: str,
+        check_for: Callable[[Case], Callable[[dict[str, str], RowChecker], T | None]],
+        insert: Callable[[Case, T, Actor, str], R],
+        actor: Account | Actor,
+        role: str,
+    ) -> list[R]:
+        """Read, check and insert every row of a CSV file in one transaction: all, or none."""
+        data, filename = read_file(path)
+        case, _, actor = self.engine.authorise(
+            case_id, actor=actor, role=role, action=action, permission="register_evidence"
+        )
+        rows, errors = read_csv(data, filename=filename, columns=columns, mapping=mapping)
+        drafts, row_errors = check_rows(rows, filename=filename, check=check_for(case))
+        reject_invalid(filename, drafts, [*errors, *row_errors])
+        added: list[R] = []
+        with self.store.transaction():
+            for draft in drafts:
+                added.append(insert(case, draft, actor, filename))
+                case = self.store.get_case(case.id)  # the version just bumped, in this transaction
+        return added
+
+    def _insert_agency(
+        self,
+        case: Case,
+        name: str,
+        kind: str,
+        *,
+        actor: Actor,
+        role: str,
+        source: str | None = None,
+        distinct: bool = False,
+    ) -> Agency:
+        """Insert an agency linked to its registry entry (registered if new), and audit it
+        and any conflict of interest it makes (in a transaction).
+
+        A name the registry knows (in any spelling, or as an alias) links to that entry; a
+        new name that looks like a registered agency is refused unless ``distinct``. One
+        registry entry is on a case once.
+        """
+        org = self.engine.accounts.for_case_agency(name, actor, distinct=distinct)
+        involved = self.store.involved_organisations(case.id)
+        if org.id in involved:
+            raise InputError(
+                f"{case.id} already has {involved[org.id]!r}, the same agency as {name!r}"
+            )
+        agency = db.insert_agency(
+            self.store,
+            case.id,
+            name,
+            kind,
+            organisation_id=org.id,
+            at=self.engine.clock(),
+            by=actor.label,
+        )
+        if agency is None:
+            raise InputError(f"{case.id} already has an agency called {name!r}")
+        detail = {"agency": name, "kind": kind, "registry_id": org.id} | (
+            {"file": source} if source else {}
+        )
+        self.engine.record_change(
+            case, actor=actor, role=role, kind=EventKind.AGENCY_ADDED, detail=detail
+        )
+        conflicts = [c for c in self.store.conflicts(case.id) if c["agency"] == name]
+        if conflicts:
+            self.store.append_event(
+                case.id,
+                at=self.engine.clock(),
                 actor=actor,
                 role=role,
-                kind=EventKind.AGENCY_ADDED,
-                detail={"agency": name, "kind": kind},
+                kind=EventKind.INDEPENDENCE_CONFLICT,
+                detail={"agency": name, "members": conflicts},
             )
-            conflicts = [c for c in self.store.conflicts(case.id) if c["agency"] == name]
-            if conflicts:
-                self.store.append_event(
-                    case.id,
-                    at=self.engine.clock(),
-                    actor=actor,
-                    role=role,
-                    kind=EventKind.INDEPENDENCE_CONFLICT,
-                    detail={"agency": name, "members": conflicts},
-                )
         return agency
 
     def conflicts(self, case_id: str) -> list[dict[str, str]]:
@@ -100,7 +250,7 @@ class AgencyService(RecordService):
         return db.agencies(self.store, case_id)
 
     def record_no_evidence(
-        self, case_id: str, agency: str, reason: str, *, actor: str, role: str
+        self, case_id: str, agency: str, reason: str, *, actor: Account | Actor, role: str
     ) -> Agency:
         """Record why an agency supplies no evidence item (satisfies the evidence guard)."""
         reason = required_text("reason", reason)
@@ -113,7 +263,7 @@ class AgencyService(RecordService):
         )
         found = find_agency(self.store, case.id, agency)
         with self.store.transaction():
-            db.record_no_evidence(self.store, found, reason, at=self.engine.clock(), by=actor)
+            db.record_no_evidence(self.store, found, reason, at=self.engine.clock(), by=actor.label)
             self.engine.record_change(
                 case,
                 actor=actor,
@@ -134,7 +284,7 @@ class AgencyService(RecordService):
         date_of_birth: date | str | None = None,
         address: str | None = None,
         pseudonym_of_child: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Person:
         """Register a person; they get the next pseudonym for their role (never reused).
@@ -155,35 +305,12 @@ class AgencyService(RecordService):
         )
         found = find_agency(self.store, case.id, agency) if agency else None
         with self.store.transaction():
-            taken = {p.pseudonym for p in db.people(self.store, case.id)}
-            if chosen in taken:
-                raise InputError(f"{case.id}: the pseudonym {chosen!r} is already in use")
-            name = chosen
-            while name is None or name in taken:
-                name = pseudonym(key, db.next_number(self.store, case.id, f"person:{key}"))
-            person = db.insert_person(
-                self.store,
-                case.id,
-                pseudonym=name,
-                role=key,
-                real_name=real_name,
-                date_of_birth=dob.isoformat() if dob else None,
-                address=address,
-                agency=found,
-                at=self.engine.clock(),
-                by=actor,
-            )
-            # restricted data (name, date of birth, address) never goes into the audit trail
-            self.engine.record_change(
+            person = self._insert_person(
                 case,
+                _NewPerson(real_name, key, found, dob, address),
                 actor=actor,
                 role=role,
-                kind=EventKind.PERSON_ADDED,
-                detail={
-                    "pseudonym": person.pseudonym,
-                    "role": key,
-                    "agency": found.name if found else None,
-                },
+                chosen=chosen,
             )
         return person
 
@@ -191,3 +318,102 @@ class AgencyService(RecordService):
         """The people registered on the case."""
         self.store.get_case(case_id)
         return db.people(self.store, case_id)
+
+    def import_people(
+        self,
+        case_id: str,
+        path: str | Path,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        actor: Account | Actor,
+        role: str,
+    ) -> list[Person]:
+        """Register every person of a CSV file (columns: :data:`PERSON_COLUMNS`): all, or none.
+
+        Each gets the next pseudonym for their role, in the order of the file. Raises
+        :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every error.
+        """
+        today = self.today()
+
+        def check_for(case: Case) -> Callable[[dict[str, str], RowChecker], Any]:
+            def agency(name: str) -> Agency:
+                try:
+                    return find_agency(self.store, case.id, name)
+                except RecordNotFound as exc:
+                    raise ValueError(str(exc)) from None
+
+            def check(row: dict[str, str], cell: RowChecker) -> _NewPerson | None:
+                name = cell("name", lambda v: one_line("name", v), row["name"])
+                key = cell("role", normalise_role, row["role"])
+                named = row.get("agency", "").strip()
+                found = cell("agency", agency, named) if named else None
+                dob_text = row.get("date_of_birth", "").strip()
+                dob = (
+                    cell("date_of_birth", lambda v: past_date("date of birth", v, today), dob_text)
+                    if dob_text
+                    else None
+                )
+                address = cell(
+                    "address", lambda v: clean_text(v, "address").strip(), row.get("address", "")
+                )
+                if name is None or key is None or cell.errors:
+                    return None
+                return _NewPerson(name, key, found, dob, address or None)
+
+            return check
+
+        def insert(case: Case, new: _NewPerson, actor: Actor, source: str) -> Person:
+            return self._insert_person(case, new, actor=actor, role=role, source=source)
+
+        return self._import_csv(
+            case_id,
+            path,
+            PERSON_COLUMNS,
+            mapping,
+            "register a person",
+            check_for,
+            insert,
+            actor,
+            role,
+        )
+
+    def _insert_person(
+        self,
+        case: Case,
+        new: _NewPerson,
+        *,
+        actor: Actor,
+        role: str,
+        source: str | None = None,
+        chosen: str | None = None,
+    ) -> Person:
+        """Insert a person under ``chosen`` or their role's next free pseudonym; audit it
+        without restricted data."""
+        taken = {p.pseudonym for p in db.people(self.store, case.id)}
+        if chosen in taken:
+            raise InputError(f"{case.id}: the pseudonym {chosen!r} is already in use")
+        name = chosen
+        while name is None or name in taken:
+            name = pseudonym(new.key, db.next_number(self.store, case.id, f"person:{new.key}"))
+        person = db.insert_person(
+            self.store,
+            case.id,
+            pseudonym=name,
+            role=new.key,
+            real_name=new.real_name,
+            date_of_birth=new.date_of_birth.isoformat() if new.date_of_birth else None,
+            address=new.address,
+            agency=new.agency,
+            at=self.engine.clock(),
+            by=actor.label,
+        )
+        # restricted data (name, date of birth, address) never goes into the audit trail
+        detail = {
+            "pseudonym": person.pseudonym,
+            "role": new.key,
+            "agency": new.agency.name if new.agency else None,
+        } | ({"file": source} if source else {})
+        self.engine.record_change(
+            case, actor=actor, role=role, kind=EventKind.PERSON_ADDED, detail=detail
+        )
+        return person

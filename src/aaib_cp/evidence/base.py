@@ -15,6 +15,7 @@ from datetime import date
 from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import InputError
 from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import Case
 
@@ -61,9 +62,10 @@ class RecordService:
         self.engine = engine
         self.store: Store = sql_store(engine.store)
 
-    def reader(self, case: Case, actor: str | None, role: str | None) -> str:
-        """The cleaned name of someone reading ``case`` (any role the workflow knows)."""
-        return self.engine.check_actor(self.engine.definition_for(case), actor or "", role)
+    def reader(self, case: Case, actor: Account | Actor | None, role: str | None) -> Actor:
+        """The account reading ``case``, as now stored (reads are audited)."""
+        definition = self.engine.definition_for(case)
+        return self.engine.check_actor(definition, self.engine.access.current(actor), role)
 
     def today(self) -> date:
         """Today, by the engine's clock."""

@@ -8,7 +8,7 @@ An import is all or nothing: every row is checked first
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,16 @@ from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.agencies import find_agency, person_resolver
 from aaib_cp.evidence.base import RecordService
 from aaib_cp.evidence.chronology_csv import (
-    ImportRejected,
     RowError,
-    read_chronology_csv,
+    read_csv,
+    read_file,
+    reject_invalid,
     validate_rows,
 )
 from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = ["Chronology", "ChronologyService"]
@@ -72,7 +74,7 @@ class ChronologyService(RecordService):
         people: Sequence[str] = (),
         evidence: str | None = None,
         key_episode: bool = False,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> ChronologyEntry:
         """Add one chronology entry."""
@@ -104,19 +106,18 @@ class ChronologyService(RecordService):
         path: str | Path,
         *,
         agency: str | None = None,
-        actor: str,
+        mapping: Mapping[str, str] | None = None,
+        actor: Account | Actor,
         role: str,
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
     ) -> list[str]:
         """Import an agency's chronology CSV: all rows, or (if any row is invalid) none.
 
-        Raises :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
+        ``mapping`` renames the file's columns (``{"date": "when"}``; see
+        :func:`~aaib_cp.evidence.chronology_csv.parse_mapping`). Raises
+        :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
         """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+        data, filename = read_file(path)
         case, _, actor = self.engine.authorise(
             case_id,
             actor=actor,
@@ -124,14 +125,14 @@ class ChronologyService(RecordService):
             action="import a chronology",
             permission="register_evidence",
         )
-        rows, errors = read_chronology_csv(data, filename=path.name)
+        rows, errors = read_csv(data, filename=filename, mapping=mapping)
         default = find_agency(self.store, case.id, agency) if agency else None
         return self._import_rows(
             case,
             rows,
             errors,
-            filename=path.name,
-            source=f"import:{path.name}",
+            filename=filename,
+            source=f"import:{filename}",
             actor=actor,
             role=role,
             default_agency=default,
@@ -147,7 +148,7 @@ class ChronologyService(RecordService):
         *,
         filename: str,
         source: str,
-        actor: str,
+        actor: Actor,
         role: str,
         default_agency: Agency | None = None,
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
@@ -168,13 +169,9 @@ class ChronologyService(RecordService):
             person=person_resolver(self.store, case.id),
             evidence=evidence_resolver(self.store, case.id),
         )
-        errors = sorted([*errors, *row_errors], key=lambda e: e.row)
-        if errors:
-            if source == "manual":
-                raise InputError("; ".join(f"{e.field}: {e.message}" for e in errors))
-            raise ImportRejected(filename, errors)
-        if not drafts:
-            raise InputError(f"{filename}: no rows to import")
+        if source == "manual" and row_errors:
+            raise InputError("; ".join(f"{e.field}: {e.message}" for e in row_errors))
+        reject_invalid(filename, drafts, [*errors, *row_errors])
         wrap = progress or (lambda items: items)
         refs: list[str] = []
         now = self.engine.clock()
@@ -193,7 +190,7 @@ class ChronologyService(RecordService):
                     key_episode=draft.key_episode,
                     source=source,
                     at=now,
-                    by=actor,
+                    by=actor.label,
                 )
                 refs.append(ref)
             if source == "manual":
@@ -218,7 +215,7 @@ class ChronologyService(RecordService):
         return refs
 
     def tag_entry(
-        self, case_id: str, ref: str, *, key_episode: bool = True, actor: str, role: str
+        self, case_id: str, ref: str, *, key_episode: bool = True, actor: Account | Actor, role: str
     ) -> ChronologyEntry:
         """Tag (or untag) a chronology entry as a key practice episode."""
         case, _, actor = self.engine.authorise(

@@ -1,17 +1,20 @@
-"""Reading and validating a chronology CSV submitted by an agency (format: docs/chronology.md).
+"""Reading and validating the CSV files a case imports: chronology, agencies, people.
 
-Every row is checked before anything is imported; each problem is one
-:class:`RowError` naming the file, the row (the header is row 1, as in a
-spreadsheet) and the column. Lookups of agencies, people and evidence items are
-passed in as callables, so this module needs no database.
+The one home of CSV import (format: docs/chronology.md): :func:`read_csv` splits a
+file into rows under known columns (renamed with ``--map SRC=DEST``), and
+:func:`check_rows` checks each row. Every problem is one :class:`RowError` naming the
+file, the row (the header is row 1, as in a spreadsheet) and the column; any error
+rejects the whole file (:class:`ImportRejected`). Lookups of agencies, people and
+evidence items are passed in as callables, so this module needs no database.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -24,9 +27,14 @@ __all__ = [
     "COLUMNS",
     "DraftEntry",
     "ImportRejected",
+    "RowChecker",
     "RowError",
+    "check_rows",
     "parse_flag",
-    "read_chronology_csv",
+    "parse_mapping",
+    "read_csv",
+    "read_file",
+    "reject_invalid",
     "validate_rows",
 ]
 
@@ -85,6 +93,15 @@ class DraftEntry:
     key_episode: bool
 
 
+def read_file(path: str | Path) -> tuple[bytes, str]:
+    """The bytes of a CSV file and the name its errors are reported under."""
+    path = Path(path)
+    try:
+        return path.read_bytes(), path.name
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def parse_flag(value: str) -> bool:
     """``yes``/``no`` (and true/false, 1/0, blank) -> bool; ValueError otherwise."""
     text = value.strip().lower()
@@ -99,13 +116,76 @@ def _column_name(raw: str) -> str:
     return "_".join(raw.strip().lower().replace("-", " ").split())
 
 
-def read_chronology_csv(
-    data: bytes, *, filename: str
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """``["Date=when", "notes="]`` -> ``{"date": "when", "notes": ""}`` (``SRC=`` ignores SRC).
+
+    Names are matched like column names (ignoring case and spaces); InputError on a pair
+    without ``=`` or a column mapped twice.
+    """
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        src, sep, dest = pair.partition("=")
+        if not sep or not src.strip():
+            raise InputError(f"--map: {pair!r} is not SRC=DEST (e.g. --map date=when)")
+        name = _column_name(src)
+        if name in mapping:
+            raise InputError(f"--map: column {name!r} is mapped twice")
+        mapping[name] = _column_name(dest)
+    return mapping
+
+
+def _header(
+    cells: Sequence[str],
+    *,
+    filename: str,
+    columns: Mapping[str, tuple[bool, str]],
+    mapping: Mapping[str, str],
+) -> list[str]:
+    """The file's column names after ``mapping`` ('' for an ignored column).
+
+    Every unknown, repeated or missing column and every bad mapping is reported at once,
+    as row 1 errors (:class:`ImportRejected`).
+    """
+    raw = [_column_name(c) for c in cells]
+    expected = ", ".join(columns)
+    problems: list[str] = []
+    for src, dest in mapping.items():
+        if dest and dest not in columns:
+            problems.append(f"--map {src}={dest}: no column {dest!r} (columns: {expected})")
+        if src not in raw:
+            problems.append(f"--map {src}={dest}: the file has no column {src!r}")
+    header = [mapping.get(name, name) for name in raw]
+    problems += [
+        f"unknown column {name!r} (expected: {expected}; or --map {name}=COLUMN, "
+        f"or --map {name}= to ignore it)"
+        for name in header
+        if name and name not in columns and name not in mapping.values()
+    ]
+    named = [n for n in header if n]
+    problems += [
+        f"column {n!r} appears twice" for n in sorted({n for n in named if named.count(n) > 1})
+    ]
+    missing = [n for n, (required, _) in columns.items() if required and n not in header]
+    if missing:
+        problems.append(f"missing column(s) {', '.join(map(repr, missing))}")
+    if problems:
+        raise ImportRejected(filename, [RowError(filename, 1, "", p) for p in problems])
+    return header
+
+
+def read_csv(
+    data: bytes,
+    *,
+    filename: str,
+    columns: Mapping[str, tuple[bool, str]] = COLUMNS,
+    mapping: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """Decode and split a CSV file into ``(row number, {column: value})`` and structural errors.
 
-    A file-level problem (not UTF-8, no header, unknown or missing columns) raises
-    :class:`InputError`; a row with the wrong number of cells is a :class:`RowError`.
+    ``columns`` maps each known column to (required, meaning); ``mapping`` renames the
+    file's columns (see :func:`parse_mapping`). A file that is not UTF-8 or has no header
+    raises :class:`InputError`; bad columns raise :class:`ImportRejected` listing every
+    one; a row with the wrong number of cells is a :class:`RowError`.
     """
     if len(data) > MAX_BYTES:
         raise InputError(f"{filename}: larger than {MAX_BYTES // (1024 * 1024)} MB")
@@ -127,20 +207,9 @@ def read_chronology_csv(
         raise InputError(f"{filename}: row {len(records) + 1}: not valid CSV ({exc})") from None
     if not records or not any(cell.strip() for cell in records[0][1]):
         raise InputError(
-            f"{filename}: row 1: no header row (expected columns: {', '.join(COLUMNS)})"
+            f"{filename}: row 1: no header row (expected columns: {', '.join(columns)})"
         )
-    header = [_column_name(c) for c in records[0][1]]
-    for name in header:
-        if name not in COLUMNS:
-            raise InputError(
-                f"{filename}: row 1: unknown column {name!r} (expected: {', '.join(COLUMNS)})"
-            )
-    duplicates = sorted({n for n in header if header.count(n) > 1})
-    if duplicates:
-        raise InputError(f"{filename}: row 1: column {duplicates[0]!r} appears twice")
-    missing = [n for n, (required, _) in COLUMNS.items() if required and n not in header]
-    if missing:
-        raise InputError(f"{filename}: row 1: missing column(s) {', '.join(map(repr, missing))}")
+    header = _header(records[0][1], filename=filename, columns=columns, mapping=mapping or {})
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[RowError] = []
     for number, record in records[1:]:
@@ -156,8 +225,64 @@ def read_chronology_csv(
                 )
             )
             continue
-        rows.append((number, dict(zip(header, record, strict=True))))
+        rows.append((number, {k: v for k, v in zip(header, record, strict=True) if k}))
     return rows, errors
+
+
+def check_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    filename: str,
+    check: Callable[[dict[str, str], RowChecker], T | None],
+) -> tuple[list[T], list[RowError]]:
+    """Run ``check`` on every row; the drafts of valid rows and every error of the others.
+
+    ``check(row, checker)`` returns a draft, or None after reporting a problem through
+    ``checker`` (see :class:`RowChecker`).
+    """
+    drafts: list[T] = []
+    errors: list[RowError] = []
+    for number, row in rows:
+        checker = RowChecker(filename, number)
+        draft = check(row, checker)
+        if checker.errors:
+            errors.extend(checker.errors)
+        elif draft is not None:
+            drafts.append(draft)
+    return drafts, errors
+
+
+def reject_invalid(filename: str, drafts: Sequence[Any], errors: Iterable[RowError]) -> None:
+    """Raise :class:`ImportRejected` listing ``errors`` by row, or InputError if no rows."""
+    found = sorted(errors, key=lambda e: e.row)
+    if found:
+        raise ImportRejected(filename, found)
+    if not drafts:
+        raise InputError(f"{filename}: no rows to import")
+
+
+class RowChecker:
+    """Collects the problems of one row, each naming its column."""
+
+    def __init__(self, filename: str, row: int) -> None:
+        self.filename = filename
+        self.row = row
+        self.errors: list[RowError] = []
+
+    def problem(self, field: str, message: str) -> None:
+        """Record a problem in column ``field``."""
+        self.errors.append(RowError(self.filename, self.row, field, message))
+
+    def __call__(self, field: str, func: Callable[[str], T], value: str) -> T | None:
+        """``func(value)``, or None after recording its ValueError under ``field``."""
+        try:
+            return func(value)
+        except ValueError as exc:
+            message = str(exc)
+            for prefix in (f"{field}: ", f"{field.replace('_', ' ')}: "):
+                message = message.removeprefix(prefix)
+            self.problem(field, message)
+            return None
 
 
 def _text(value: str, *, required: bool) -> str:
@@ -180,76 +305,35 @@ def validate_rows(
     person: Callable[[str], Any],
     evidence: Callable[[str], Any],
 ) -> tuple[list[DraftEntry], list[RowError]]:
-    """Check every row; returns the drafts and every error found (all rows, all columns).
+    """Check every chronology row; returns the drafts and every error found (all rows, all columns).
 
     ``agency``, ``person`` and ``evidence`` resolve a name or reference, raising
     ValueError with a message when it does not exist.
     """
-    drafts: list[DraftEntry] = []
-    errors: list[RowError] = []
-    for number, row in rows:
-        problems: list[RowError] = []
 
-        def problem(
-            field: str, message: str, number: int = number, problems: list[RowError] = problems
-        ) -> None:
-            problems.append(RowError(filename, number, field, message))
-
-        draft = _validate_row(
-            row,
-            today=today,
-            default_agency=default_agency,
-            agency=agency,
-            person=person,
-            evidence=evidence,
-            problem=problem,
-            number=number,
-        )
-        if problems:
-            errors.extend(problems)
-        elif draft is not None:
-            drafts.append(draft)
-    return drafts, errors
-
-
-def _validate_row(
-    row: dict[str, str],
-    *,
-    number: int,
-    today: date,
-    default_agency: Any,
-    agency: Callable[[str], Any],
-    person: Callable[[str], Any],
-    evidence: Callable[[str], Any],
-    problem: Callable[[str, str], None],
-) -> DraftEntry | None:
-    def check(field: str, func: Callable[[str], T], value: str) -> T | None:
-        try:
-            return func(value)
-        except ValueError as exc:
-            problem(field, str(exc))
+    def check_one(row: dict[str, str], check: RowChecker) -> DraftEntry | None:
+        when = check("when", When.parse, row["when"])
+        if when is not None and when.earliest > today:
+            check.problem("when", f"{when.text!r} is in the future")
+        what = check("what", lambda v: _text(v, required=True), row["what"])
+        named = row.get("agency", "").strip()
+        resolved_agency = default_agency
+        if named:
+            resolved_agency = check("agency", agency, named)
+            if default_agency is not None and resolved_agency not in (None, default_agency):
+                check.problem("agency", f"{named!r} is not the importing agency")
+        elif default_agency is None:
+            check.problem("agency", "must not be empty")
+        people = [
+            check("people", person, name)
+            for name in (p.strip() for p in row.get("people", "").split(";"))
+            if name
+        ]
+        ref = row.get("evidence", "").strip()
+        item = check("evidence", evidence, ref) if ref else None
+        key = check("key_episode", parse_flag, row.get("key_episode", ""))
+        if when is None or what is None or resolved_agency is None or None in people:
             return None
+        return DraftEntry(check.row, when, resolved_agency, tuple(people), what, item, bool(key))
 
-    when = check("when", When.parse, row["when"])
-    if when is not None and when.earliest > today:
-        problem("when", f"{when.text!r} is in the future")
-    what = check("what", lambda v: _text(v, required=True), row["what"])
-    named = row.get("agency", "").strip()
-    resolved_agency = default_agency
-    if named:
-        resolved_agency = check("agency", agency, named)
-        if default_agency is not None and resolved_agency not in (None, default_agency):
-            problem("agency", f"{named!r} is not the importing agency")
-    elif default_agency is None:
-        problem("agency", "must not be empty")
-    people = [
-        check("people", person, name)
-        for name in (p.strip() for p in row.get("people", "").split(";"))
-        if name
-    ]
-    ref = row.get("evidence", "").strip()
-    item = check("evidence", evidence, ref) if ref else None
-    key = check("key_episode", parse_flag, row.get("key_episode", ""))
-    if when is None or what is None or resolved_agency is None or None in people:
-        return None
-    return DraftEntry(number, when, resolved_agency, tuple(people), what, item, bool(key))
+    return check_rows(rows, filename=filename, check=check_one)

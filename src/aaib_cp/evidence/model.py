@@ -67,16 +67,20 @@ EVIDENCE_KINDS: dict[str, str] = {
 }
 
 CHILD_ROLE = "child"
-_ROLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ROLE_RE = re.compile(r"^[a-z](?:[a-z0-9_]|'(?=[a-z]))*$")
 
 
 def normalise_role(text: str) -> str:
-    """``'Social worker'`` -> ``'social_worker'``; InputError if it is not a plain role label."""
-    key = re.sub(r"[\s\-]+", "_", str(text).strip().lower())
-    if not _ROLE_RE.match(key):
+    """``'Social worker'`` -> ``'social_worker'``, ``"Parent’s partner"`` -> ``"parent's_partner"``.
+
+    InputError if it is not a plain role label (letters, digits, spaces, hyphens and an
+    apostrophe inside a word; at most 40 characters).
+    """
+    key = re.sub(r"[\s\-]+", "_", str(text).strip().lower()).replace("\u2019", "'")
+    if len(key) > 40 or not _ROLE_RE.fullmatch(key):
         raise InputError(
             f"role: {text!r} is not a role label (expected words such as 'child', "
-            "'parent', 'social worker', 'police officer'; letters, digits, spaces)"
+            "'parent', 'social worker', \"parent's partner\"; letters, digits, spaces)"
         )
     return key
 

@@ -16,6 +16,8 @@ from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.evidence.model import normalise_choice
 from aaib_cp.evidence.protection_model import DISCLOSURE_GROUNDS, Disclosure, Note
 from aaib_cp.exceptions import InputError, ProtectedMaterial, RecordNotFound
+from aaib_cp.workflow.access import separation_problem
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import Case, EventKind
 
@@ -26,7 +28,7 @@ class Protection(RecordService):
     """Notes, protection marks and disclosures of protected material."""
 
     def add_note(
-        self, case_id: str, text: str, *, protected: bool = True, actor: str, role: str
+        self, case_id: str, text: str, *, protected: bool = True, actor: Account | Actor, role: str
     ) -> Note:
         """Record an investigator's note (protected material unless said otherwise)."""
         body = required_text("note", text)
@@ -42,7 +44,7 @@ class Protection(RecordService):
                 text=body,
                 protected=protected,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -58,7 +60,9 @@ class Protection(RecordService):
         self.store.get_case(case_id)
         return pdb.notes(self.store, case_id)
 
-    def protect(self, case_id: str, item: str, *, reason: str, actor: str, role: str) -> None:
+    def protect(
+        self, case_id: str, item: str, *, reason: str, actor: Account | Actor, role: str
+    ) -> None:
         """Mark an evidence item as protected material (e.g. it holds health data)."""
         why = required_text("reason", reason)
         case, _, actor = self.engine.authorise(
@@ -73,7 +77,7 @@ class Protection(RecordService):
                 protected=True,
                 reason=why,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -102,31 +106,38 @@ class Protection(RecordService):
         item: str,
         *,
         ground: str,
-        requested_by: str,
+        requested_by: Account,
         recipient: str,
         reason: str,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Disclosure:
         """Approve the disclosure of one protected item; the approver is the actor.
 
-        The approver needs the workflow's ``disclose`` permission and must not be the
-        person who asked for it. Refusals are recorded on the audit trail.
+        The approver needs the workflow's ``disclose`` permission and, where the workflow
+        separates ``request_disclosure`` from ``approve_disclosure``, must not be the
+        account that asked for it (nor act for it). Refusals are recorded on the audit trail.
         """
         ground = normalise_choice("ground", ground, DISCLOSURE_GROUNDS)
-        requester = clean_line(requested_by, "requested by", max_len=200)
+        if not isinstance(requested_by, Account):
+            raise TypeError(f"requested_by must be an Account from the store, not {requested_by!r}")
+        requester = requested_by.name
         to = clean_line(recipient, "recipient", max_len=200)
         why = required_text("reason", reason)
-        case, _, actor = self.engine.authorise(
+        case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="approve a disclosure", permission="disclose"
         )
-        if requester.casefold() == actor.casefold():
+        problem = separation_problem(
+            definition,
+            "request_disclosure",
+            "approve_disclosure",
+            done_by=frozenset({requested_by.id}),
+            actor=actor,
+            what="asked for this disclosure",
+        )
+        if problem:
             raise self.engine.refuse(
-                case,
-                actor=actor,
-                role=role,
-                action="approve a disclosure",
-                message=f"{actor} asked for this disclosure and may not also approve it",
+                case, actor=actor, role=role, action="approve a disclosure", message=problem
             )
         flags = self.protected_items(case.id)
         ref = item.strip().upper()
@@ -144,7 +155,9 @@ class Protection(RecordService):
                 item=ref,
                 ground=ground,
                 requested_by=requester,
-                approved_by=actor,
+                requested_by_id=requested_by.id,
+                approved_by=actor.label,
+                approved_by_ids=sorted(actor.ids),
                 recipient=to,
                 reason=why,
                 at=self.engine.clock(),
@@ -159,6 +172,7 @@ class Protection(RecordService):
                     "item": ref,
                     "ground": ground,
                     "requested_by": requester,
+                    "requested_by_id": requested_by.id,
                     "recipient": to,
                 },
             )
@@ -169,7 +183,7 @@ class Protection(RecordService):
         self.store.get_case(case_id)
         return pdb.disclosures(self.store, case_id)
 
-    def check_release(self, case: Case, item: str, *, actor: str, role: str | None) -> None:
+    def check_release(self, case: Case, item: str, *, actor: Actor, role: str | None) -> None:
         """Refuse (audited) to let a protected item out without an approved disclosure."""
         flags = self.protected_items(case.id)
         if not flags.get(item, False) or pdb.disclosures(self.store, case.id, item):

@@ -26,6 +26,7 @@ from aaib_cp.evidence.model import EVIDENCE_KINDS, EvidenceItem, check_file_name
 from aaib_cp.evidence.protection import Protection
 from aaib_cp.exceptions import InputError, IntegrityError, RecordNotFound
 from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Event, EventKind
 
 __all__ = ["EvidenceCheck", "EvidenceRegister", "evidence_resolver"]
@@ -113,7 +114,7 @@ class EvidenceRegister(RecordService):
         agency: str | None = None,
         file: str | Path | None = None,
         file_name: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> EvidenceItem:
         """Register an evidence item (and copy its file into the evidence store)."""
@@ -143,7 +144,7 @@ class EvidenceRegister(RecordService):
         agency: str | None = None,
         file: str | Path | None = None,
         file_name: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> EvidenceItem:
         """Register a corrected version of item ``ref``, linked to the one it replaces."""
@@ -179,7 +180,7 @@ class EvidenceRegister(RecordService):
         agency: str | None,
         file: str | Path | None,
         file_name: str | None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
         previous: EvidenceItem | None = None,
         reason: str | None = None,
@@ -220,7 +221,7 @@ class EvidenceRegister(RecordService):
                     file_name=name,
                     file_size=size,
                     at=self.engine.clock(),
-                    by=actor,
+                    by=actor.label,
                     correction_reason=reason,
                 )
                 detail: dict[str, Any] = {
@@ -252,7 +253,13 @@ class EvidenceRegister(RecordService):
         return db.evidence_items(self.store, case_id, all_versions=all_versions)
 
     def access_evidence(
-        self, case_id: str, ref: str, *, actor: str, role: str | None = None, how: str = "show"
+        self,
+        case_id: str,
+        ref: str,
+        *,
+        actor: Account | Actor,
+        role: str | None = None,
+        how: str = "show",
     ) -> tuple[list[EvidenceItem], list[Event]]:
         """Every version of an item and its chain of custody; the access is itself recorded."""
         case = self.store.get_case(case_id)
@@ -276,7 +283,7 @@ class EvidenceRegister(RecordService):
         ref: str,
         destination: str | Path,
         *,
-        actor: str,
+        actor: Account | Actor,
         role: str | None = None,
     ) -> Path:
         """Copy an item's file out (checking its hash first); recorded as an export.

@@ -179,13 +179,13 @@ _AGENCY_SQL = (
 
 
 def insert_agency(
-    store: Store, case_id: str, name: str, kind: str, *, at: datetime, by: str
+    store: Store, case_id: str, name: str, kind: str, *, organisation_id: int, at: datetime, by: str
 ) -> Agency | None:
-    """Add an agency; None if the case already has one by that name."""
+    """Add an agency (linked to its registry entry); None if the case has one by that name."""
     cursor = store.db.execute(
-        "INSERT OR IGNORE INTO agencies (case_id, name, kind, added_at, added_by)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [case_id, name, kind, at.isoformat(), by],
+        "INSERT OR IGNORE INTO agencies (case_id, name, kind, added_at, added_by, organisation_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [case_id, name, kind, at.isoformat(), by, organisation_id],
     )
     if cursor.rowcount != 1:
         return None

@@ -147,16 +147,31 @@ def insert_disclosure(
     item: str,
     ground: str,
     requested_by: str,
+    requested_by_id: int,
     approved_by: str,
+    approved_by_ids: list[int],
     recipient: str,
     reason: str,
     at: datetime,
 ) -> Disclosure:
-    """Record an approved disclosure of protected material."""
+    """Record an approved disclosure of protected material (with the accounts' ids)."""
     store.db.execute(
         "INSERT INTO disclosures (case_id, ref, item, ground, requested_by, approved_by,"
-        " recipient, reason, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [case_id, ref, item, ground, requested_by, approved_by, recipient, reason, at.isoformat()],
+        " recipient, reason, approved_at, requested_by_id, approved_by_ids)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            case_id,
+            ref,
+            item,
+            ground,
+            requested_by,
+            approved_by,
+            recipient,
+            reason,
+            at.isoformat(),
+            requested_by_id,
+            ",".join(map(str, approved_by_ids)),
+        ],
     )
     return Disclosure(ref, item, ground, requested_by, approved_by, recipient, reason, at)
 

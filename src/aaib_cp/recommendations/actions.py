@@ -12,6 +12,7 @@ from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.recommendations import sql as sdb
 from aaib_cp.recommendations.model import SafetyAction, not_future
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import EventKind
 
@@ -29,7 +30,7 @@ class SafetyActionService(RecordService):
         agency: str | None = None,
         organisation: str | None = None,
         taken_on: date | str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> SafetyAction:
         """Record safety action an organisation has already taken on its own."""
@@ -57,7 +58,7 @@ class SafetyActionService(RecordService):
                 text=text,
                 taken_on=taken,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,

@@ -26,6 +26,7 @@ from aaib_cp.recommendations.model import (
     normalise_choice,
     not_future,
 )
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
 
@@ -41,7 +42,7 @@ class ConsultationService(RecordService):
         parties: Iterable[str],
         *,
         sent_on: date | str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> list[Party]:
         """Record that the draft went to directly involved parties (agencies or pseudonyms).
@@ -73,7 +74,7 @@ class ConsultationService(RecordService):
                     sent_on=sent,
                     due_on=due,
                     at=self.engine.clock(),
-                    by=actor,
+                    by=actor.label,
                 ):
                     raise InputError(f"the draft was already sent to {label}")
             self.engine.record_change(
@@ -114,7 +115,7 @@ class ConsultationService(RecordService):
         text: str | None = None,
         none: bool = False,
         received_on: date | str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Representation:
         """Record a party's representation, or (``none``) that it made none.
@@ -148,7 +149,7 @@ class ConsultationService(RecordService):
                 text=body,
                 received_on=received,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -171,7 +172,7 @@ class ConsultationService(RecordService):
         *,
         disposition: str,
         reason: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Representation:
         """Record how a representation was dealt with; a reason unless accepted in full."""
@@ -210,7 +211,7 @@ class ConsultationService(RecordService):
                 disposition=disposition,
                 reason=why,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -219,7 +220,7 @@ class ConsultationService(RecordService):
                 kind=EventKind.REPRESENTATION_DISPOSED,
                 detail={"representation": rep.ref, "disposition": disposition},
             )
-        return attrs.evolve(rep, disposition=disposition, reason=why, disposed_by=actor)
+        return attrs.evolve(rep, disposition=disposition, reason=why, disposed_by=actor.label)
 
     def representations(self, case_id: str) -> list[Representation]:
         """The case's representations."""

@@ -12,6 +12,7 @@ from aaib_cp.evidence.base import RecordService
 from aaib_cp.exceptions import InputError
 from aaib_cp.recommendations import sql_consultation as cdb
 from aaib_cp.recommendations.model import FeedbackSession, not_future
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import EventKind
 
@@ -28,7 +29,7 @@ class FeedbackService(RecordService):
         held_on: date | str,
         attendees: Iterable[str],
         audience: str = "staff",
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> FeedbackSession:
         """Record a session where staff (or others) heard the outcome."""
@@ -44,7 +45,7 @@ class FeedbackService(RecordService):
             permission="consult",
         )
         held = not_future("date", held_on, self.today())
-        session = FeedbackSession(held, audience, who, actor)
+        session = FeedbackSession(held, audience, who, actor.label)
         with self.store.transaction():
             cdb.insert_feedback(self.store, case.id, session, at=self.engine.clock())
             self.engine.record_change(

@@ -17,6 +17,7 @@ from aaib_cp.recommendations import sql as sdb
 from aaib_cp.recommendations.model import Recommendation, due_after
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.effects import EVERY_TRIGGER, EffectRegistry
+from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = ["EFFECTS", "issue", "issue_pending", "issue_with_final_report"]
@@ -32,7 +33,7 @@ def issue(
     *,
     definition: WorkflowDefinition,
     at: datetime,
-    actor: str,
+    actor: Actor,
     role: str | None,
     with_report: bool = False,
 ) -> None:
@@ -54,7 +55,7 @@ def issue_pending(
     *,
     definition: WorkflowDefinition,
     at: datetime,
-    actor: str,
+    actor: Actor,
     role: str | None,
 ) -> list[str]:
     """Issue every draft (not closed) recommendation of the case; one audit event each."""
@@ -84,7 +85,7 @@ def issue_with_final_report(
     *,
     definition: WorkflowDefinition,
     at: datetime,
-    actor: str,
+    actor: Actor,
     role: str | None,
 ) -> None:
     """After a move: on first entering the ``published`` phase, issue every pending draft."""

@@ -29,6 +29,7 @@ from aaib_cp.recommendations.model import (
     recommendation_ref,
 )
 from aaib_cp.workflow.definition import WorkflowDefinition
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import Case, EventKind
 
@@ -62,7 +63,7 @@ class RecommendationService(RecordService):
         priority: str = "normal",
         findings: Iterable[str] = (),
         issue: bool = False,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Recommendation:
         """Record a recommendation (a draft until issued); ``issue`` issues it at once.
@@ -109,7 +110,7 @@ class RecommendationService(RecordService):
                 priority=priority,
                 findings=refs,
                 at=now,
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -143,7 +144,7 @@ class RecommendationService(RecordService):
             raise RecordNotFound(f"no finding {unknown[0]} on {case_id} (findings: {listing})")
 
     def issue_recommendation(
-        self, case_id: str, ref: str, *, actor: str, role: str
+        self, case_id: str, ref: str, *, actor: Account | Actor, role: str
     ) -> Recommendation:
         """Issue a draft recommendation now: urgent ones any time from the evidence phase."""
         case, definition, actor = self.engine.authorise(
@@ -192,7 +193,7 @@ class RecommendationService(RecordService):
         *,
         text: str,
         received_on: date | str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Recommendation:
         """Record the addressee's response; its assessment clock starts on the day received."""
@@ -218,7 +219,7 @@ class RecommendationService(RecordService):
                 received_on=received,
                 due=due,
                 at=self.engine.clock(),
-                by=actor,
+                by=actor.label,
             )
             self.engine.record_change(
                 case,
@@ -242,7 +243,7 @@ class RecommendationService(RecordService):
         grade: str,
         text: str,
         close: bool = False,
-        actor: str,
+        actor: Account | Actor,
         role: str,
     ) -> Recommendation:
         """Grade the latest response (adequate, partially adequate, not adequate)."""
@@ -262,7 +263,7 @@ class RecommendationService(RecordService):
             )
         with self.store.transaction():
             sdb.set_assessment(
-                self.store, rec, latest.n, grade=grade, text=text, on=self.today(), by=actor
+                self.store, rec, latest.n, grade=grade, text=text, on=self.today(), by=actor.label
             )
             if close:
                 sdb.close_recommendation(self.store, rec, reason=f"assessed {grade}")
@@ -281,7 +282,7 @@ class RecommendationService(RecordService):
         return self._get(case.id, rec.ref)
 
     def close_recommendation(
-        self, case_id: str, ref: str, *, reason: str, actor: str, role: str
+        self, case_id: str, ref: str, *, reason: str, actor: Account | Actor, role: str
     ) -> Recommendation:
         """Set a recommendation's status to closed, giving the reason."""
         reason = required_text("reason", reason)

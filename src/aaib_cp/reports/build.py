@@ -43,6 +43,7 @@ from aaib_cp.reports.render import (
     render,
 )
 from aaib_cp.workflow.engine import Engine
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = [
@@ -334,14 +335,16 @@ class Publisher:
         self.engine: Engine = engine
         self.store: Store = sql_store(engine.store)
 
-    def _authorise(self, case: Case, *, actor: str, role: str | None, audience: str) -> str:
-        """The cleaned actor, if they may produce the report for ``audience`` (audited).
+    def _authorise(
+        self, case: Case, *, actor: Account | Actor, role: str | None, audience: str
+    ) -> Actor:
+        """The actor as stored, if they may produce the report for ``audience`` (audited).
 
         The restricted report is allowed to the roles the workflow grants
         ``read_restricted``; a case role must also be held on the case.
         """
         definition = self.engine.definition_for(case)
-        actor = self.engine.check_actor(definition, actor, role)
+        actor = self.engine.check_actor(definition, self.engine.access.current(actor), role)
         if audience in PUBLIC_AUDIENCES:
             return actor
         self.engine.check_permission(
@@ -388,7 +391,8 @@ class Publisher:
             case.id,
             audience=audience,
             anonymiser=anonymiser,
-            pictures=fmt in ("html", "pdf"),
+            # the summary shows no picture
+            pictures=fmt in ("html", "pdf") and audience != "summary",
         )
         where = f"{audience} report of {case.id}"
         check = None
@@ -423,7 +427,7 @@ class Publisher:
         *,
         audience: str,
         fmt: str | None = None,
-        actor: str,
+        actor: Account | Actor,
         role: str | None = None,
         anonymiser: Anonymiser | None = None,
         marking: str | None = None,

@@ -23,11 +23,13 @@ import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards, effec
 from aaib_cp.db import Store
 from aaib_cp.db.facts import StoreCaseView
 from aaib_cp.exceptions import AaibCpError, TransitionRefused
+from aaib_cp.testing.accounts import sample_account
 from aaib_cp.testing.strategies import EPOCH, explored, field_values, people
 from aaib_cp.workflow.check import Exploration, actable_roles, fact_samples
 from aaib_cp.workflow.definition import WorkflowDefinition, load_workflow
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.guards import GuardRegistry, default_registry
+from aaib_cp.workflow.identity import Account
 from aaib_cp.workflow.invariants import Position, broken_on_entry
 from aaib_cp.workflow.model import Case, EventKind
 
@@ -127,15 +129,21 @@ class WorkflowStateMachine(RuleBasedStateMachine):
     def _tick(self) -> None:
         self.now += timedelta(hours=5)
 
+    def _account(self, name: str, granted: str | None = None) -> Account:
+        """The account called ``name``, holding organisation role ``granted`` if given."""
+        return sample_account(self.store, name, *([granted] if granted else []))
+
     def _member(self, role: str) -> str:
         for member in self.engine.team(self.case_id):
             if member.role == role:
                 return member.name
         return _NOBODY
 
-    def _actor(self, role: str) -> str:
+    def _actor(self, role: str) -> Account:
         spec = self.definition().roles[role]
-        return self._member(role) if spec.is_case_role else f"Acting {role}"
+        if spec.is_case_role:
+            return self._account(self._member(role))
+        return self._account(f"Acting {role}", granted=role)
 
     def _snapshot(self) -> tuple[dict[str, Any], int]:
         return self.store.case_row(self.case_id), len(self.store.event_rows(self.case_id))
@@ -179,9 +187,10 @@ class WorkflowStateMachine(RuleBasedStateMachine):
     def open_case(self, role: st.DataObject) -> None:
         """Open the case under test."""
         d = self.definition()
-        opener = role.draw(st.sampled_from(sorted(d.roles)), label="opened by")
+        openers = sorted(r.name for r in d.roles.values() if not r.is_case_role)
+        opener = role.draw(st.sampled_from(openers or sorted(d.roles)), label="opened by")
         case = self.engine.open_case(
-            d, title="Child A", known_on=EPOCH.date(), actor="Ana Ruiz", role=opener
+            d, title="Child A", known_on=EPOCH.date(), actor=self._actor(opener), role=opener
         )
         self.case_id = case.id
         view = self.store.view(case)
@@ -256,7 +265,9 @@ class WorkflowStateMachine(RuleBasedStateMachine):
             if d.roles[by].is_case_role and self._member(by) == _NOBODY:
                 self._appoint_as(by, f"{name} (appointer)")
             with contextlib.suppress(AaibCpError):
-                self.engine.appoint(self.case_id, name, role, actor=self._actor(by), role=by)
+                self.engine.appoint(
+                    self.case_id, self._account(name), role, actor=self._actor(by), role=by
+                )
             return
 
     @rule(data=st.data())
@@ -272,7 +283,9 @@ class WorkflowStateMachine(RuleBasedStateMachine):
         self._tick()
         before, count = self._snapshot()
         try:
-            self.engine.appoint(self.case_id, name, role, actor=self._actor(by), role=by)
+            self.engine.appoint(
+                self.case_id, self._account(name), role, actor=self._actor(by), role=by
+            )
         except TransitionRefused:
             assert before == self._snapshot()[0], "a refused appointment changed the case"
         except AaibCpError:

@@ -14,37 +14,101 @@ from typing import Any
 
 from aaib_cp.exceptions import InputError, RoleRefused, TransitionRefused
 from aaib_cp.workflow.guards import CaseView
-from aaib_cp.workflow.input_text import clean_line
+from aaib_cp.workflow.identity import ADMINISTRATOR, Actor, as_actor
 from aaib_cp.workflow.model import Case, Event, EventKind
 from aaib_cp.workflow.ports import CaseStore, TimeSource
-from aaib_cp.workflow.spec import WorkflowDefinition, suggest
+from aaib_cp.workflow.spec import DUTIES, WorkflowDefinition, suggest
 
-__all__ = ["Access", "CaseService", "appointment_missing", "check_actor"]
+__all__ = [
+    "Access",
+    "CaseService",
+    "appointment_missing",
+    "check_actor",
+    "opener_problem",
+    "separation_problem",
+]
 
 
-def check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
-    """The cleaned actor name; InputError for a missing actor or unknown role."""
-    if not actor or not actor.strip():
-        raise InputError("actor: say who is acting (--actor or AAIB_ACTOR)")
-    actor = clean_line(actor, "actor")
+def check_actor(definition: WorkflowDefinition, actor: object, role: str | None) -> Actor:
+    """``actor`` as an :class:`Actor`; refused if disabled, or a delegate is no administrator.
+
+    InputError for an unknown role; TypeError for a typed name instead of an account.
+    """
+    who = as_actor(actor)
+    if not who.account.active:
+        raise RoleRefused(f"account {who.account.login} is disabled")
+    if who.delegate is not None:
+        if not who.delegate.active:
+            raise RoleRefused(f"account {who.delegate.login} is disabled")
+        if not who.delegate.holds(ADMINISTRATOR):
+            raise RoleRefused(
+                f"{who.delegate.name} may act for {who.account.name} only as an administrator"
+            )
     if role is not None and role not in definition.roles:
         raise InputError(
             f"role: unknown role {role!r}{suggest(role, definition.roles)}; "
             f"one of {', '.join(definition.roles)}"
         )
-    return actor
+    return who
+
+
+def opener_problem(definition: WorkflowDefinition, actor: Actor, role: str) -> str | None:
+    """Why ``actor`` may not open a case in ``role`` (None: they may): a case is opened in
+    an organisation role the account was granted."""
+    spec = definition.roles[role]
+    if spec.is_case_role:
+        return f"{role} is a case role: a case is opened in an organisation role"
+    if not actor.account.holds(role):
+        return (
+            f"{actor.account.name} does not hold the role {role}"
+            " (an administrator grants it: aaib user grant)"
+        )
+    return None
 
 
 def appointment_missing(
-    case: Case, definition: WorkflowDefinition, actor: str, role: str | None, view: CaseView
+    case: Case, definition: WorkflowDefinition, actor: Actor, role: str | None, view: CaseView
 ) -> str | None:
-    """Why ``actor`` does not hold case role ``role`` on ``case`` (None if they do)."""
+    """Why ``actor`` does not hold ``role`` (None if they do).
+
+    An organisation role is held through an administrator's grant, a case role through
+    appointment to ``case``. Compared by account id, never by name.
+    """
     spec = definition.roles.get(role or "")
-    if spec is None or not spec.is_case_role:
+    if spec is None:
         return None
-    if any(m.name == actor and m.role == role for m in view.team()):
+    if not spec.is_case_role:
+        if actor.account.holds(spec.name):
+            return None
+        return (
+            f"{actor.account.name} does not hold the role {spec.name}"
+            " (an administrator grants it: aaib user grant)"
+        )
+    if any(m.account_id == actor.id and m.role == role for m in view.team()):
         return None
-    return f"{actor} is not appointed as {role} on {case.id}"
+    return f"{actor.account.name} is not appointed as {role} on {case.id}"
+
+
+def separation_problem(
+    definition: WorkflowDefinition,
+    first: str,
+    then: str,
+    *,
+    done_by: frozenset[int],
+    actor: Actor,
+    what: str,
+) -> str | None:
+    """Why ``actor`` may not do duty ``then`` after ``done_by`` did ``first`` (None: may).
+
+    The workflow's ``separation`` says which duties must fall to different people; an
+    administrator acting for someone counts as both of them.
+    """
+    if not definition.separates(first, then) or not done_by & actor.ids:
+        return None
+    return (
+        f"{actor.label} {what} and so cannot {DUTIES[then]}: another person must"
+        " (separation of duties)"
+    )
 
 
 class Access:
@@ -60,34 +124,42 @@ class Access:
         self.clock = clock
         self.definition_for = definition_for
 
+    def current(self, actor: object) -> Actor:
+        """``actor`` re-read from the store, so a grant revoked or an account disabled since
+        it was loaded counts now."""
+        who = as_actor(actor)
+        accounts = self.store.accounts
+        delegate = accounts.get(who.delegate.id) if who.delegate else None
+        return Actor(accounts.get(who.id), delegate)
+
     def authorise(
-        self, case_id: str, *, actor: str, role: str | None, action: str, permission: str
-    ) -> tuple[Case, WorkflowDefinition, str]:
+        self, case_id: str, *, actor: object, role: str | None, action: str, permission: str
+    ) -> tuple[Case, WorkflowDefinition, Actor]:
         """Check that ``actor`` may do ``action`` on an open case in ``role``.
 
         ``permission`` is one of the workflow's actions (``register_evidence``,
         ``analyse``, ... see :data:`~aaib_cp.workflow.spec.ACTIONS`): the case's workflow
         says which roles hold it, and a case role must also be held on the case.
         ``action`` says in words what is being done, for the refusal. Returns the case,
-        its workflow and the cleaned actor name. A refusal is recorded on the audit
+        its workflow and the actor as now stored. A refusal is recorded on the audit
         trail and raised as :class:`RoleRefused`.
         """
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = check_actor(definition, actor, role)
+        who = check_actor(definition, self.current(actor), role)
         if definition.states[case.state].terminal:
             raise InputError(f"{case.id} has ended ({case.state}); its records are final")
         self.check_permission(
-            case, definition, actor=actor, role=role, action=action, permission=permission
+            case, definition, actor=who, role=role, action=action, permission=permission
         )
-        return case, definition, actor
+        return case, definition, who
 
     def check_permission(
         self,
         case: Case,
         definition: WorkflowDefinition,
         *,
-        actor: str,
+        actor: Actor,
         role: str | None,
         action: str,
         permission: str,
@@ -111,7 +183,7 @@ class Access:
         case: Case,
         definition: WorkflowDefinition,
         *,
-        actor: str,
+        actor: Actor,
         role: str | None,
         action: str,
         roles: Sequence[str],
@@ -128,7 +200,7 @@ class Access:
             raise self.refuse(case, actor=actor, role=role, action=action, message=missing)
 
     def record_change(
-        self, case: Case, *, actor: str, role: str | None, kind: str, detail: Mapping[str, Any]
+        self, case: Case, *, actor: Actor, role: str | None, kind: str, detail: Mapping[str, Any]
     ) -> Event:
         """Inside the caller's transaction: bump the case's version (so a guard decision
         based on the old records fails as stale) and append the audit event."""
@@ -142,7 +214,7 @@ class Access:
         self,
         case: Case,
         *,
-        actor: str,
+        actor: Actor,
         role: str | None,
         action: str,
         message: str,
@@ -163,7 +235,7 @@ class Access:
         self,
         case: Case,
         *,
-        actor: str,
+        actor: Actor,
         role: str | None,
         trigger: str,
         message: str,

@@ -33,10 +33,14 @@ _CONTENT = (
     "detail",
 )
 
+#: Columns hashed only when set, so events written before accounts existed still verify.
+_OPTIONAL = ("account_id", "delegate_id")
+
 
 def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     """The chained hash of one event's content (a row or a mapping with ``_CONTENT`` keys)."""
     body = {key: content.get(key) for key in _CONTENT}
+    body.update({key: content[key] for key in _OPTIONAL if content.get(key) is not None})
     if isinstance(body["detail"], str):
         body["detail"] = json.loads(body["detail"] or "{}")
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

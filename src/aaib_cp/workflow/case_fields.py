@@ -30,14 +30,14 @@ class CaseFields(CaseService):
         name: str,
         value: Any,
         *,
-        actor: str,
+        actor: object,
         role: str | None,
         reason: str | None = None,
     ) -> Case:
         """Record or amend a case field while the case is open (audited)."""
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = check_actor(definition, actor, role)
+        who = check_actor(definition, self.access.current(actor), role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         if definition.states[case.state].terminal:
@@ -52,7 +52,7 @@ class CaseFields(CaseService):
         self.access.permit(
             case,
             definition,
-            actor=actor,
+            actor=who,
             role=role,
             action=f"set {name}",
             roles=allowed,
@@ -66,7 +66,7 @@ class CaseFields(CaseService):
             self.store.append_event(
                 case.id,
                 at=now,
-                actor=actor,
+                actor=who,
                 role=role,
                 kind=EventKind.FIELD_SET,
                 reason=reason,

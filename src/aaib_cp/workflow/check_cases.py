@@ -24,6 +24,7 @@ from aaib_cp.exceptions import AaibCpError, ExplorationError
 from aaib_cp.workflow.check_model import CaseData, Node, actable_roles, fact_samples
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.guards import GuardRegistry, SimpleCaseView
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.invariants import check_invariant
 from aaib_cp.workflow.model import Case, TeamMember
 from aaib_cp.workflow.spec import FieldDef, InvariantDef, TransitionDef, WorkflowDefinition
@@ -123,15 +124,17 @@ class CaseModel:
 
     def members(self, data: CaseData) -> list[TeamMember]:
         return [
-            TeamMember(_CASE_ID, f"Member {i + 1}", role, _AT, _ACTOR)
+            TeamMember(_CASE_ID, f"Member {i + 1}", role, _AT, _ACTOR, account_id=i + 1)
             for i, role in enumerate(data.team)
         ]
 
-    def actor(self, data: CaseData) -> str:
-        """The acting person: a team member holding the role, for a case role."""
+    def actor(self, data: CaseData) -> Actor:
+        """The acting account: a team member holding the role, for a case role; for an
+        organisation role, an account granted it."""
         if self.definition.roles[data.role].is_case_role:
-            return f"Member {data.team.index(data.role) + 1}"
-        return _ACTOR
+            i = data.team.index(data.role) + 1
+            return Actor(Account(i, f"member{i}", f"Member {i}"))
+        return Actor(Account(0, "acting", _ACTOR, roles=frozenset({data.role})))
 
     def with_actor(self, data: CaseData) -> CaseData:
         """``data`` with the acting person appointed, if they act in a case role."""

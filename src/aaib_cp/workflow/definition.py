@@ -15,6 +15,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from aaib_cp.exceptions import DefinitionError, Problem
 from aaib_cp.workflow.guards import GuardRegistry
 from aaib_cp.workflow.parse import parse_workflow
 from aaib_cp.workflow.spec import (
@@ -82,8 +83,13 @@ def load_workflow(source: str | Path, *, guards: GuardRegistry | None = None) ->
     path = Path(source)
     if not path.exists() and isinstance(source, str) and WORKFLOW_NAME.match(source):
         shipped = shipped_workflow_path(source)
-        if shipped.exists():
-            path = shipped
+        if not shipped.exists():
+            names = ", ".join(shipped_workflows())
+            message = (
+                f"file not found, and no shipped workflow is called {source!r} (shipped: {names})"
+            )
+            raise DefinitionError([Problem(source, 1, 1, "", message)])
+        path = shipped
     doc = load_yaml_file(path)
     return parse_workflow(doc, guards=guards, source_text=path.read_text("utf-8-sig"))
 

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from aaib_cp.workflow.identity import Actor
+
 __all__ = ["EVERY_TRIGGER", "Effect", "EffectRegistry", "default_effects"]
 
 #: Register an effect under this name to run it after every trigger.
@@ -69,7 +71,7 @@ class EffectRegistry:
         *,
         definition: Any,
         at: datetime,
-        actor: str,
+        actor: Actor,
         role: str | None,
     ) -> None:
         """Run the effects of ``trigger`` (the caller holds the transaction)."""

@@ -23,6 +23,7 @@ from aaib_cp.exceptions import (
 )
 from aaib_cp.workflow import access
 from aaib_cp.workflow.access import Access
+from aaib_cp.workflow.accounts import Accounts
 from aaib_cp.workflow.audit import ChainBreak
 from aaib_cp.workflow.cache import WorkflowCache
 from aaib_cp.workflow.case_fields import CaseFields
@@ -39,6 +40,7 @@ from aaib_cp.workflow.decisions import (
 )
 from aaib_cp.workflow.effects import EffectRegistry, default_effects
 from aaib_cp.workflow.guards import CaseView, GuardRegistry, default_registry
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.integrity import replay_state, verify_case
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
@@ -70,7 +72,7 @@ class Engine:
 
     >>> engine = Engine(Store.memory())                        # doctest: +SKIP
     >>> case = engine.open_case(load_workflow("child-protection"), title="...",
-    ...                         known_on=date(2026, 1, 5), actor="ana", role="notifier")
+    ...                         known_on=date(2026, 1, 5), actor=ana, role="notifier")
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class Engine:
         self.access = Access(store, clock, self.definition_for)
         self.teams = Team(self.access)
         self.case_fields = CaseFields(self.access)
+        self.accounts = Accounts(store, clock)
 
     # -- workflows (see :mod:`.cache`) -------------------------------------------
     def compiled(self, definition: WorkflowDefinition) -> CompiledWorkflow:
@@ -106,13 +109,16 @@ class Engine:
         *,
         title: str,
         known_on: date,
-        actor: str,
+        actor: Account | Actor,
         role: str,
         reason: str | None = None,
     ) -> Case:
         """Open a case in the workflow's initial state; returns it with its reference."""
         title = clean_line(title, "title")
-        actor = access.check_actor(definition, actor, role)
+        actor = access.check_actor(definition, self.access.current(actor), role)
+        problem = access.opener_problem(definition, actor, role)
+        if problem:
+            raise self.accounts.refused(actor, f"cannot open a case: {problem}")
         if reason is not None:
             reason = clean_text(reason, "reason")
         now = self.clock()
@@ -131,7 +137,7 @@ class Engine:
                 previous_state=None,
                 version=1,
                 opened_at=now,
-                opened_by=actor,
+                opened_by=actor.label,
                 known_on=known_on,
                 fields={},
             )
@@ -165,8 +171,8 @@ class Engine:
         return self.store.events(case_id)
 
     @staticmethod
-    def check_actor(definition: WorkflowDefinition, actor: str, role: str | None) -> str:
-        """The cleaned actor name; InputError for a missing actor or unknown role."""
+    def check_actor(definition: WorkflowDefinition, actor: object, role: str | None) -> Actor:
+        """``actor`` as an Actor; refused if disabled; InputError for an unknown role."""
         return access.check_actor(definition, actor, role)
 
     def decide(
@@ -175,14 +181,14 @@ class Engine:
         trigger: str,
         *,
         role: str | None,
-        actor: str | None = None,
+        actor: Actor | None = None,
         reason: str | None = None,
         fields: Mapping[str, Any] | None = None,
         view: CaseView | None = None,
     ) -> Decision:
         """Everything that blocks ``trigger`` for ``case`` now (role, inputs, guards).
 
-        With ``actor``, a case role must also be held by that person on the case.
+        With ``actor``, the role must also be held: granted, or appointed on the case.
         """
         definition = self.definition_for(case)
         transition = definition.transition(case.state, trigger)
@@ -282,7 +288,7 @@ class Engine:
         case_id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: Account | Actor,
         role: str | None,
         reason: str | None = None,
         fields: Mapping[str, Any] | None = None,
@@ -301,7 +307,7 @@ class Engine:
         trigger = clean_line(trigger, "trigger", max_len=100)
         case = self.store.get_case(case_id)
         definition = self.definition_for(case)
-        actor = access.check_actor(definition, actor, role)
+        actor = access.check_actor(definition, self.access.current(actor), role)
         if reason is not None:
             reason = clean_text(reason, "reason")
         if expected_version is not None and expected_version != case.version:
@@ -362,14 +368,14 @@ class Engine:
     # -- authorisation (see :mod:`.access`) --------------------------------------
     @staticmethod
     def appointment_missing(
-        case: Case, definition: WorkflowDefinition, actor: str, role: str | None, view: CaseView
+        case: Case, definition: WorkflowDefinition, actor: Actor, role: str | None, view: CaseView
     ) -> str | None:
-        """Why ``actor`` does not hold case role ``role`` on ``case`` (None if they do)."""
+        """Why ``actor`` does not hold ``role`` (None if they do)."""
         return access.appointment_missing(case, definition, actor, role, view)
 
     def authorise(
-        self, case_id: str, *, actor: str, role: str | None, action: str, permission: str
-    ) -> tuple[Case, WorkflowDefinition, str]:
+        self, case_id: str, *, actor: object, role: str | None, action: str, permission: str
+    ) -> tuple[Case, WorkflowDefinition, Actor]:
         """See :meth:`Access.authorise <aaib_cp.workflow.access.Access.authorise>`."""
         return self.access.authorise(
             case_id, actor=actor, role=role, action=action, permission=permission
@@ -380,7 +386,7 @@ class Engine:
         case: Case,
         definition: WorkflowDefinition,
         *,
-        actor: str,
+        actor: Actor,
         role: str | None,
         action: str,
         permission: str,
@@ -391,7 +397,7 @@ class Engine:
         )
 
     def record_change(
-        self, case: Case, *, actor: str, role: str | None, kind: str, detail: Mapping[str, Any]
+        self, case: Case, *, actor: Actor, role: str | None, kind: str, detail: Mapping[str, Any]
     ) -> Event:
         """See :meth:`Access.record_change <aaib_cp.workflow.access.Access.record_change>`."""
         return self.access.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
@@ -400,7 +406,7 @@ class Engine:
         self,
         case: Case,
         *,
-        actor: str,
+        actor: Actor,
         role: str | None,
         action: str,
         message: str,
@@ -417,7 +423,7 @@ class Engine:
         name: str,
         value: Any,
         *,
-        actor: str,
+        actor: object,
         role: str | None,
         reason: str | None = None,
     ) -> Case:
@@ -428,29 +434,23 @@ class Engine:
 
     # -- the team (see :mod:`.team`) --------------------------------------------------
     def appoint(
-        self,
-        case_id: str,
-        name: str,
-        case_role: str,
-        *,
-        actor: str,
-        role: str | None,
-        affiliations: Sequence[str] = (),
+        self, case_id: str, appointee: Account, case_role: str, *, actor: object, role: str | None
     ) -> TeamMember:
         """See :meth:`Team.appoint <aaib_cp.workflow.team.Team.appoint>`."""
-        return self.teams.appoint(
-            case_id, name, case_role, actor=actor, role=role, affiliations=affiliations
-        )
+        return self.teams.appoint(case_id, appointee, case_role, actor=actor, role=role)
 
     def stand_down(
-        self, case_id: str, name: str, case_role: str, *, actor: str, role: str | None, reason: str
+        self,
+        case_id: str,
+        member: Account,
+        case_role: str,
+        *,
+        actor: object,
+        role: str | None,
+        reason: str,
     ) -> None:
         """See :meth:`Team.stand_down <aaib_cp.workflow.team.Team.stand_down>`."""
-        self.teams.stand_down(case_id, name, case_role, actor=actor, role=role, reason=reason)
-
-    def declare_affiliations(self, name: str, agencies: Sequence[str], *, actor: str) -> list[str]:
-        """See :meth:`.team.Team.declare_affiliations`."""
-        return self.teams.declare_affiliations(name, agencies, actor=actor)
+        self.teams.stand_down(case_id, member, case_role, actor=actor, role=role, reason=reason)
 
     def team(self, case_id: str) -> Sequence[TeamMember]:
         """The case's investigation team."""

@@ -32,6 +32,21 @@ class EventKind:
     APPOINTED = "appointed"
     STOOD_DOWN = "stood_down"
     WORKFLOW_CHANGED = "workflow_changed"
+    # identity: accounts, grants, affiliations and the agency registry (the registry trail;
+    # a declaration is also written on the trail of every case it affects)
+    ACCOUNT_ADDED = "account_added"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    ROLE_GRANTED = "role_granted"
+    ROLE_REVOKED = "role_revoked"
+    AFFILIATIONS_DECLARED = "affiliations_declared"
+    AGENCY_REGISTERED = "agency_registered"
+    AGENCY_ALIAS_ADDED = "agency_alias_added"
+    INVITATION_ISSUED = "invitation_issued"
+    SIGNED_IN = "signed_in"
+    SIGNED_OUT = "signed_out"
+    SIGN_IN_FAILED = "sign_in_failed"
+    PASSWORD_SET = "password_set"
     # evidence: agencies, people, the evidence register and custody, the chronology
     AGENCY_ADDED = "agency_added"
     AGENCY_NO_EVIDENCE = "agency_no_evidence"
@@ -208,13 +223,14 @@ class Event:
 
 @attrs.frozen
 class TeamMember:
-    """A person appointed to a case's investigation team in a case role."""
+    """An account appointed to a case's investigation team in a case role."""
 
     case_id: str
     name: str
     role: str
     appointed_at: datetime
     appointed_by: str
+    account_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TeamMember:
@@ -225,12 +241,14 @@ class TeamMember:
             role=row["role"],
             appointed_at=datetime.fromisoformat(row["appointed_at"]),
             appointed_by=row["appointed_by"],
+            account_id=row.get("account_id"),
         )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
         return {
             "name": self.name,
+            "account_id": self.account_id,
             "role": self.role,
             "appointed_at": self.appointed_at.isoformat(),
             "appointed_by": self.appointed_by,

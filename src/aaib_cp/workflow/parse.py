@@ -24,6 +24,7 @@ from aaib_cp.workflow.parse_rules import RulesReader
 from aaib_cp.workflow.spec import (
     ACTIONS,
     DEFAULT_CASE_PREFIX,
+    DUTIES,
     PHASES,
     REPORT_PLACES,
     SETTINGS,
@@ -59,6 +60,7 @@ _TOP_KEYS = {
     "case_prefix": "the case reference prefix",
     "permissions": "which roles may take each action",
     "phases": "which states make up each phase",
+    "separation": "pairs of duties one person may not both do",
 }
 _STATE_KEYS = ("description", "deadline")
 _INTERIM_KEYS = ("from", "until", "label")
@@ -114,6 +116,7 @@ class _Parser(RulesReader):
         case_prefix = self._case_prefix(data.get("case_prefix"))
         permissions = self._permissions(data.get("permissions"), roles)
         phases = self._phases(data.get("phases"), states)
+        separation = self._separation(data.get("separation"))
         if not self.problems:
             for state, message in graph_problems(states, transitions, initial or ""):
                 self.err(("states", state), message, key=True)
@@ -140,6 +143,7 @@ class _Parser(RulesReader):
             case_prefix=case_prefix,
             permissions=permissions,
             phases=phases,
+            separation=separation,
         )
 
     def _case_prefix(self, value: Any) -> str:
@@ -185,6 +189,26 @@ class _Parser(RulesReader):
                     names.append(state)
             out[phase] = tuple(dict.fromkeys(names))
         return out
+
+    def _separation(self, value: Any) -> tuple[tuple[str, str], ...]:
+        pairs: list[tuple[str, str]] = []
+        if value is None:
+            return ()
+        for i, pair in enumerate(self._list(value, ("separation",), "a list of duty pairs")):
+            path: PathKey = ("separation", i)
+            if not isinstance(pair, list) or len(pair) != 2:
+                self.err(
+                    path, f"must be a pair of duties such as [classify, confirm] (got {pair!r})"
+                )
+                continue
+            ok = True
+            for j, duty in enumerate(pair):
+                if not isinstance(duty, str) or duty not in DUTIES:
+                    self.err((*path, j), f"unknown duty {duty!r}{suggest(duty, DUTIES)}")
+                    ok = False
+            if ok:
+                pairs.append((pair[0], pair[1]))
+        return tuple(dict.fromkeys(pairs))
 
     def _roles(self, value: Any) -> dict[str, RoleDef]:
         path: PathKey = ("roles",)

@@ -13,17 +13,153 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from aaib_cp.workflow.guards import CaseView
+from aaib_cp.workflow.identity import Account, Actor, Organisation
 from aaib_cp.workflow.model import Case, Event, TeamMember
 from aaib_cp.workflow.spec import WorkflowDefinition
 
-__all__ = ["CaseStore", "TimeSource"]
+__all__ = ["AccountStore", "CaseStore", "TimeSource"]
 
 #: Gives the current time (timezone-aware); tests pass a fixed one.
 TimeSource = Callable[[], datetime]
 
 
+class AccountStore(Protocol):
+    """Persistence for accounts, their grants and affiliations, and the agency registry."""
+
+    def get(self, account_id: int) -> Account:
+        """The account with ``account_id`` (RecordNotFound otherwise)."""
+        ...
+
+    def by_login(self, login: str) -> Account | None:
+        """The account whose login is ``login`` in any spelling, or None."""
+        ...
+
+    def by_name(self, name: str) -> Account | None:
+        """The account whose display name is ``name`` in any spelling, or None."""
+        ...
+
+    def all(self) -> list[Account]:
+        """Every account, by login."""
+        ...
+
+    def count_holding(self, role: str) -> int:
+        """How many active accounts hold organisation role ``role``."""
+        ...
+
+    def insert_account(
+        self, *, login: str, name: str, email: str | None, at: datetime, by: int | None
+    ) -> Account:
+        """Add an account."""
+        ...
+
+    def set_active(self, account_id: int, active: bool) -> None:
+        """Enable or disable an account."""
+        ...
+
+    def grant(self, account_id: int, role: str, *, at: datetime, by: int | None) -> bool:
+        """Grant an organisation role; False if already held."""
+        ...
+
+    def revoke(self, account_id: int, role: str) -> bool:
+        """Withdraw an organisation role; False if it was not held."""
+        ...
+
+    def password_hash(self, account_id: int) -> str | None:
+        """The account's password hash, if any."""
+        ...
+
+    def set_password_hash(self, account_id: int, value: str) -> None:
+        """Store a new password hash."""
+        ...
+
+    def declare(
+        self, account_id: int, organisation_ids: list[int], *, at: datetime, by: int
+    ) -> None:
+        """Record the account's affiliations (possibly none) as declared."""
+        ...
+
+    def cases_serving(self, account_id: int) -> list[str]:
+        """The cases on which the account holds (or held) a case role."""
+        ...
+
+    def organisation(self, organisation_id: int) -> Organisation:
+        """The registry entry ``organisation_id``."""
+        ...
+
+    def find_organisation(self, name: str) -> Organisation | None:
+        """The registry entry named ``name`` or with it as an alias, in any spelling."""
+        ...
+
+    def organisations(self) -> list[Organisation]:
+        """Every registry entry."""
+        ...
+
+    def insert_organisation(self, name: str, *, at: datetime, by: int | None) -> Organisation:
+        """Add a registry entry."""
+        ...
+
+    def add_organisation_name(self, organisation_id: int, name: str, *, alias: bool) -> None:
+        """Make ``name`` lead to the registry entry."""
+        ...
+
+    def organisation_keys(self) -> list[tuple[str, int, str]]:
+        """Every (key, registry id, name) the registry answers to."""
+        ...
+
+    def insert_credential(
+        self,
+        secret_hash: str,
+        account_id: int,
+        *,
+        kind: str,
+        label: str,
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> None:
+        """Keep the hash of a token or invitation."""
+        ...
+
+    def credential(self, secret_hash: str) -> dict[str, Any] | None:
+        """The credential row with this hash, or None."""
+        ...
+
+    def credential_count(self, account_id: int) -> int:
+        """How many credentials were ever issued to the account."""
+        ...
+
+    def use_credential(self, secret_hash: str, *, at: datetime) -> None:
+        """Mark a credential used."""
+        ...
+
+    def revoke_credential(self, secret_hash: str, *, at: datetime) -> None:
+        """Revoke one credential."""
+        ...
+
+    def revoke_credentials(self, account_id: int, *, at: datetime, kind: str | None = None) -> int:
+        """Revoke every live credential of an account."""
+        ...
+
+    def append_registry_event(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        account_id: int | None,
+        delegate_id: int | None,
+        kind: str,
+        detail: Mapping[str, Any],
+    ) -> None:
+        """Append one event to the registry's audit trail."""
+        ...
+
+
 class CaseStore(Protocol):
     """Persistence for workflows, cases, their audit trails and their teams."""
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Accounts, grants and the agency registry."""
+        ...
 
     # -- transactions and workflows
     def transaction(self) -> contextlib.AbstractContextManager[Any]:
@@ -78,7 +214,7 @@ class CaseStore(Protocol):
         case_id: str,
         *,
         at: datetime,
-        actor: str,
+        actor: Actor,
         role: str | None,
         kind: str,
         trigger: str | None = None,
@@ -112,15 +248,11 @@ class CaseStore(Protocol):
         ...
 
     def stand_down(
-        self, case_id: str, name: str, role: str, *, at: datetime, by: str, reason: str
+        self, case_id: str, account_id: int, role: str, *, at: datetime, by: str, reason: str
     ) -> bool:
-        """Record that a member no longer serves in a role; False if they did not."""
+        """Record that an account no longer serves in a role; False if it did not."""
         ...
 
-    def declare_affiliation(self, name: str, agency: str, *, at: datetime, by: str) -> bool:
-        """Record that ``name`` is affiliated with ``agency``; False if already declared."""
-        ...
-
-    def affiliations(self, name: str) -> list[str]:
-        """The agencies ``name`` has declared an affiliation with."""
+    def involved_organisations(self, case_id: str) -> dict[int, str]:
+        """Registry ids of the agencies involved in the case, with the case's names for them."""
         ...

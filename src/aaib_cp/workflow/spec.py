@@ -78,6 +78,17 @@ PHASES: dict[str, str] = {
     "published": "the final report is out: public outputs exist, representations are closed",
 }
 
+#: Duties that separation of duties may keep apart. A workflow's ``separation`` lists
+#: pairs; the same account (or a delegate acting for it) may not do both on one record.
+DUTIES: dict[str, str] = {
+    "classify": "classify an act",
+    "confirm": "confirm or return that classification",
+    "request_disclosure": "ask for protected material to be disclosed",
+    "approve_disclosure": "approve that disclosure",
+    "appoint": "appoint someone to a case role",
+    "be_appointed": "be the person appointed",
+}
+
 #: The case reference prefix of a workflow that declares none.
 DEFAULT_CASE_PREFIX = "CASE"
 
@@ -221,6 +232,7 @@ class WorkflowDefinition:
     case_prefix: str = DEFAULT_CASE_PREFIX
     permissions: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     phases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    separation: tuple[tuple[str, str], ...] = ()
     _index: dict[tuple[str, str], TransitionDef] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -276,6 +288,13 @@ class WorkflowDefinition:
     def in_phase(self, state: str, phase: str) -> bool:
         """True when ``state`` belongs to ``phase``."""
         return state in self.phase_states(phase)
+
+    def separates(self, first: str, then: str) -> bool:
+        """True when the workflow keeps duties ``first`` and ``then`` (:data:`DUTIES`) apart."""
+        for duty in (first, then):
+            if duty not in DUTIES:
+                raise ValueError(f"unknown duty {duty!r}{suggest(duty, DUTIES)}")
+        return (first, then) in self.separation or (then, first) in self.separation
 
     def setting(self, name: str) -> Any:
         """A setting's value, or its default."""

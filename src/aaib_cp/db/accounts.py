@@ -1,0 +1,340 @@
+"""SQL for identity: accounts, grants, affiliations, the agency registry and credentials.
+
+:class:`AccountsSQL` satisfies :class:`~aaib_cp.workflow.ports.AccountStore`; the
+store offers one as ``store.accounts``. Lookups go by canonical key
+(:mod:`aaib_cp.workflow.names`), so no spelling reaches a different row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from aaib_cp.db.connection import Database, fetch_rows
+from aaib_cp.exceptions import RecordNotFound
+from aaib_cp.workflow.audit import GENESIS, event_hash
+from aaib_cp.workflow.identity import Account, Organisation
+from aaib_cp.workflow.names import agency_key, canonical
+
+__all__ = ["AccountsSQL"]
+
+_REGISTRY = "registry"
+
+
+class AccountsSQL:
+    """Every statement about accounts and the agency registry."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return fetch_rows(self.db, sql, params)
+
+    # -- accounts ---------------------------------------------------------------
+    def _account(self, row: Mapping[str, Any]) -> Account:
+        roles = {
+            r
+            for (r,) in self.db.execute(
+                "SELECT role FROM account_roles WHERE account_id = ?", [row["id"]]
+            )
+        }
+        orgs = tuple(
+            o
+            for (o,) in self.db.execute(
+                "SELECT organisation_id FROM account_affiliations WHERE account_id = ?"
+                " ORDER BY organisation_id",
+                [row["id"]],
+            )
+        )
+        return Account(
+            id=int(row["id"]),
+            login=row["login"],
+            name=row["name"],
+            roles=frozenset(roles),
+            affiliations=orgs,
+            declared=bool(row["declared"]),
+            active=bool(row["active"]),
+            email=row["email"],
+            created_at=datetime.fromisoformat(row["created_at"])
+            if "T" in row["created_at"]
+            else None,
+        )
+
+    def insert_account(
+        self, *, login: str, name: str, email: str | None, at: datetime, by: int | None
+    ) -> Account:
+        """Add an account (the caller has checked the canonical forms are free)."""
+        cursor = self.db.execute(
+            "INSERT INTO accounts (login, login_key, name, name_key, email, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [login, canonical(login), name, canonical(name), email, at.isoformat(), by],
+        )
+        return self.get(int(cursor.lastrowid or 0))
+
+    def get(self, account_id: int) -> Account:
+        """The account with ``account_id`` (RecordNotFound otherwise)."""
+        rows = self._rows("SELECT * FROM accounts WHERE id = ?", [account_id])
+        if not rows:
+            raise RecordNotFound(f"no account #{account_id}")
+        return self._account(rows[0])
+
+    def by_login(self, login: str) -> Account | None:
+        """The account whose login is ``login`` in any spelling, or None."""
+        rows = self._rows("SELECT * FROM accounts WHERE login_key = ?", [canonical(login)])
+        return self._account(rows[0]) if rows else None
+
+    def by_name(self, name: str) -> Account | None:
+        """The account whose display name is ``name`` in any spelling, or None."""
+        rows = self._rows("SELECT * FROM accounts WHERE name_key = ?", [canonical(name)])
+        return self._account(rows[0]) if rows else None
+
+    def all(self) -> list[Account]:
+        """Every account, by login."""
+        return [self._account(r) for r in self._rows("SELECT * FROM accounts ORDER BY login")]
+
+    def count_holding(self, role: str) -> int:
+        """How many active accounts hold organisation role ``role``."""
+        (n,) = self.db.execute(
+            "SELECT count(*) FROM account_roles r JOIN accounts a ON a.id = r.account_id"
+            " WHERE r.role = ? AND a.active = 1",
+            [role],
+        ).fetchone()
+        return int(n)
+
+    def set_active(self, account_id: int, active: bool) -> None:
+        """Enable or disable an account."""
+        self.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account_id])
+
+    def grant(self, account_id: int, role: str, *, at: datetime, by: int | None) -> bool:
+        """Grant an organisation role; False if already held."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO account_roles (account_id, role, granted_at, granted_by)"
+            " VALUES (?, ?, ?, ?)",
+            [account_id, role, at.isoformat(), by],
+        )
+        return cursor.rowcount > 0
+
+    def revoke(self, account_id: int, role: str) -> bool:
+        """Withdraw an organisation role; False if it was not held."""
+        cursor = self.db.execute(
+            "DELETE FROM account_roles WHERE account_id = ? AND role = ?", [account_id, role]
+        )
+        return cursor.rowcount > 0
+
+    def password_hash(self, account_id: int) -> str | None:
+        """The account's argon2 password hash, if a password is set."""
+        row = self.db.execute("SELECT password_hash FROM accounts WHERE id = ?", [account_id])
+        found = row.fetchone()
+        return found[0] if found else None
+
+    def set_password_hash(self, account_id: int, value: str) -> None:
+        """Store a new argon2 password hash."""
+        self.db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", [value, account_id])
+
+    # -- affiliations -------------------------------------------------------------
+    def declare(
+        self, account_id: int, organisation_ids: list[int], *, at: datetime, by: int
+    ) -> None:
+        """Record the account's affiliations (possibly none) as declared."""
+        for org in organisation_ids:
+            self.db.execute(
+                "INSERT OR IGNORE INTO account_affiliations"
+                " (account_id, organisation_id, declared_at, declared_by) VALUES (?, ?, ?, ?)",
+                [account_id, org, at.isoformat(), by],
+            )
+        self.db.execute("UPDATE accounts SET declared = 1 WHERE id = ?", [account_id])
+
+    def case_roles(self, account_id: int) -> list[str]:
+        """The case roles the account serves in now, on any case."""
+        return [
+            r
+            for (r,) in self.db.execute(
+                "SELECT DISTINCT role FROM team WHERE account_id = ? AND stood_down_at IS NULL"
+                " ORDER BY role",
+                [account_id],
+            )
+        ]
+
+    def cases_serving(self, account_id: int) -> list[str]:
+        """The cases on which the account holds (or held) a case role."""
+        return [
+            c
+            for (c,) in self.db.execute(
+                "SELECT DISTINCT case_id FROM team WHERE account_id = ? ORDER BY case_id",
+                [account_id],
+            )
+        ]
+
+    # -- the agency registry ------------------------------------------------------
+    def organisation(self, organisation_id: int) -> Organisation:
+        """The registry entry ``organisation_id``."""
+        rows = self._rows("SELECT * FROM organisations WHERE id = ?", [organisation_id])
+        if not rows:
+            raise RecordNotFound(f"no agency #{organisation_id} in the registry")
+        aliases = tuple(
+            n
+            for (n,) in self.db.execute(
+                "SELECT name FROM organisation_names WHERE organisation_id = ? AND alias = 1"
+                " ORDER BY name",
+                [organisation_id],
+            )
+        )
+        return Organisation(int(rows[0]["id"]), rows[0]["name"], aliases)
+
+    def find_organisation(self, name: str) -> Organisation | None:
+        """The registry entry named ``name`` or with it as an alias, in any spelling."""
+        row = self.db.execute(
+            "SELECT organisation_id FROM organisation_names WHERE key = ?", [agency_key(name)]
+        ).fetchone()
+        return self.organisation(int(row[0])) if row else None
+
+    def organisations(self) -> list[Organisation]:
+        """Every registry entry, by name."""
+        ids = [i for (i,) in self.db.execute("SELECT id FROM organisations ORDER BY name, id")]
+        return [self.organisation(i) for i in ids]
+
+    def insert_organisation(self, name: str, *, at: datetime, by: int | None) -> Organisation:
+        """Add a registry entry (the caller has checked the name is free)."""
+        cursor = self.db.execute(
+            "INSERT INTO organisations (name, created_at, created_by) VALUES (?, ?, ?)",
+            [name, at.isoformat(), by],
+        )
+        org = int(cursor.lastrowid or 0)
+        self.add_organisation_name(org, name, alias=False)
+        return self.organisation(org)
+
+    def add_organisation_name(self, organisation_id: int, name: str, *, alias: bool) -> None:
+        """Make ``name`` (any spelling) lead to the registry entry."""
+        self.db.execute(
+            "INSERT INTO organisation_names (key, organisation_id, name, alias)"
+            " VALUES (?, ?, ?, ?)",
+            [agency_key(name), organisation_id, name, int(alias)],
+        )
+
+    def organisation_keys(self) -> list[tuple[str, int, str]]:
+        """Every (key, registry id, name) the registry answers to."""
+        return [
+            (str(r[0]), int(r[1]), str(r[2]))
+            for r in self.db.execute(
+                "SELECT key, organisation_id, name FROM organisation_names ORDER BY key"
+            )
+        ]
+
+    # -- credentials -------------------------------------------------------------
+    def insert_credential(
+        self,
+        secret_hash: str,
+        account_id: int,
+        *,
+        kind: str,
+        label: str,
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> None:
+        """Keep the hash of a token or invitation (never the secret)."""
+        self.db.execute(
+            "INSERT INTO credentials (secret_hash, account_id, kind, label, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                secret_hash,
+                account_id,
+                kind,
+                label,
+                at.isoformat(),
+                expires_at.isoformat() if expires_at else None,
+            ],
+        )
+
+    def credential(self, secret_hash: str) -> dict[str, Any] | None:
+        """The credential row with this hash, or None."""
+        rows = self._rows("SELECT * FROM credentials WHERE secret_hash = ?", [secret_hash])
+        return rows[0] if rows else None
+
+    def credential_count(self, account_id: int) -> int:
+        """How many credentials were ever issued to the account."""
+        (n,) = self.db.execute(
+            "SELECT count(*) FROM credentials WHERE account_id = ?", [account_id]
+        ).fetchone()
+        return int(n)
+
+    def use_credential(self, secret_hash: str, *, at: datetime) -> None:
+        """Mark a credential used (an invitation works once)."""
+        self.db.execute(
+            "UPDATE credentials SET used_at = ? WHERE secret_hash = ?",
+            [at.isoformat(), secret_hash],
+        )
+
+    def revoke_credential(self, secret_hash: str, *, at: datetime) -> None:
+        """Revoke one credential."""
+        self.db.execute(
+            "UPDATE credentials SET revoked_at = ? WHERE secret_hash = ? AND revoked_at IS NULL",
+            [at.isoformat(), secret_hash],
+        )
+
+    def revoke_credentials(self, account_id: int, *, at: datetime, kind: str | None = None) -> int:
+        """Revoke every live credential of an account (of ``kind``); how many."""
+        sql = "UPDATE credentials SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL"
+        params: list[Any] = [at.isoformat(), account_id]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return self.db.execute(sql, params).rowcount
+
+    # -- the registry's own audit trail --------------------------------------------
+    def append_registry_event(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        account_id: int | None,
+        delegate_id: int | None,
+        kind: str,
+        detail: Mapping[str, Any],
+    ) -> None:
+        """Append one hash-chained event to the registry trail (inside a transaction)."""
+        last = self.db.execute("SELECT n, hash FROM registry_events ORDER BY n DESC LIMIT 1")
+        found = last.fetchone()
+        n, prev = (int(found[0]) + 1, found[1]) if found else (1, GENESIS)
+        content = {
+            "case_id": _REGISTRY,
+            "n": n,
+            "at": at.isoformat(),
+            "actor": actor,
+            "account_id": account_id,
+            "delegate_id": delegate_id,
+            "kind": kind,
+            "detail": json.loads(json.dumps(dict(detail), default=str)),
+        }
+        self.db.execute(
+            "INSERT INTO registry_events"
+            " (n, at, actor, account_id, delegate_id, kind, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                n,
+                content["at"],
+                actor,
+                account_id,
+                delegate_id,
+                kind,
+                json.dumps(content["detail"], sort_keys=True, ensure_ascii=False),
+                prev,
+                event_hash(prev, content),
+            ],
+        )
+
+    def registry_rows(self) -> list[dict[str, Any]]:
+        """The registry trail's rows, in order (with ``case_id`` for the hash check)."""
+        return [
+            {**row, "case_id": _REGISTRY}
+            for row in self._rows("SELECT * FROM registry_events ORDER BY n")
+        ]
+
+    def upgrade_notes(self) -> list[tuple[str, str, str]]:
+        """What the identity upgrade merged: (login, display name, spellings joined)."""
+        rows = self.db.execute(
+            "SELECT a.login, a.name, group_concat(u.spelling, ' | ') FROM identity_upgrade u"
+            " JOIN accounts a ON a.id = u.account_id GROUP BY a.id ORDER BY a.login"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]

@@ -22,7 +22,6 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,27 +116,6 @@ def _taxonomy() -> Any:
     return load_taxonomy()
 
 
-def _timeline_png(
-    chronology: Any, *, title: str, lane: Callable[[str], str], check: Callable[[str], None]
-) -> bytes | None:
-    """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
-    if not chronology.entries:
-        return None
-    from aaib_cp.evidence.timeline import plot_timeline
-
-    renamed = attrs.evolve(
-        chronology,
-        agencies=tuple(lane(a) for a in chronology.agencies),
-        entries=tuple(attrs.evolve(e, agency=lane(e.agency)) for e in chronology.entries),
-    )
-    labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
-    labels += [e.ref for e in renamed.entries]
-    check("\n".join(labels))
-    with tempfile.TemporaryDirectory() as folder:
-        path = plot_timeline(renamed, Path(folder) / "timeline.png", title=title)
-        return path.read_bytes()
-
-
 def build_report_data(
     engine: Engine,
     case_id: str,
@@ -221,9 +199,9 @@ def build_report_data(
             def check(text: str) -> None:
                 anon.check(text, where=f"{audience} report timeline")
 
-            timeline_png = _timeline_png(chronology, title=title, lane=anon.redact, check=check)
+            timeline_png = cp.timeline_png(chronology, title=title, lane=anon.redact, check=check)
         else:
-            timeline_png = _timeline_png(
+            timeline_png = cp.timeline_png(
                 chronology, title=title, lane=lambda s: s, check=lambda _s: None
             )
 

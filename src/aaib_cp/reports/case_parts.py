@@ -5,21 +5,34 @@
 - :func:`key_dates`: the dates the case reached its milestones, in plain words;
 - :func:`process`: the phases from the first state to the last, in plain words;
 - :func:`glossary`: the terms of the method, the workflow's roles and the taxonomy
-  codes the case's factors use.
+  codes the case's factors use;
+- :func:`timeline_png`: the chronology's timeline, its lanes renamed (anonymised) and checked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
+
+import attrs
 
 from aaib_cp.exceptions import InputError
 from aaib_cp.reports import model as rm
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.model import Case, Event, EventKind
 
-__all__ = ["conduct_code", "details", "glossary", "key_dates", "process", "synopsis"]
+__all__ = [
+    "conduct_code",
+    "details",
+    "glossary",
+    "key_dates",
+    "process",
+    "synopsis",
+    "timeline_png",
+]
 
 _CONDUCT = re.compile(r"violation|error|unsafe act", re.I)
 
@@ -207,3 +220,24 @@ def glossary(
                 meaning = f.label
         terms.append(rm.GlossaryTerm(f.code, meaning))
     return tuple(terms)
+
+
+def timeline_png(
+    chronology: Any, *, title: str, lane: Callable[[str], str], check: Callable[[str], None]
+) -> bytes | None:
+    """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
+    if not chronology.entries:
+        return None
+    from aaib_cp.evidence.timeline import plot_timeline
+
+    renamed = attrs.evolve(
+        chronology,
+        agencies=tuple(lane(a) for a in chronology.agencies),
+        entries=tuple(attrs.evolve(e, agency=lane(e.agency)) for e in chronology.entries),
+    )
+    labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
+    labels += [e.ref for e in renamed.entries]
+    check("\n".join(labels))
+    with tempfile.TemporaryDirectory() as folder:
+        path = plot_timeline(renamed, Path(folder) / "timeline.png", title=title)
+        return path.read_bytes()

@@ -82,3 +82,22 @@ def workflow():
 @pytest.fixture
 def engine(store: Store, clock: FixedClock) -> Engine:
     return Engine(store, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def case_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed database with one case in 'evidence' and an evidence file (built once)."""
+    from tests.file_helpers import build_case
+
+    folder = tmp_path_factory.mktemp("case-template")
+    db = folder / "cases.db"
+    build_case(db, folder / "police-log.txt")
+    return db
+
+
+@pytest.fixture
+def case_db(case_template: Path, tmp_path: Path) -> Path:
+    """A private copy of :func:`case_template` (database and evidence folder)."""
+    from tests.file_helpers import copy_database
+
+    return copy_database(case_template, tmp_path / "store")

@@ -79,14 +79,18 @@ def signed_in(db: str | Path, name: str, *roles: str) -> dict[str, str]:
     """The environment to act as ``name`` at the command line: a real token in AAIB_TOKEN.
 
     Empty if the file is not a database this release can open (the test is then about
-    the command's refusal)."""
+    the command's refusal). Remembered per database, so a test holding a lock on it, or
+    making it read-only, still signs in without touching it."""
+    key = (str(Path(db).resolve()), name, roles)
+    if key in _SIGNED:
+        return {"AAIB_TOKEN": _SIGNED[key]}
     try:
         store = Store.open(db, create=True)
     except StoreError:
         return {}
     with store:
         found = account(store, name, *roles)
-        token = "aaib_test_" + hashlib.sha256(f"{db}:{found.id}".encode()).hexdigest()
+        token = "aaib_test_" + hashlib.sha256(f"{found.id}:{found.login}".encode()).hexdigest()
         if store.accounts.credential(secret_hash(token)) is None:
             with store.transaction():
                 store.accounts.insert_credential(
@@ -97,7 +101,12 @@ def signed_in(db: str | Path, name: str, *roles: str) -> dict[str, str]:
                     at=datetime.now(UTC),
                     expires_at=None,
                 )
+    _SIGNED[key] = token
     return {"AAIB_TOKEN": token}
+
+
+#: (database, name, roles) -> token, for the current test process.
+_SIGNED: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
 def cli_args(db: str | Path, args: list[str]) -> tuple[list[str], dict[str, str]]:

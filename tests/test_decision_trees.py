@@ -111,7 +111,7 @@ class TestShippedTrees:
     def test_missing_file(self, tmp_path: Path) -> None:
         """A missing file is a DefinitionError naming the file."""
         assert problems_of(tmp_path / "absent.yaml") == [
-            f"{tmp_path / 'absent.yaml'}:1:1: file not found"
+            f"{tmp_path / 'absent.yaml'}:1:1: does not exist"
         ]
 
     @pytest.mark.parametrize("name", TREES)

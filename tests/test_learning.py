@@ -275,7 +275,7 @@ class TestExport:
     def test_refuses_a_non_empty_directory(self, engine: Engine, tmp_path: Path) -> None:
         """An existing, non-empty directory is not overwritten."""
         (tmp_path / "keep.txt").write_text("x")
-        with pytest.raises(InputError, match="not an empty directory"):
+        with pytest.raises(InputError, match="is a folder that is not empty"):
             Learning(engine).export_public(tmp_path)
 
 
@@ -359,4 +359,4 @@ class TestCli:
         assert 5 == json.loads(result.stdout)["rows"]["chronology"]
         assert 16 == len(list(out.iterdir()))
         header = (out / "people.csv").read_text().splitlines()[0]
-        assert "case_id,pseudonym,role,agency" == header
+        assert '"case_id","pseudonym","role","agency"' == header

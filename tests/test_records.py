@@ -17,7 +17,7 @@ from aaib_cp.evidence import sql as records_db
 from aaib_cp.evidence.chronology_csv import ImportRejected
 from aaib_cp.evidence.model import ChronologyEntry, When, check_file_name, find_gaps, pseudonym
 from aaib_cp.evidence.service import Casebook
-from aaib_cp.exceptions import GuardFailed, IntegrityError
+from aaib_cp.exceptions import GuardFailed, IntegrityError, StoreError
 from tests.conftest import FixedClock
 from tests.people import acct, as_role
 from tests.records_helpers import LEAD, SAM, case_in_evidence
@@ -286,7 +286,7 @@ class TestEvidence:
             raise sqlite3.OperationalError("disk I/O error")
 
         monkeypatch.setattr(records_db, "insert_evidence", boom)
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(StoreError, match=r"cases\.db: disk I/O error"):
             book.add_evidence(
                 agencies, kind="document", description="d", obtained_how="h",
                 obtained_on="2026-02-27", file=source, **SAM,

@@ -315,14 +315,13 @@ class TestReportCommand:
         book.add_entry(cid, when="2026-01-12", agency="Amy Example Surgery", what="Seen", **LEAD)
         drawn = []
 
-        def fake_plot(chronology, path, *, title=None):
+        def fake_picture(chronology, suffix, *, title=None):
             drawn.append((chronology, title))
-            path.write_bytes(png())
-            return path
+            return png()
 
         import aaib_cp.evidence.timeline
 
-        monkeypatch.setattr(aaib_cp.evidence.timeline, "plot_timeline", fake_plot)
+        monkeypatch.setattr(aaib_cp.evidence.timeline, "timeline_picture", fake_picture)
         data = build_report_data(engine, cid, audience="public")
         assert png() == data.timeline_png
         chronology, title = drawn[-1]

@@ -12,11 +12,10 @@ from typing import Any
 
 from aaib_cp.exceptions import InputError, Problem
 from aaib_cp.workflow.yaml_source import (
-    DEFAULT_MAX_BYTES,
     Document,
     PathKey,
     load_yaml_bytes,
-    load_yaml_file,
+    read_yaml_file,
 )
 
 __all__ = [
@@ -76,12 +75,7 @@ def read_definition(path_or_name: str | Path, *, kind: str, what: str) -> tuple[
         raw = entry.read_bytes()
         return load_yaml_bytes(raw, filename=str(entry)), hashlib.sha256(raw).hexdigest()
     path = Path(path_or_name)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(DEFAULT_MAX_BYTES + 1)
-    except OSError:
-        load_yaml_file(path)  # raises a DefinitionError naming the file and the reason
-        raise
+    raw = read_yaml_file(path)
     # Parse and hash exactly the same bytes.
     return load_yaml_bytes(raw, filename=str(path)), hashlib.sha256(raw).hexdigest()
 

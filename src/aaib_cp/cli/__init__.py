@@ -1,18 +1,21 @@
 """The ``aaib`` command line: a thin click layer over the engine.
 
 Subcommands live in small modules loaded on first use, so ``aaib --help`` and
-simple reads start quickly. Every :class:`~aaib_cp.exceptions.AaibCpError`
-becomes one line on stderr and exit code 1; usage errors exit with 2.
+simple reads start quickly. Every :class:`~aaib_cp.exceptions.AaibCpError`, and
+every operating-system or SQLite failure that reaches here (disk full, read-only,
+permission denied, name too long), becomes one line on stderr naming the file and
+the problem, and exit code 1; usage errors exit with 2.
 """
 
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from typing import Any
 
 import click
 
-from aaib_cp.cli._common import DEFAULT_DB, Context, add_completions, refuse_typed_actor
+from aaib_cp.cli._common import DEFAULT_DB, Context, add_completions, os_problem, refuse_typed_actor
 from aaib_cp.exceptions import AaibCpError
 
 __all__ = ["cli", "main"]
@@ -81,6 +84,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except AaibCpError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:
+            from aaib_cp.db.connection import database_problem
+
+            db_path = ctx.obj.db_path if isinstance(ctx.obj, Context) else None
+            raise click.ClickException(database_problem(db_path, exc)) from None
+        except OSError as exc:
+            raise click.ClickException(os_problem(exc)) from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,7 +100,8 @@ class LazyGroup(click.Group):
     envvar="AAIB_DB",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(readable=False),
+    metavar="FILE",
     help="SQLite database file (or set AAIB_DB).",
 )
 @click.option(

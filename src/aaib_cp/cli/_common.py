@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -39,12 +40,14 @@ class Context:
         self._actor: Actor | None = None
 
     def store(self, *, create: bool = False) -> Store:
-        """Open the database (once per command)."""
+        """Open the database (once per command): read-only until the command first writes."""
         if self._store is None:
             from aaib_cp.db import Store
 
             synchronous = os.environ.get("AAIB_SYNCHRONOUS", "FULL")
-            self._store = Store.open(self.db_path, create=create, synchronous=synchronous)
+            self._store = Store.open(
+                self.db_path, create=create, readonly=not create, synchronous=synchronous
+            )
             click.get_current_context().call_on_close(self._store.close)
         return self._store
 
@@ -234,6 +237,13 @@ def table(rows: Sequence[Sequence[Any]], headers: Iterable[str]) -> str:
 def echo_err(message: str) -> None:
     """Print to stderr."""
     click.echo(message, err=True)
+
+
+def os_problem(exc: OSError) -> str:
+    """An operating-system failure as one line: the file (both, for a rename) and the problem."""
+    problem = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return f"{' -> '.join(names)}: {problem}" if names else problem
 
 
 def is_tty() -> bool:

@@ -115,7 +115,7 @@ def _progress(items: Iterable[Any]) -> Iterator[Any]:
 
 @chronology.command("import")
 @click.argument("case_id", metavar="CASE")
-@click.argument("csv_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.argument("csv_path", metavar="FILE", type=click.Path(readable=False))
 @click.option("--agency", "agency_name", help="The submitting agency (else an 'agency' column).")
 @map_option
 @actor_options
@@ -237,7 +237,12 @@ def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: b
 @chronology.command("plot")
 @click.argument("case_id", metavar="CASE")
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="timeline.svg or .png"
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(readable=False),
+    metavar="FILE",
+    help="timeline.svg or .png",
 )
 @_GAP_OPTION
 @pass_ctx

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 @click.option(
     "--answers",
     "answers_file",
-    type=click.Path(exists=True, dir_okay=False),
+    type=click.Path(readable=False),
+    metavar="FILE",
     help="A YAML or JSON answers file (scripted use); without it, the questions are asked.",
 )
 @click.option(

@@ -46,7 +46,8 @@ _EVIDENCE_KINDS = "case_record, interview, agency_report, document, photo or oth
 @click.option(
     "--file",
     "file_path",
-    type=click.Path(exists=True, dir_okay=False),
+    type=click.Path(readable=False),
+    metavar="FILE",
     help="A file to keep (copied into the content-addressed evidence store).",
 )
 @click.option("--file-name", help="The name to record for the file (default: its own name).")
@@ -100,7 +101,11 @@ def evidence_add(
 @click.option("--obtained-on", help="Corrected date obtained, YYYY-MM-DD.")
 @click.option("--agency", "agency_name", help="Corrected source agency.")
 @click.option(
-    "--file", "file_path", type=click.Path(exists=True, dir_okay=False), help="A replacement file."
+    "--file",
+    "file_path",
+    type=click.Path(readable=False),
+    metavar="FILE",
+    help="A replacement file.",
 )
 @click.option("--file-name", help="The name to record for the replacement file.")
 @actor_options
@@ -237,7 +242,7 @@ def evidence_show(
     "-o",
     "--output",
     required=True,
-    type=click.Path(),
+    type=click.Path(readable=False),
     help="File or existing folder to copy the item's file to.",
 )
 @actor_options

@@ -94,7 +94,8 @@ def learning() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(readable=False),
+    metavar="FILE",
     help="Also draw a bar chart of cases per factor code (.png or .svg).",
 )
 @json_option

@@ -42,7 +42,8 @@ from aaib_cp.workflow.identity import Actor
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(readable=False),
+    metavar="FILE",
     help="The file to write (replaced only when every check passed).",
 )
 @actor_options

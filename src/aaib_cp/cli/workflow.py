@@ -168,7 +168,8 @@ def check(source: str, max_examples: int, as_json: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(readable=False),
+    metavar="FILE",
     help="Write to this file instead of standard output.",
 )
 def show(source: str, fmt: str, current: str | None, output: str | None) -> None:
@@ -193,13 +194,13 @@ def show(source: str, fmt: str, current: str | None, output: str | None) -> None
         workflow_mermaid,
         workflow_text,
     )
+    from aaib_cp.workflow.safe_files import write_output
 
     definition = load_workflow(source)
     if fmt in ("svg", "png"):
         picture = workflow_figure(definition, current=current, fmt=fmt)
         if output:
-            with open(output, "wb") as fh:
-                fh.write(picture)
+            write_output(output, picture)
             click.echo(f"Wrote {output}")
         else:
             sys.stdout.buffer.write(picture)
@@ -214,8 +215,7 @@ def show(source: str, fmt: str, current: str | None, output: str | None) -> None
     }[fmt]
     text = render(definition)
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_output(output, text.encode("utf-8"))
         click.echo(f"Wrote {output}")
     else:
         click.echo(text, nl=not text.endswith("\n"))

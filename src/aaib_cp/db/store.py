@@ -47,9 +47,21 @@ class Store:
         self.accounts = AccountsSQL(db)
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = False, synchronous: str = "FULL") -> Store:
-        """Open the database at ``path`` (``create`` makes it if missing)."""
-        return cls(connect(path, create=create, synchronous=synchronous), Path(path))
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        create: bool = False,
+        readonly: bool = False,
+        synchronous: str = "FULL",
+    ) -> Store:
+        """Open the database at ``path`` (``create`` makes it if missing).
+
+        ``readonly`` opens it without writing or migrating; the first transaction
+        reopens it for writing.
+        """
+        db = connect(path, create=create, readonly=readonly, synchronous=synchronous)
+        return cls(db, Path(path))
 
     @classmethod
     def memory(cls) -> Store:

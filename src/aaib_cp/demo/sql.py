@@ -18,6 +18,8 @@ def mark_as_demo(store: Store) -> None:
 
 def is_demo_database(path: Path) -> bool:
     """Whether the SQLite file at ``path`` was made by ``aaib demo`` (read-only check)."""
+    if not path.is_file():  # SQLite would wait forever on a FIFO
+        return False
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             conn.execute("SELECT 1 FROM demo_marker").fetchall()

@@ -22,6 +22,7 @@ import attrs
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import InputError
 from aaib_cp.workflow.input_text import text_problem
+from aaib_cp.workflow.safe_files import read_input
 
 __all__ = [
     "COLUMNS",
@@ -94,12 +95,10 @@ class DraftEntry:
 
 
 def read_file(path: str | Path) -> tuple[bytes, str]:
-    """The bytes of a CSV file and the name its errors are reported under."""
+    """The bytes of a CSV file (a regular file, at most :data:`MAX_BYTES`, checked before
+    anything is read) and the name its errors are reported under."""
     path = Path(path)
-    try:
-        return path.read_bytes(), path.name
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    return read_input(path, what="CSV file", limit=MAX_BYTES), path.name
 
 
 def parse_flag(value: str) -> bool:

@@ -28,6 +28,7 @@ from aaib_cp.exceptions import InputError, IntegrityError, RecordNotFound
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Event, EventKind
+from aaib_cp.workflow.safe_files import staged_output
 
 __all__ = ["EvidenceCheck", "EvidenceRegister", "evidence_resolver"]
 
@@ -305,13 +306,9 @@ class EvidenceRegister(RecordService):
         target = Path(destination)
         if target.is_dir():
             target = target / check_file_name(item.file_name or item.sha256)
-        if target.exists():
-            raise InputError(f"{target} already exists; choose another destination")
-        try:
-            target.write_bytes(self.blobs.path(item.sha256).read_bytes())
-        except OSError as exc:
-            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
-        try:
+        with staged_output(target, overwrite=False) as output_file:
+            for chunk in self.blobs.chunks(item.sha256):
+                output_file.write(chunk)
             with self.store.transaction():
                 self.store.append_event(
                     case.id,
@@ -321,9 +318,7 @@ class EvidenceRegister(RecordService):
                     kind=EventKind.EVIDENCE_EXPORTED,
                     detail={"item": item.ref, "version": item.version, "sha256": item.sha256},
                 )
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
+                output_file.publish()
         return target
 
     def verify_evidence(self, case_id: str | None = None) -> list[EvidenceCheck]:

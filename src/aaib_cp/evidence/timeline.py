@@ -10,16 +10,18 @@ with the Agg canvas is used (no pyplot, no global backend change).
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.safe_files import write_output
 
 if TYPE_CHECKING:
     from aaib_cp.evidence.service import Chronology
 
-__all__ = ["FORMATS", "plot_timeline"]
+__all__ = ["FORMATS", "plot_timeline", "timeline_picture"]
 
 FORMATS = (".svg", ".png")
 _KEY_COLOUR = "#c0392b"
@@ -39,7 +41,11 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
         raise InputError(f"{chronology.case_id} has no chronology entries to plot")
     if not target.parent.exists():
         raise InputError(f"output: folder {target.parent} does not exist")
+    return write_output(target, timeline_picture(chronology, suffix, title=title))
 
+
+def timeline_picture(chronology: Chronology, suffix: str, *, title: str | None = None) -> bytes:
+    """The timeline picture's bytes, ``suffix`` ``.svg`` or ``.png``."""
     import matplotlib
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -164,8 +170,6 @@ def plot_timeline(chronology: Chronology, path: str | Path, *, title: str | None
             frameon=False,
         )
         metadata = {"Date": None} if suffix == ".svg" else {"Software": "aaib-cp"}
-        try:
-            fig.savefig(target, format=suffix[1:], dpi=120, metadata=metadata)
-        except OSError as exc:
-            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
-    return target
+        picture = io.BytesIO()
+        fig.savefig(picture, format=suffix[1:], dpi=120, metadata=metadata)
+    return picture.getvalue()

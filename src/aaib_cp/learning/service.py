@@ -12,12 +12,8 @@ indexed or exported. See ``docs/learning.md``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -27,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.reports.anonymise import Anonymiser, Identity
+from aaib_cp.workflow.csv_cells import csv_text
+from aaib_cp.workflow.safe_files import check_new_directory, publish_directory, write_output
 
 if TYPE_CHECKING:
     from aaib_cp.learning.sql_search import SearchHit
@@ -145,10 +143,10 @@ class Themes:
                 transform=ax.transAxes,
             )
         fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120)
+        picture = io.BytesIO()
+        fig.savefig(picture, format=path.suffix.lower()[1:], dpi=120)
         plt.close(fig)
-        return path
+        return write_output(path, picture.getvalue(), what="themes chart")
 
 
 class Learning:
@@ -318,23 +316,14 @@ class Learning:
         Returns the number of rows per record type.
         """
         target = Path(directory)
-        if target.exists() and (not target.is_dir() or any(target.iterdir())):
-            raise InputError(f"export: {target} already exists and is not an empty directory")
+        check_new_directory(target, what="export")  # before the dataset is built
         tables = self.public_dataset(progress=progress)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        try:
-            for name, rows in tables.items():
-                (staging / f"{name}.json").write_text(
-                    json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-                )
-                (staging / f"{name}.csv").write_text(_csv(name, rows), encoding="utf-8")
-            if target.exists():
-                target.rmdir()
-            os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        files: dict[str, bytes] = {}
+        for name, rows in tables.items():
+            text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+            files[f"{name}.json"] = text.encode("utf-8")
+            files[f"{name}.csv"] = csv_text(_HEADERS[name], rows).encode("utf-8")
+        publish_directory(target, files, what="export")
         return {name: len(rows) for name, rows in tables.items()}
 
 
@@ -357,11 +346,3 @@ _HEADERS = {
     "recommendations": ["case_id", "ref", "addressee", "text", "priority", "status", "grade"],
     "responses": ["case_id", "recommendation", "n", "text", "received_on", "grade", "assessed_on"],
 }
-
-
-def _csv(name: str, rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=_HEADERS[name], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()

@@ -19,9 +19,7 @@ and the store's record functions.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +42,7 @@ from aaib_cp.reports.render import (
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
+from aaib_cp.workflow.safe_files import staged_output
 
 __all__ = [
     "PUBLIC_AUDIENCES",
@@ -66,12 +65,6 @@ def without_data_uris(text: str) -> str:
     short names by chance. The pictures are made safe where they are drawn instead.
     """
     return _DATA_URI.sub(lambda m: m[1] + "." * len(m[2]), text)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _words(value: str | None) -> str | None:
@@ -428,35 +421,19 @@ class Publisher:
             raise InputError(
                 f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
             )
-        if target.is_dir():
-            raise InputError(f"output: {target} is a folder; give a file name")
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise InputError(f"output: folder {folder} does not exist")
-        case = self.store.get_case(case_id)
-        actor = self._authorise(case, actor=actor, role=role, audience=audience)
-        content, data = self.render(
-            case.id,
-            audience=audience,
-            fmt=fmt,
-            anonymiser=anonymiser,
-            marking=marking,
-            small_counts=small_counts,
-        )
-        digest = hashlib.sha256(content).hexdigest()
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".part", dir=folder
+        with staged_output(target) as output_file:  # refuses a bad target before anything else
+            case = self.store.get_case(case_id)
+            actor = self._authorise(case, actor=actor, role=role, audience=audience)
+            content, data = self.render(
+                case.id,
+                audience=audience,
+                fmt=fmt,
+                anonymiser=anonymiser,
+                marking=marking,
+                small_counts=small_counts,
             )
-        except OSError as exc:
-            raise InputError(f"output: cannot write in {folder} ({exc.strerror})") from None
-        temp = Path(temp_name)
-        try:
-            os.chmod(temp, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
+            digest = hashlib.sha256(content).hexdigest()
+            output_file.write(content)
             with self.store.transaction():
                 self.store.append_event(
                     case.id,
@@ -472,11 +449,5 @@ class Publisher:
                         "file": target.name,
                     },
                 )
-                os.replace(temp, target)
-        except OSError as exc:
-            temp.unlink(missing_ok=True)
-            raise InputError(f"output: cannot write {target} ({exc.strerror})") from None
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+                output_file.publish()
         return ReportWritten(case.id, target, audience, fmt, digest, len(content), data.draft)

@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -228,7 +226,7 @@ def timeline_png(
     """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
     if not chronology.entries:
         return None
-    from aaib_cp.evidence.timeline import plot_timeline
+    from aaib_cp.evidence.timeline import timeline_picture
 
     renamed = attrs.evolve(
         chronology,
@@ -238,6 +236,4 @@ def timeline_png(
     labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
     labels += [e.ref for e in renamed.entries]
     check("\n".join(labels))
-    with tempfile.TemporaryDirectory() as folder:
-        path = plot_timeline(renamed, Path(folder) / "timeline.png", title=title)
-        return path.read_bytes()
+    return timeline_picture(renamed, ".png", title=title)

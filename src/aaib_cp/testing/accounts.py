@@ -31,6 +31,8 @@ def sample_account(store: Store, name: str, *roles: str) -> Account:
     accounts = store.accounts
     now = datetime.now(UTC)
     found = accounts.by_name(name)
+    if found is not None and all(found.holds(r) for r in roles):
+        return found
     with store.transaction():
         if found is None:
             login = sample_login(name)

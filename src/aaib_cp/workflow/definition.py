@@ -35,7 +35,7 @@ from aaib_cp.workflow.spec import (
     WorkflowDefinition,
     suggest,
 )
-from aaib_cp.workflow.yaml_source import load_yaml_file, load_yaml_text
+from aaib_cp.workflow.yaml_source import load_yaml_bytes, load_yaml_text, read_yaml_file
 
 __all__ = [
     "ACTIONS",
@@ -90,8 +90,9 @@ def load_workflow(source: str | Path, *, guards: GuardRegistry | None = None) ->
             )
             raise DefinitionError([Problem(source, 1, 1, "", message)])
         path = shipped
-    doc = load_yaml_file(path)
-    return parse_workflow(doc, guards=guards, source_text=path.read_text("utf-8-sig"))
+    raw = read_yaml_file(path)
+    doc = load_yaml_bytes(raw, filename=str(path))
+    return parse_workflow(doc, guards=guards, source_text=raw.decode("utf-8-sig"))
 
 
 def workflow_from_text(

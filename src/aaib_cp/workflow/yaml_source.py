@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from aaib_cp.exceptions import DefinitionError, Problem
+from aaib_cp.workflow.safe_files import InputRefused, read_input
 
 # libyaml's parser when PyYAML was built with it (every binary wheel is): it is
 # about ten times faster than the pure-Python one, which matters because the
@@ -32,7 +33,15 @@ from aaib_cp.exceptions import DefinitionError, Problem
 # nodes and events with the same line/column marks; the rules below are ours.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-__all__ = ["Document", "PathKey", "format_path", "load_yaml_file", "load_yaml_text"]
+__all__ = [
+    "Document",
+    "PathKey",
+    "format_path",
+    "load_yaml_bytes",
+    "load_yaml_file",
+    "load_yaml_text",
+    "read_yaml_file",
+]
 
 PathKey = tuple[str | int, ...]
 
@@ -96,19 +105,18 @@ class Document:
         return Problem(self.filename, line, col, format_path(path), message)
 
 
+def read_yaml_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a definition file (a regular file within the bound), or DefinitionError."""
+    try:
+        return read_input(path, what="file", limit=max_bytes)
+    except InputRefused as exc:
+        raise DefinitionError([Problem(str(path), 1, 1, "", exc.problem)]) from None
+
+
 def load_yaml_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Load a YAML file safely; raise :class:`DefinitionError` naming file, line and column."""
-    name = str(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise DefinitionError([Problem(name, 1, 1, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise DefinitionError([Problem(name, 1, 1, "", "is a directory, not a file")]) from None
-    except OSError as exc:
-        raise DefinitionError([Problem(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
-    return load_yaml_bytes(raw, filename=name, max_bytes=max_bytes)
+    raw = read_yaml_file(path, max_bytes=max_bytes)
+    return load_yaml_bytes(raw, filename=str(path), max_bytes=max_bytes)
 
 
 def load_yaml_bytes(

@@ -321,3 +321,48 @@ def public_report(ctx: RunContext, size: int | None) -> list[Row]:
             baseline_samples=bare_samples,
         )
     ]
+
+
+@measurement(
+    "public_report_pdf",
+    number=7,
+    title="Public PDF report (tagged, marked pages, fonts embedded) of one case",
+    baseline="the same report as HTML (the PDF is printed from it)",
+    sizes=(None, 1_000),
+    quick_sizes=(None,),
+)
+def public_report_pdf(ctx: RunContext, size: int | None) -> list[Row]:
+    """Seconds to write the public PDF: the demo as it is (no size), or grown to ``size``."""
+    from aaib_cp import Engine, Store
+    from aaib_cp.reports.build import Publisher
+    from aaib_cp.testing.accounts import sample_account
+
+    path, case_id = _report_db(ctx, int(size or 0))
+    store = Store.open(path)
+    engine = Engine(store)
+    reader = sample_account(store, "Benchmark")
+    entries = store.db.execute(
+        "SELECT count(*) FROM chronology_entries WHERE case_id = ?", [case_id]
+    ).fetchone()[0]
+
+    def write(fmt: str) -> Any:
+        out = ctx.workdir / f"report-{entries}.{fmt}"
+        return Publisher(engine).write(case_id, out, audience="public", fmt=fmt, actor=reader)
+
+    pdf_median, pdf_samples = median_time(lambda: write("pdf"), ctx.repeat)
+    html_median, html_samples = median_time(lambda: write("html"), ctx.repeat)
+    store.close()
+    return [
+        Row(
+            measurement="public_report_pdf",
+            variant="public PDF, written and audited",
+            size=entries,
+            value=pdf_median,
+            unit="s",
+            baseline="public HTML of the same case",
+            baseline_value=html_median,
+            target=Target(max_value=60),
+            samples=pdf_samples,
+            baseline_samples=html_samples,
+        )
+    ]

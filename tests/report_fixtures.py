@@ -10,6 +10,7 @@ from aaib_cp.reports import (
     Act,
     Agency,
     Answer,
+    CaseDetail,
     CaseInfo,
     ChronologyEntry,
     Classification,
@@ -18,8 +19,10 @@ from aaib_cp.reports import (
     Factor,
     FeedbackSession,
     Finding,
+    GlossaryTerm,
     KeyDate,
     Person,
+    ProcessStep,
     Recommendation,
     ReportData,
     SafetyAction,
@@ -37,6 +40,8 @@ OUTCOME_LABELS = (
 )
 RATIONALE = "She had told her manager twice that the caseload was unworkable"
 XSS = "<script>alert('x')</script>"
+#: A conduct factor's note: only the restricted report may show it.
+CONDUCT_NOTE = "Skipped the history check knowingly, as the whole team routinely did"
 
 
 def png(width: int = 40, height: int = 12) -> bytes:
@@ -65,14 +70,21 @@ def rich_report(*, state: str = "final_report", draft: bool = False, **changes) 
             workflow_name="child-protection",
             workflow_version="1",
             state=state,
-            occurrence="serious harm",
-            depth="field",
-            terms_of_reference="How did agencies share information about Child B?",
+            details=(
+                CaseDetail(label="Occurrence", value="serious harm"),
+                CaseDetail(label="Depth of investigation", value="field"),
+                CaseDetail(
+                    label="Terms of reference",
+                    value="How did agencies share information about Child B?",
+                    place="factual",
+                ),
+            ),
             synopsis="Child B was seriously harmed at home after three referrals. " + XSS,
             key_dates=(
-                KeyDate(label="Known on", date="2026-03-02"),
-                KeyDate(label="Final report", date="2026-11-20"),
+                KeyDate(label="Incident known", date="2026-03-02"),
+                KeyDate(label="Final report stage begun", date="2026-11-20"),
             ),
+            report_date="2026-11-29",
         ),
         draft=draft,
         people=(
@@ -152,6 +164,14 @@ def rich_report(*, state: str = "final_report", draft: bool = False, **changes) 
                 description="Caseloads above the agreed maximum.",
                 act_refs=("A1",),
             ),
+            Factor(
+                code="ACT.ROUTINE",
+                label="Routine violation",
+                level="Unsafe acts",
+                description=CONDUCT_NOTE,
+                act_refs=("A1",),
+                discloses_conduct=True,
+            ),
         ),
         classifications=(
             Classification(
@@ -213,6 +233,22 @@ def rich_report(*, state: str = "final_report", draft: bool = False, **changes) 
             representations={"accepted": 3, "appended": 1},
         ),
         feedback=(FeedbackSession(date="2026-12-01", attendees=14),),
+        glossary=(GlossaryTerm(term="OI-RM", meaning="Resource management"),),
+        process=(
+            ProcessStep(
+                name="Evidence",
+                description="Evidence is gathered.",
+                status="done",
+                reached_on="2026-03-10",
+            ),
+            ProcessStep(
+                name="Final report",
+                description="The report is issued.",
+                status="current",
+                reached_on="2026-11-20",
+            ),
+            ProcessStep(name="Closed", description="All done."),
+        ),
         timeline_png=png(),
         workflow_png=png(30, 30),
     )

@@ -383,3 +383,74 @@ class TestProperty:
         once = anonymiser.redact(text)
         assert once == anonymiser.redact(once)
         assert [] == anonymiser.leaks(once)
+
+
+# --- issue: addresses by their parts, grammar kept, names inside names -----------------
+
+ONE_LINE = Identity("Nurse 1", "Janet Hughes", address="14 Elm Road Newtown AB1 2CD")
+
+
+class TestAddressParts:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("He lives at 14 Elm Road, Newtown.", f"He lives at {ADDRESS_MARKER}, Newtown."),
+            ("seen at 14, Elm Rd", f"seen at {ADDRESS_MARKER}"),
+            ("Elm Road is busy", f"{ADDRESS_MARKER} is busy"),
+            ("newtown, ab12cd", ADDRESS_MARKER),
+            ("Newtown is big", "Newtown is big"),
+        ],
+    )
+    def test_an_address_registered_on_one_line(self, text, expected):
+        """House number with street, the distinctive street name, town with postcode."""
+        assert expected == Anonymiser([ONE_LINE]).redact(text)
+
+    def test_a_common_street_name_alone_is_kept(self):
+        """ "High Street" names no one on its own; "3 High Street" still does."""
+        anonymiser = Anonymiser([Identity("Parent 1", "Al Bo", address="3 High Street, Leeds")])
+        assert "High Street" == anonymiser.redact("High Street")
+        assert ADDRESS_MARKER == anonymiser.redact("3 high st")
+
+    @given(
+        number=st.integers(1, 999),
+        street=st.text(st.sampled_from("bdgklmnprstvz"), min_size=2, max_size=3).map(
+            lambda c: "".join(x + "a" for x in c).capitalize()
+        ),
+        kind=st.sampled_from(["Road", "Close", "Lane", "Row", "Way"]),
+        separators=st.lists(
+            st.sampled_from([" ", ", ", ",", "\n", "; ", " ,  "]), min_size=4, max_size=4
+        ),
+    )
+    def test_any_punctuation_when_registered(self, number, street, kind, separators):
+        """However the address was punctuated, each part is withheld however it is written."""
+        parts = [str(number), f"{street} {kind}", "Wexbridge", "LS4 4AB"]
+        registered = "".join(p + s for p, s in zip(parts, separators, strict=False)).strip()
+        anonymiser = Anonymiser([Identity("Parent 1", "Al Bo", address=registered)])
+        for written in (
+            f"{number}, {street} {kind.upper()}",
+            f"{street} {kind}",
+            "wexbridge ls44ab",
+        ):
+            assert [] == anonymiser.leaks(anonymiser.redact(f"at {written}."))
+            assert ADDRESS_MARKER in anonymiser.redact(f"at {written}.")
+
+
+class TestGrammarKept:
+    def test_apostrophe_prefix_after_a_title(self):
+        """ "Mr O'Hara" is one name, even when another person is called Hara."""
+        anonymiser = Anonymiser(
+            [Identity("Social Worker 1", "Sean OHara"), Identity("Parent 1", "Hara Smith")]
+        )
+        assert "Social Worker 1 called." == anonymiser.redact("Mr O'Hara called.")
+        assert "Parent 1 called." == anonymiser.redact("Hara Smith called.")
+
+    def test_words_between_two_mentions_are_kept(self):
+        """ "Nurse Hughes; janet hughes's notes": the semicolon and the possessive stay."""
+        assert "Nurse 1; Nurse 1's notes" == Anonymiser([ONE_LINE]).redact(
+            "Nurse Hughes; janet hughes's notes"
+        )
+
+    @pytest.mark.parametrize("joined", ["Hughes, Janet", "J. Hughes", "Janet\nHughes"])
+    def test_names_joined_by_commas_stops_and_spaces(self, joined):
+        """The forms a name is written in still match."""
+        assert "Nurse 1" == Anonymiser([ONE_LINE]).redact(joined)

@@ -21,6 +21,7 @@ EXPECTED = {
     "search",
     "public_report",
     "chronology_import",
+    "public_report_pdf",
 }
 
 

@@ -165,14 +165,14 @@ class TestPersonImport:
                  "job title=role")  # fmt: skip
         assert (
             f"{case_id}: registered 3 people from {tmp_path / 'p.csv'}\n"
-            "  Parent's Partner 1\n  Gp 1\n  Child B\n"
+            "  Parent's Partner 1\n  GP 1\n  Child B\n"
         ) == out
         people = json.loads(ok(db, "person", "list", case_id, "--json", "--restricted"))
         amy = next(p for p in people if p["pseudonym"] == "Parent's Partner 1")
         assert {"real_name": "Amy Moss", "date_of_birth": "1990-01-01", "address": "1 High St"} == (
             amy["restricted"]
         )
-        assert POLICE == next(p for p in people if p["pseudonym"] == "Gp 1")["agency"]
+        assert POLICE == next(p for p in people if p["pseudonym"] == "GP 1")["agency"]
 
     def test_restricted_data_stays_off_the_audit_trail(self, case, tmp_path):
         """Imported names, dates of birth and addresses never reach the history."""

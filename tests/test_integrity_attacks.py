@@ -141,8 +141,8 @@ def test_insider_rewrite_with_the_projects_hashing_is_detected(db):
             "UPDATE events SET reason = 'nothing to see' WHERE case_id = ? AND n = 5", [CASE]
         )
         rechain(conn)
-    # events 1-62 predate the key; the sealing event 63 authenticates all of them
-    one_line(db, CASE, "event 63", "not authenticated by the audit key")
+    # events 1-63 predate the key; the sealing event 64 authenticates all of them
+    one_line(db, CASE, "event 64", "not authenticated by the audit key")
 
 
 def test_insider_rewrite_of_a_case_keyed_from_the_start_names_the_event(tmp_path):
@@ -303,7 +303,7 @@ def test_verify_json_and_checkpoint_through_clirunner(db, monkeypatch):
     assert 0 == taken.exit_code, taken.output
     body = json.loads(taken.output)["checkpoint"]
     assert 2 == body["seq"] and 2 == body["case_count"]
-    assert [63, 2] == [body["cases"][CASE][0], body["cases"][OPEN][0]]
+    assert [64, 2] == [body["cases"][CASE][0], body["cases"][OPEN][0]]
 
 
 def test_checkpoint_refuses_a_tampered_database(db):

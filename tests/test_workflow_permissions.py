@@ -118,6 +118,10 @@ class TestPublishedPhase:
         """Evidence gathering begun, the first draft and published states, in order."""
         case_id = case_at(engine, workflow, "response_tracking")
         dates = build_report_data(engine, case_id, pictures=False).case.key_dates
-        assert ["Known on", "Opened", "Evidence", "Draft report", "Final report"] == [
-            d.label for d in dates
-        ]
+        assert [
+            "Incident known",
+            "Investigation opened",
+            "Evidence stage begun",
+            "Draft report stage begun",
+            "Final report stage begun",
+        ] == [d.label for d in dates]

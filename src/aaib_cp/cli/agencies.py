@@ -176,6 +176,12 @@ def person() -> None:
 @click.option("--agency", "agency_name", help="The agency they work for, if any.")
 @click.option("--dob", help="Date of birth, YYYY-MM-DD (restricted data).")
 @click.option("--address", help="Address (restricted data).")
+@click.option(
+    "--pseudonym",
+    "chosen",
+    help="For a child: the pseudonym the case is known by, e.g. 'Child R' (default: the "
+    "next letter).",
+)
 @actor_options
 @pass_ctx
 def person_add(
@@ -186,6 +192,7 @@ def person_add(
     agency_name: str | None,
     dob: str | None,
     address: str | None,
+    chosen: str | None,
     actor: Actor | None,
     role: str | None,
 ) -> None:
@@ -198,6 +205,7 @@ def person_add(
     Example:
       aaib person add CP-2026-0001 "Sue Smith" --as "social worker" \\
           --agency "Northshire Children's Social Care"
+      aaib person add CP-2026-0001 "Rio Bloggs" --as child --pseudonym "Child R"
     """
     actor, role = obj.who(actor, role)
     added = casebook(obj).add_person(
@@ -207,6 +215,7 @@ def person_add(
         agency=agency_name,
         date_of_birth=dob,
         address=address,
+        pseudonym_of_child=chosen,
         actor=actor,
         role=role,
     )

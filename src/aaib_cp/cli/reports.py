@@ -1,4 +1,4 @@
-"""``aaib report``: write a case's restricted, public or summary report (Markdown or HTML)."""
+"""``aaib report``: write a case's restricted, public or summary report (md, html, pdf, docx)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,22 @@ from aaib_cp.workflow.identity import Actor
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html"]),
-    help="Markdown or self-contained HTML. Default: from the output's extension.",
+    type=click.Choice(["md", "html", "pdf", "docx"]),
+    help="Markdown, self-contained HTML, tagged PDF or Word. Default: from the output's extension.",
+)
+@click.option(
+    "--marking",
+    metavar="TEXT",
+    help="Protective marking in the header and footer of every page. Default: "
+    "OFFICIAL-SENSITIVE for restricted, OFFICIAL for public and summary.",
+)
+@click.option(
+    "--suppress-below",
+    "small_counts",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help='Publish counts below this as "fewer than N" (statistical disclosure control).',
 )
 @click.option(
     "-o",
@@ -41,6 +55,8 @@ def report(
     audience: str,
     fmt: str | None,
     output: str,
+    marking: str | None,
+    small_counts: int,
     actor: Actor | None,
     role: str | None,
     as_json: bool,
@@ -51,12 +67,13 @@ def report(
     through the anonymiser (every person registered on any case), and the finished
     report is scanned again: if any registered name, date of birth or address is still
     there, nothing is written. The restricted report needs a case role appointed on
-    the case; before the final report it is marked DRAFT.
+    the case; before the final report it is marked DRAFT (as a Word file, the draft
+    for consultation). Every format has the same paragraph numbers.
 
     \b
     Example:
-      aaib report CP-2026-0001 --audience public -o report.html
-      aaib --role lead_investigator report CP-2026-0001 -o restricted.md
+      aaib report CP-2026-0001 --audience public -o report.pdf
+      aaib --role lead_investigator report CP-2026-0001 -o draft.docx
     """
     from aaib_cp.reports.build import Publisher
 
@@ -65,7 +82,14 @@ def report(
     else:
         actor, role = reader(obj, actor, role)
     written = Publisher(obj.engine()).write(
-        case_id, output, audience=audience, fmt=fmt, actor=actor, role=role
+        case_id,
+        output,
+        audience=audience,
+        fmt=fmt,
+        actor=actor,
+        role=role,
+        marking=marking,
+        small_counts=small_counts,
     )
     if as_json:
         emit_json(written.to_json())

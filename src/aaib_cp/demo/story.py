@@ -69,6 +69,17 @@ def _as(engine: Engine, who: tuple[str, str]) -> dict[str, Any]:
     return {"actor": engine.accounts.get(who[0]), "role": who[1]}
 
 
+SYNOPSIS = (
+    "Child A, aged three, was seriously harmed at home in November 2026. In the three months "
+    "before, children's social care, community health and the police each saw part of the "
+    "picture: a referral, a missed health appointment and a domestic abuse call-out at which "
+    "Child A was present. The case had been closed to single-agency support, and the police "
+    "notification reached the safeguarding hub after a delay. The investigation found that "
+    "information was not joined up across agencies and that high caseloads and thin "
+    "supervision shaped the decisions taken. Three safety recommendations are made."
+)
+
+
 def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     """Run the sample investigation in ``engine``; returns the case reference."""
     definition = load_workflow("child-protection")
@@ -131,6 +142,7 @@ def run_demo(engine: Engine, *, say: Callable[[str], None] = print) -> str:
     fire("begin_recommendations", LEAD)
     safety = _recommend(engine, case.id, say)
     fire("write_draft", LEAD)
+    engine.set_field(case.id, "synopsis", SYNOPSIS, **_as(engine, LEAD))
     fire("send_for_consultation", LEAD)
     _consult(engine, case.id, say)
     fire("issue_final_report", LEAD)

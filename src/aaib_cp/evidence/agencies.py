@@ -28,6 +28,7 @@ from aaib_cp.evidence.model import (
     AGENCY_KINDS,
     Agency,
     Person,
+    child_pseudonym,
     find_person,
     normalise_role,
     pseudonym,
@@ -282,12 +283,17 @@ class AgencyService(RecordService):
         agency: str | None = None,
         date_of_birth: date | str | None = None,
         address: str | None = None,
+        pseudonym_of_child: str | None = None,
         actor: Account | Actor,
         role: str,
     ) -> Person:
-        """Register a person; they get the next pseudonym for their role (never reused)."""
+        """Register a person; they get the next pseudonym for their role (never reused).
+
+        A child may be given the pseudonym the case is known by (``Child R``).
+        """
         real_name = one_line("name", real_name)
         key = normalise_role(person_role)
+        chosen = child_pseudonym(key, pseudonym_of_child) if pseudonym_of_child else None
         dob = past_date("date of birth", date_of_birth, self.today()) if date_of_birth else None
         address = clean_text(address or "", "address").strip() or None
         case, _, actor = self.engine.authorise(
@@ -300,7 +306,11 @@ class AgencyService(RecordService):
         found = find_agency(self.store, case.id, agency) if agency else None
         with self.store.transaction():
             person = self._insert_person(
-                case, _NewPerson(real_name, key, found, dob, address), actor=actor, role=role
+                case,
+                _NewPerson(real_name, key, found, dob, address),
+                actor=actor,
+                role=role,
+                chosen=chosen,
             )
         return person
 
@@ -368,14 +378,27 @@ class AgencyService(RecordService):
         )
 
     def _insert_person(
-        self, case: Case, new: _NewPerson, *, actor: Actor, role: str, source: str | None = None
+        self,
+        case: Case,
+        new: _NewPerson,
+        *,
+        actor: Actor,
+        role: str,
+        source: str | None = None,
+        chosen: str | None = None,
     ) -> Person:
-        """Insert a person under their role's next pseudonym; audit it without restricted data."""
-        n = db.next_number(self.store, case.id, f"person:{new.key}")
+        """Insert a person under ``chosen`` or their role's next free pseudonym; audit it
+        without restricted data."""
+        taken = {p.pseudonym for p in db.people(self.store, case.id)}
+        if chosen in taken:
+            raise InputError(f"{case.id}: the pseudonym {chosen!r} is already in use")
+        name = chosen
+        while name is None or name in taken:
+            name = pseudonym(new.key, db.next_number(self.store, case.id, f"person:{new.key}"))
         person = db.insert_person(
             self.store,
             case.id,
-            pseudonym=pseudonym(new.key, n),
+            pseudonym=name,
             role=new.key,
             real_name=new.real_name,
             date_of_birth=new.date_of_birth.isoformat() if new.date_of_birth else None,

@@ -26,6 +26,7 @@ __all__ = [
     "When",
     "check_file_name",
     "child_letters",
+    "child_pseudonym",
     "find_gaps",
     "find_person",
     "normalise_choice",
@@ -84,9 +85,31 @@ def normalise_role(text: str) -> str:
     return key
 
 
+#: Role words written in capitals in a pseudonym ("GP 1", "IDVA 1").
+ACRONYMS = frozenset({"gp", "pc", "pcso", "dc", "ds", "nhs", "idva", "lado", "camhs", "iro", "dsl"})
+
+
 def role_title(role: str) -> str:
-    """``'social_worker'`` -> ``'Social Worker'``."""
-    return " ".join(word.capitalize() for word in role.split("_") if word)
+    """``'social_worker'`` -> ``'Social Worker'``; ``'gp'`` -> ``'GP'``."""
+    return " ".join(
+        word.upper() if word in ACRONYMS else word.capitalize() for word in role.split("_") if word
+    )
+
+
+_CHILD_PSEUDONYM = re.compile(r"Child [A-Z]{1,3}\Z")
+
+
+def child_pseudonym(role: str, chosen: str) -> str:
+    """A chosen pseudonym for a child, checked: ``Child`` and one to three capitals."""
+    text = " ".join(str(chosen).split())
+    if normalise_role(role) != CHILD_ROLE:
+        raise InputError("a pseudonym can be chosen only for a child")
+    if not _CHILD_PSEUDONYM.match(text):
+        raise InputError(
+            "pseudonym: expected 'Child' and one to three capitals, e.g. 'Child R' "
+            f"(got {chosen!r:.40})"
+        )
+    return text
 
 
 def child_letters(n: int) -> str:

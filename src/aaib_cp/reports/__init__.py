@@ -1,4 +1,4 @@
-"""Reports from a case's records, in Markdown and self-contained HTML; no database access.
+"""Reports from a case's records (Markdown, HTML, PDF, Word); no database access.
 
 Build a :class:`ReportData` (the integration fills it from the store), then::
 
@@ -14,6 +14,7 @@ from aaib_cp.reports.model import (
     Act,
     Agency,
     Answer,
+    CaseDetail,
     CaseInfo,
     ChronologyEntry,
     Classification,
@@ -22,8 +23,10 @@ from aaib_cp.reports.model import (
     Factor,
     FeedbackSession,
     Finding,
+    GlossaryTerm,
     KeyDate,
     Person,
+    ProcessStep,
     Recommendation,
     ReportData,
     SafetyAction,
@@ -32,17 +35,22 @@ from aaib_cp.reports.render import (
     AUDIENCES,
     CATEGORY_LABELS,
     FORMATS,
+    MARKINGS,
+    document_for,
     markdown_escape,
     render,
+    visible_text,
 )
 
 __all__ = [
     "AUDIENCES",
     "CATEGORY_LABELS",
     "FORMATS",
+    "MARKINGS",
     "Act",
     "Agency",
     "Answer",
+    "CaseDetail",
     "CaseInfo",
     "ChronologyEntry",
     "Classification",
@@ -51,11 +59,15 @@ __all__ = [
     "Factor",
     "FeedbackSession",
     "Finding",
+    "GlossaryTerm",
     "KeyDate",
     "Person",
+    "ProcessStep",
     "Recommendation",
     "ReportData",
     "SafetyAction",
+    "document_for",
     "markdown_escape",
     "render",
+    "visible_text",
 ]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,18 @@ import attrs
 
 from aaib_cp.db import Store, sql_store
 from aaib_cp.exceptions import InputError
+from aaib_cp.reports import case_parts as cp
 from aaib_cp.reports import model as rm
 from aaib_cp.reports.anonymise import Anonymiser, Identity
-from aaib_cp.reports.render import AUDIENCES, FORMATS, published_only, render
-from aaib_cp.workflow.definition import WorkflowDefinition
+from aaib_cp.reports.formats import docx_bytes, pdf_bytes
+from aaib_cp.reports.render import (
+    AUDIENCES,
+    FORMATS,
+    SMALL_COUNTS,
+    document_for,
+    published_only,
+    render,
+)
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
@@ -47,6 +54,7 @@ __all__ = [
 ]
 
 PUBLIC_AUDIENCES = ("public", "summary")
+_SUFFIXES = {".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 _DATA_URI = re.compile(r"(data:[a-z+/.-]+;base64,)([A-Za-z0-9+/=]+)")
 
 
@@ -95,66 +103,10 @@ def anonymiser_for(store: Store, case_id: str) -> Anonymiser:
     return Anonymiser(own, also_withhold=elsewhere)
 
 
-def _milestones(definition: WorkflowDefinition) -> Callable[[str, bool], bool]:
-    """Whether entering a state (for the first time) is a key date of the case.
+def _taxonomy() -> Any:
+    from aaib_cp.analysis.taxonomy import load_taxonomy
 
-    The milestones come from the workflow: the first state entered after the
-    ``before_evidence`` phase (evidence gathering begins), the first state of the
-    ``draft`` and ``published`` phases, and every terminal state.
-    """
-    before = definition.phase_states("before_evidence")
-    firsts = {
-        states[0] for states in map(definition.phase_states, ("draft", "published")) if states
-    }
-    pauses = definition.pause_states
-
-    def milestone(state: str, evidence_begun: bool) -> bool:
-        if state in firsts or definition.states[state].terminal:
-            return True
-        return bool(before) and not evidence_begun and state not in (*before, *pauses)
-
-    return milestone
-
-
-def _key_dates(
-    engine: Engine, case: Case, definition: WorkflowDefinition
-) -> tuple[rm.KeyDate, ...]:
-    dates = [
-        rm.KeyDate(label="Known on", date=case.known_on.isoformat()),
-        rm.KeyDate(label="Opened", date=case.opened_at.date().isoformat()),
-    ]
-    milestone = _milestones(definition)
-    seen: set[str] = set()
-    evidence_begun = False
-    for event in engine.history(case.id):
-        state = event.to_state
-        if event.kind != EventKind.TRANSITION or not state or state in seen:
-            continue
-        if milestone(state, evidence_begun):
-            seen.add(state)
-            label = state.replace("_", " ").capitalize()
-            dates.append(rm.KeyDate(label=label, date=event.at.date().isoformat()))
-        evidence_begun = evidence_begun or state not in definition.phase_states("before_evidence")
-    return tuple(dates)
-
-
-def _timeline_png(
-    chronology: Any, *, title: str, lane: Callable[[str], str], check: Callable[[str], None]
-) -> bytes | None:
-    """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
-    if not chronology.entries:
-        return None
-    from aaib_cp.evidence.timeline import timeline_picture
-
-    renamed = attrs.evolve(
-        chronology,
-        agencies=tuple(lane(a) for a in chronology.agencies),
-        entries=tuple(attrs.evolve(e, agency=lane(e.agency)) for e in chronology.entries),
-    )
-    labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
-    labels += [e.ref for e in renamed.entries]
-    check("\n".join(labels))
-    return timeline_picture(renamed, ".png", title=title)
+    return load_taxonomy()
 
 
 def build_report_data(
@@ -217,23 +169,22 @@ def build_report_data(
             )
         )
 
-    fields = case.fields
+    history = engine.history(case.id)
     info = rm.CaseInfo(
         reference=case.id,
         title=case.title,
         workflow_name=case.workflow_name,
         workflow_version=str(case.workflow_version),
         state=case.state,
-        occurrence=_words(fields.get("classification")),
-        depth=_words(fields.get("depth")),
-        terms_of_reference=fields.get("terms_of_reference"),
-        key_dates=_key_dates(engine, case, definition),
+        details=cp.details(case, definition),
+        synopsis=cp.synopsis(case, definition),
+        key_dates=cp.key_dates(case, definition, history),
+        report_date=engine.clock().date().isoformat(),
     )
+    factors = analysis.factors(case.id)
 
-    timeline_png = workflow_svg = None
+    timeline_png = None
     if pictures:
-        from aaib_cp.workflow.diagrams import workflow_figure
-
         title = f"{case.id}: integrated multi-agency chronology"
         if audience in PUBLIC_AUDIENCES:
             anon = anonymiser or anonymiser_for(book.store, case.id)
@@ -241,12 +192,11 @@ def build_report_data(
             def check(text: str) -> None:
                 anon.check(text, where=f"{audience} report timeline")
 
-            timeline_png = _timeline_png(chronology, title=title, lane=anon.redact, check=check)
+            timeline_png = cp.timeline_png(chronology, title=title, lane=anon.redact, check=check)
         else:
-            timeline_png = _timeline_png(
+            timeline_png = cp.timeline_png(
                 chronology, title=title, lane=lambda s: s, check=lambda _s: None
             )
-        workflow_svg = workflow_figure(definition, current=case.state, fmt="svg")
 
     return rm.ReportData(
         case=info,
@@ -295,9 +245,14 @@ def build_report_data(
         ),
         factors=tuple(
             rm.Factor(
-                code=f.code, label=f.label, level=f.level, description=f.note, act_refs=f.acts
+                code=f.code,
+                label=f.label,
+                level=f.level,
+                description=f.note,
+                act_refs=f.acts,
+                discloses_conduct=cp.conduct_code(f.code, f.label, f.level),
             )
-            for f in analysis.factors(case.id)
+            for f in factors
         ),
         classifications=tuple(classifications),
         findings=tuple(
@@ -307,8 +262,9 @@ def build_report_data(
         safety_actions=parts["safety_actions"],
         consultation=parts["consultation"],
         feedback=parts["feedback"],
+        glossary=cp.glossary(definition, factors, _taxonomy()),
+        process=cp.process(case, definition, history),
         timeline_png=timeline_png,
-        workflow_svg=workflow_svg,
     )
 
 
@@ -373,9 +329,21 @@ class Publisher:
         return actor
 
     def render(
-        self, case_id: str, *, audience: str, fmt: str, anonymiser: Anonymiser | None = None
-    ) -> tuple[str, rm.ReportData]:
-        """The rendered report (checked, for public audiences) and the data it came from."""
+        self,
+        case_id: str,
+        *,
+        audience: str,
+        fmt: str,
+        anonymiser: Anonymiser | None = None,
+        marking: str | None = None,
+        small_counts: int = SMALL_COUNTS,
+    ) -> tuple[bytes, rm.ReportData]:
+        """The report's bytes (checked, for public audiences) and the data it came from.
+
+        Public outputs are checked on what a reader sees: the text of Markdown, the text
+        and shown attribute values of HTML, and for PDF and Word the document's text
+        before it is printed (the PDF is printed from the checked HTML).
+        """
         if fmt not in FORMATS:
             raise InputError(f"report format: expected one of {', '.join(FORMATS)} (got {fmt!r})")
         case = self.store.get_case(case_id)
@@ -390,22 +358,38 @@ class Publisher:
         if public and anonymiser is None:
             anonymiser = anonymiser_for(self.store, case.id)
         data = build_report_data(
-            self.engine, case.id, audience=audience, anonymiser=anonymiser, pictures=fmt == "html"
-        )
-        if not public:
-            return render(data, audience=audience, fmt=fmt, public_states=states), data
-        assert anonymiser is not None
-        anon = anonymiser
-        where = f"{audience} report of {case.id}"
-        text = render(
-            data,
+            self.engine,
+            case.id,
             audience=audience,
-            fmt=fmt,
-            public_states=states,
-            redact=anon.redact,
-            check=lambda out: anon.check(without_data_uris(out), where=where),
+            anonymiser=anonymiser,
+            # the summary shows no picture
+            pictures=fmt in ("html", "pdf") and audience != "summary",
         )
-        return text, data
+        where = f"{audience} report of {case.id}"
+        check = None
+        if public:
+            assert anonymiser is not None
+            anon = anonymiser
+
+            def check(out: str) -> None:
+                anon.check(without_data_uris(out), where=where)
+
+        options: dict[str, Any] = {
+            "audience": audience,
+            "public_states": states,
+            "redact": anonymiser.redact if public and anonymiser else None,
+            "marking": marking,
+            "small_counts": small_counts,
+        }
+        if fmt == "docx":
+            document = document_for(data, **options)
+            if check is not None:
+                check(document.text())
+            return docx_bytes(document), data
+        text = render(data, fmt="md" if fmt == "md" else "html", check=check, **options)
+        if fmt == "pdf":
+            return pdf_bytes(text), data
+        return text.encode("utf-8"), data
 
     def write(
         self,
@@ -417,6 +401,8 @@ class Publisher:
         actor: Account | Actor,
         role: str | None = None,
         anonymiser: Anonymiser | None = None,
+        marking: str | None = None,
+        small_counts: int = SMALL_COUNTS,
     ) -> ReportWritten:
         """Render, check and write the report to ``output``; recorded as ``report_generated``.
 
@@ -426,10 +412,10 @@ class Publisher:
         """
         target = Path(output)
         if fmt is None:
-            fmt = {".md": "md", ".html": "html", ".htm": "html"}.get(target.suffix.lower())
+            fmt = _SUFFIXES.get(target.suffix.lower())
             if fmt is None:
                 raise InputError(
-                    f"output: say --format md or html (cannot tell from {target.name!r})"
+                    f"output: say --format md, html, pdf or docx (cannot tell from {target.name!r})"
                 )
         if audience not in AUDIENCES:
             raise InputError(
@@ -438,8 +424,14 @@ class Publisher:
         with staged_output(target) as output_file:  # refuses a bad target before anything else
             case = self.store.get_case(case_id)
             actor = self._authorise(case, actor=actor, role=role, audience=audience)
-            text, data = self.render(case.id, audience=audience, fmt=fmt, anonymiser=anonymiser)
-            content = text.encode("utf-8")
+            content, data = self.render(
+                case.id,
+                audience=audience,
+                fmt=fmt,
+                anonymiser=anonymiser,
+                marking=marking,
+                small_counts=small_counts,
+            )
             digest = hashlib.sha256(content).hexdigest()
             output_file.write(content)
             with self.store.transaction():

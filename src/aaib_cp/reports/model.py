@@ -30,6 +30,7 @@ __all__ = [
     "Act",
     "Agency",
     "Answer",
+    "CaseDetail",
     "CaseInfo",
     "ChronologyEntry",
     "Classification",
@@ -38,8 +39,10 @@ __all__ = [
     "Factor",
     "FeedbackSession",
     "Finding",
+    "GlossaryTerm",
     "KeyDate",
     "Person",
+    "ProcessStep",
     "Recommendation",
     "ReportData",
     "SafetyAction",
@@ -179,6 +182,33 @@ class KeyDate(_Record):
 
 
 @attrs.frozen
+class CaseDetail(_Record):
+    """A case field a report shows: on the title page or as a paragraph of section 1."""
+
+    label: str = _field("str")
+    value: str = _field("str")
+    place: str = _field("str", default="title_page", choices=("title_page", "factual"))
+
+
+@attrs.frozen
+class GlossaryTerm(_Record):
+    """A term of the report and what it means (from the taxonomy, the roles, the method)."""
+
+    term: str = _field("str")
+    meaning: str = _field("str")
+
+
+@attrs.frozen
+class ProcessStep(_Record):
+    """One phase of the investigation, in plain words, and how far the case has come."""
+
+    name: str = _field("str")
+    description: str = _field("str")
+    status: str = _field("str", default="to come", choices=("done", "current", "to come"))
+    reached_on: str | None = _field("opt", default=None)
+
+
+@attrs.frozen
 class CaseInfo(_Record):
     """The case the report is about."""
 
@@ -187,14 +217,13 @@ class CaseInfo(_Record):
     workflow_name: str = _field("str")
     workflow_version: str = _field("str")
     state: str = _field("str")
-    #: classification of the occurrence (child death, serious harm, other / near miss)
-    occurrence: str | None = _field("opt", default=None)
-    #: depth of the investigation (formal, field, correspondence, record-only)
-    depth: str | None = _field("opt", default=None)
-    terms_of_reference: str | None = _field("opt", default=None)
-    #: what happened, in a paragraph or two (the executive summary starts with it)
+    #: the case fields the workflow shows in reports (``report:`` in its field specs)
+    details: tuple[CaseDetail, ...] = _field("list", record=CaseDetail)
+    #: what happened, in a paragraph or two, written by the investigator
     synopsis: str | None = _field("opt", default=None)
     key_dates: tuple[KeyDate, ...] = _field("list", record=KeyDate)
+    #: the date of the report (ISO); the title page shows it
+    report_date: str | None = _field("opt", default=None)
 
 
 @attrs.frozen
@@ -264,6 +293,9 @@ class Factor(_Record):
     level: str = _field("str")
     description: str = _field("str")
     act_refs: tuple[str, ...] = _field("strs")
+    #: the code tells how a person acted (an error or a violation): public outputs show
+    #: only its level, and never link a factor to an act or a person
+    discloses_conduct: bool = _field("bool", default=False)
 
 
 @attrs.frozen
@@ -359,6 +391,8 @@ class ReportData(_Record):
         "record_opt", default=None, record=Consultation
     )
     feedback: tuple[FeedbackSession, ...] = _field("list", record=FeedbackSession)
+    glossary: tuple[GlossaryTerm, ...] = _field("list", record=GlossaryTerm)
+    process: tuple[ProcessStep, ...] = _field("list", record=ProcessStep)
     #: the chronology timeline picture (PNG bytes)
     timeline_png: bytes | None = _field("bytes", default=None)
     #: the workflow diagram (SVG preferred, PNG otherwise)

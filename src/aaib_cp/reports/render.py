@@ -27,31 +27,51 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from html.parser import HTMLParser
 from typing import Any
 
 from aaib_cp.exceptions import InputError
-from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, ReportData
+from aaib_cp.reports.blocks import DRAFT_MARK, Document, Heading, Para, Table
+from aaib_cp.reports.document import outline, summary_outline
+from aaib_cp.reports.figures import process_svg
+from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, Factor, ReportData
 
 __all__ = [
     "AUDIENCES",
     "CATEGORY_LABELS",
     "FORMATS",
+    "MARKINGS",
+    "SMALL_COUNTS",
+    "TEXT_FORMATS",
+    "document_for",
     "markdown_escape",
     "published_only",
     "render",
+    "render_document",
+    "report_id",
+    "visible_text",
 ]
 
 AUDIENCES = ("restricted", "public", "summary")
-FORMATS = ("md", "html")
+FORMATS = ("md", "html", "pdf", "docx")
+TEXT_FORMATS = ("md", "html")
 #: How the public outputs name the just-culture categories they count.
 CATEGORY_LABELS: Mapping[str, str] = {
     "honest_error": "Honest error or system-induced: look at the system",
     "at_risk": "At-risk behaviour: coaching and system change",
     "wrongdoing": "Referred outside the safety investigation",
 }
-RESTRICTED_MARK = "RESTRICTED — contains real names and just-culture classifications"
-DRAFT_MARK = "DRAFT — not final; do not circulate or rely on it"
-_IMAGE_KEYS = frozenset({"timeline_src", "workflow_src"})
+#: The protective marking of each audience (UK Government Security Classifications).
+MARKINGS: Mapping[str, str] = {
+    "restricted": "OFFICIAL-SENSITIVE",
+    "public": "OFFICIAL",
+    "summary": "OFFICIAL",
+}
+RESTRICTED_MARK = "contains real names and just-culture classifications"
+#: Counts below this are published as "fewer than N" (statistical disclosure control).
+SMALL_COUNTS = 3
+_IMAGE_KEYS = frozenset({"timeline_src", "workflow_src", "process_src"})
+_CONDUCT = re.compile(r"violation|error", re.I)
 
 
 def published_only(public_states: Sequence[str]) -> str:
@@ -69,32 +89,33 @@ def _no_check(_text: str) -> None:
     return None
 
 
-def render(
+def report_id(data: ReportData, audience: str) -> str:
+    """The report's identifier: ``CP-2026-0001-P`` (public), ``-R`` restricted, ``-S``."""
+    return f"{data.case.reference}-{audience[0].upper()}" + ("-DRAFT" if data.draft else "")
+
+
+def document_for(
     data: ReportData,
     *,
     audience: str,
-    fmt: str,
     public_states: Collection[str] = (),
     redact: Callable[[str], str] | None = None,
-    check: Callable[[str], None] | None = None,
-) -> str:
-    """Render ``data`` for ``audience`` (restricted, public, summary) as ``fmt`` (md, html).
+    marking: str | None = None,
+    small_counts: int = SMALL_COUNTS,
+) -> Document:
+    """The numbered :class:`~aaib_cp.reports.document.Document` ``audience`` may see.
 
-    Public and summary outputs exist only when the case is in one of ``public_states``,
-    the states of its workflow's ``published`` phase
-    (``definition.phase_states("published")``); otherwise :class:`InputError`.
-    ``redact`` is applied to every text of the public view, ``check`` to the whole
-    public or summary output (it raises to refuse it); both default to doing nothing.
-    When ``data.draft`` is true, every output is marked DRAFT.
+    Public and summary documents exist only when the case is in one of
+    ``public_states``; every text of their view goes through ``redact``.
     """
     if audience not in AUDIENCES:
         raise InputError(
             f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
         )
-    if fmt not in FORMATS:
-        raise InputError(f"report format: expected one of {', '.join(FORMATS)} (got {fmt!r})")
     if not isinstance(data, ReportData):
         raise InputError(f"report data: expected ReportData (got {type(data).__name__})")
+    if isinstance(small_counts, bool) or not isinstance(small_counts, int) or small_counts < 1:
+        raise InputError(f"small counts: expected a whole number, 1 or more (got {small_counts!r})")
     restricted = audience == "restricted"
     if not restricted and data.case.state not in public_states:
         raise InputError(
@@ -108,14 +129,105 @@ def render(
         # redact each distinct text once.
         view = _redacted(_public_view(data), functools.lru_cache(maxsize=None)(redact or _identity))
     view["audience"] = audience
-    view["restricted_mark"] = RESTRICTED_MARK
-    view["draft_mark"] = DRAFT_MARK
-    template = "summary" if audience == "summary" else "full"
-    text = _environment(fmt).get_template(f"{template}.{fmt}.j2").render(**view)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    if not restricted:
-        (check or _no_check)(text)
+    view["report_id"] = report_id(data, audience)
+    view["marking"] = _marking(marking, audience)
+    view["marking_note"] = RESTRICTED_MARK if restricted else ""
+    document = outline(view, small_counts=small_counts)
+    return summary_outline(document) if audience == "summary" else document
+
+
+def _marking(marking: str | None, audience: str) -> str:
+    """The protective marking: the audience's default, or one line of text given."""
+    if marking is None:
+        return MARKINGS[audience]
+    text = marking.strip() if isinstance(marking, str) else ""
+    if not text or len(text) > 80 or any(ord(c) < 32 or c == "\x7f" for c in text):
+        raise InputError(
+            f"marking: expected one line of text, 1 to 80 characters (got {marking!r:.90})"
+        )
     return text
+
+
+def render(
+    data: ReportData,
+    *,
+    audience: str,
+    fmt: str,
+    public_states: Collection[str] = (),
+    redact: Callable[[str], str] | None = None,
+    check: Callable[[str], None] | None = None,
+    marking: str | None = None,
+    small_counts: int = SMALL_COUNTS,
+) -> str:
+    """Render ``data`` for ``audience`` (restricted, public, summary) as ``fmt`` (md, html).
+
+    Public and summary outputs exist only when the case is in one of ``public_states``,
+    the states of its workflow's ``published`` phase
+    (``definition.phase_states("published")``); otherwise :class:`InputError`.
+    ``redact`` is applied to every text of the public view, ``check`` to what a reader
+    of the public or summary output sees (its text, and for HTML its attribute values;
+    it raises to refuse it); both default to doing nothing. ``marking`` replaces the
+    audience's protective marking (:data:`MARKINGS`). When ``data.draft`` is true, every
+    output is marked DRAFT. PDF and Word: :mod:`aaib_cp.reports.formats`.
+    """
+    if fmt not in TEXT_FORMATS:
+        raise InputError(
+            f"report format: expected one of {', '.join(TEXT_FORMATS)} (got {fmt!r}); "
+            "PDF and Word come from aaib_cp.reports.formats"
+        )
+    document = document_for(
+        data,
+        audience=audience,
+        public_states=public_states,
+        redact=redact,
+        marking=marking,
+        small_counts=small_counts,
+    )
+    text = render_document(document, fmt)
+    if audience != "restricted":
+        (check or _no_check)(visible_text(text) if fmt == "html" else text)
+    return text
+
+
+def render_document(document: Document, fmt: str) -> str:
+    """A document as Markdown or self-contained HTML."""
+    template = _environment(fmt).get_template(f"document.{fmt}.j2")
+    text = template.render(
+        doc=document, draft_mark=DRAFT_MARK, Heading=Heading, Para=Para, Table=Table
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+class _Visible(HTMLParser):
+    """Collects what a reader sees: text, and the attribute values read out or shown."""
+
+    _SHOWN = frozenset({"alt", "title", "aria-label", "aria-description", "placeholder"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self._skip += 1
+        self.parts += [v for k, v in attrs if k in self._SHOWN and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """The text of an HTML page and its shown attribute values, never its markup."""
+    parser = _Visible()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(parser.parts)
 
 
 # -- views: what each audience may see ------------------------------------------------------
@@ -133,8 +245,11 @@ def _common(data: ReportData) -> dict[str, Any]:
     counts = Counter(c.category for c in data.classifications)
     grades = Counter(r.response_grade for r in data.recommendations)
     statuses = Counter(r.status for r in data.recommendations)
-    workflow_src = _data_uri("image/svg+xml", data.workflow_svg) or _data_uri(
-        "image/png", data.workflow_png
+    process = _data_uri(
+        "image/svg+xml",
+        process_svg(data.process, title=f"The phases of the investigation of {data.case.reference}")
+        if data.process
+        else None,
     )
     return {
         "draft": data.draft,
@@ -153,7 +268,7 @@ def _common(data: ReportData) -> dict[str, Any]:
         ],
         "acts": [a.to_json() for a in data.acts],
         "factors": [f.to_json() for f in data.factors],
-        "classification_counts": [
+        "counts": [
             {"category": c, "label": CATEGORY_LABELS[c], "count": counts.get(c, 0)}
             for c in CATEGORIES
         ],
@@ -167,8 +282,10 @@ def _common(data: ReportData) -> dict[str, Any]:
         "safety_actions": [s.to_json() for s in data.safety_actions],
         "consultation": None if data.consultation is None else data.consultation.to_json(),
         "feedback": [f.to_json() for f in data.feedback],
+        "glossary": [g.to_json() for g in data.glossary],
+        "process": [p.to_json() for p in data.process],
         "timeline_src": _data_uri("image/png", data.timeline_png),
-        "workflow_src": workflow_src,
+        "process_src": process,
     }
 
 
@@ -188,6 +305,7 @@ def _restricted_view(data: ReportData) -> dict[str, Any]:
 
 
 def _public_view(data: ReportData) -> dict[str, Any]:
+    """Safe space by construction: no real identifier, classification or factor-to-act link."""
     view = _common(data)
     view["restricted"] = False
     view["people"] = [
@@ -201,8 +319,31 @@ def _public_view(data: ReportData) -> dict[str, Any]:
     ]
     for entry in view["chronology"]:
         entry["evidence_refs"] = [r for r in entry["evidence_refs"] if r not in protected]
+    view["factors"] = [_public_factor(f) for f in data.factors]
     view["classifications"] = []
     return view
+
+
+def _public_factor(factor: Factor) -> dict[str, Any]:
+    """A factor with no act linked; one that tells how a person acted keeps its level only."""
+    conduct = factor.discloses_conduct or bool(_CONDUCT.search(f"{factor.code} {factor.label}"))
+    if conduct:
+        return {
+            "code": "",
+            "label": "",
+            "level": factor.level,
+            "description": "",
+            "act_refs": [],
+            "discloses_conduct": True,
+        }
+    return {
+        "code": factor.code,
+        "label": factor.label,
+        "level": factor.level,
+        "description": factor.description,
+        "act_refs": [],
+        "discloses_conduct": False,
+    }
 
 
 def _redacted(value: Any, redact: Callable[[str], str], key: str | None = None) -> Any:
@@ -260,6 +401,14 @@ def _md_para(value: Any) -> Raw:
     return Raw(markdown_escape("" if value is None else value))
 
 
+def _css_string(value: Any) -> Any:
+    """A CSS string literal: every character but letters, digits and spaces escaped."""
+    import markupsafe
+
+    body = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in str(value))
+    return markupsafe.Markup(f'"{body}"')
+
+
 def _html_finalize(value: Any) -> Any:
     return "" if value is None else value
 
@@ -300,5 +449,7 @@ def _environment(fmt: str) -> Any:
             env.filters["raw"] = Raw
             env.filters["para"] = _md_para
         env.filters["words"] = _words
+        env.tests["instance_of"] = isinstance
+        env.filters["css_string"] = _css_string
         _ENVIRONMENTS[fmt] = env
     return env

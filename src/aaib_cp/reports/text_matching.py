@@ -156,11 +156,14 @@ _U = f"[{_UNSPACED}]"  # scripts written without spaces between words
 _SPACED_LETTER = f"[^\\W\\d_{_UNSPACED}]"
 # A name starts where the previous character is not a letter, unless either side is in
 # a script written without spaces; likewise at its end.
-NAME_START = f"(?:(?<!{_SPACED_LETTER})|(?={_U}))"
+# Nor right after a letter and an apostrophe: "Hara" is not a name inside "O'Hara".
+NAME_START = f"(?:(?<!{_SPACED_LETTER})(?<!{_SPACED_LETTER}')|(?={_U}))"
 NAME_END = f"(?:(?!{_SPACED_LETTER})|(?<={_U}))"
 # Between the words of a name: "J. Smith", "Smith, John", "john.smith", "Ŀ" as "L·", but
 # not a possessive: "O'Brien's" is not "O'Brien S." (Siobhán O'Brien's initial).
-_SEP = rf"(?:[^\w\x00']|'(?!s(?!{_L})))*"
+# Only spaces, full stops, commas and middle dots join them, so "Hughes; janet" is two
+# mentions and the text between them is kept.
+_SEP = rf"(?:[\s.,\u00b7]|'(?!s(?!{_L})))*"
 _APOS = r"['\s]?"  # O'Brien, O Brien, OBrien
 _HYPH = r"[-\s]?"  # Anne-Marie, Anne Marie, AnneMarie
 _ADDR_SEP = r"[^\w\x00']*"
@@ -184,11 +187,59 @@ _STREET_WORDS = [
     ("park", "pk"),
     ("mount", "mt"),
     ("house", "ho"),
+    ("row",),
+    ("way",),
+    ("walk",),
+    ("hill",),
+    ("rise",),
+    ("mews",),
+    ("parade", "pde"),
+    ("vale",),
+    ("wharf",),
+    ("yard",),
+    ("croft",),
+    ("boulevard", "blvd"),
+    ("quay",),
+    ("chase",),
+    ("meadows",),
 ]
 _STREET_CANON = {w: ws[0] for ws in _STREET_WORDS for w in ws}
 _STREET_UNIT = {ws[0]: "(?:" + "|".join(ws) + ")" for ws in _STREET_WORDS}
 _POSTCODE = re.compile(r"(?<![^\W_])([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})(?![^\W_])")
 _FLATLIKE = frozenset({"flat", "apartment", "apt", "unit", "room", "suite", "floor"})
+# Street names too common to withhold on their own ("High Street" names no one).
+_COMMON_STREET_WORDS = frozenset(
+    (
+        "high",
+        "church",
+        "station",
+        "main",
+        "park",
+        "london",
+        "mill",
+        "new",
+        "victoria",
+        "green",
+        "manor",
+        "school",
+        "north",
+        "south",
+        "east",
+        "west",
+        "the",
+        "old",
+        "queen",
+        "queens",
+        "king",
+        "kings",
+        "market",
+        "bridge",
+        "chapel",
+        "albert",
+        "york",
+    )
+)
+_HOUSE_NUMBER = re.compile(r"\d+[a-z]?")
 
 
 class Trie:
@@ -268,6 +319,11 @@ def name_forms(folded_name: str, *, single_letters: bool) -> set[str]:
     if not tokens:
         return forms
     keep = 1 if single_letters else 2
+    # "OHara" is also written "O'Hara" (the apostrophe unit makes it optional)
+    tokens = [
+        t[0] + "'" + t[1:] if re.fullmatch(r"[od][^\W\d_]{3,}", t) and "'" not in t else t
+        for t in tokens
+    ]
     for token in tokens:
         if len(token) >= keep or len(tokens) == 1:
             forms.add(token)
@@ -318,7 +374,47 @@ def addr_forms(folded_address: str) -> set[str]:
             forms.add(" ".join(tokens))
     for match in _POSTCODE.finditer(folded_address):
         forms.add(f"{match[1]} {match[2]}")
+    forms |= _addr_part_forms(folded_address)
     return {f for f in forms if f}
+
+
+def _addr_part_forms(folded_address: str) -> set[str]:
+    """Parts of an address however it was punctuated: "14 elm road", "elm road", "town pc".
+
+    House number with street, the street name where distinctive, and the town with the
+    postcode; never the town alone.
+    """
+    tokens = _addr_tokens(folded_address)
+    forms: set[str] = set()
+    last_street = -1
+    for k, token in enumerate(tokens):
+        if token not in _STREET_UNIT or k == 0:
+            continue
+        j = k
+        while (
+            j > 0
+            and re.fullmatch(_L + "+", tokens[j - 1])
+            and tokens[j - 1]
+            not in (
+                *_STREET_UNIT,
+                *_FLATLIKE,
+            )
+        ):
+            j -= 1
+        if j == k:
+            continue
+        last_street = k
+        name = tokens[j : k + 1]
+        if j > 0 and _HOUSE_NUMBER.fullmatch(tokens[j - 1]):
+            forms.add(" ".join([tokens[j - 1], *name]))
+        if any(len(w) >= 3 and w not in _COMMON_STREET_WORDS for w in name[:-1]):
+            forms.add(" ".join(name))
+    for p in range(len(tokens) - 1):
+        if _POSTCODE.fullmatch(f"{tokens[p]} {tokens[p + 1]}"):
+            town = [t for t in tokens[last_street + 1 : p] if re.fullmatch(_L + "{3,}", t)]
+            if town:
+                forms.add(" ".join([*town, tokens[p], tokens[p + 1]]))
+    return forms
 
 
 def addr_units(form: str) -> list[str]:

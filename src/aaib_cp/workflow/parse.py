@@ -26,6 +26,7 @@ from aaib_cp.workflow.spec import (
     DEFAULT_CASE_PREFIX,
     DUTIES,
     PHASES,
+    REPORT_PLACES,
     SETTINGS,
     WORKFLOW_NAME,
     FieldDef,
@@ -63,7 +64,7 @@ _TOP_KEYS = {
 }
 _STATE_KEYS = ("description", "deadline")
 _INTERIM_KEYS = ("from", "until", "label")
-_FIELD_KEYS = ("type", "choices", "description")
+_FIELD_KEYS = ("type", "choices", "description", "report", "label", "set_by")
 _ROLE_KEYS = ("description", "scope", "appointed_by", "independent")
 _SCOPES = ("organisation", "case")
 
@@ -109,7 +110,7 @@ class _Parser(RulesReader):
         description = self._str(data.get("description"), ("description",), required=False) or ""
 
         roles = self._roles(data.get("roles"))
-        fields = self._fields(data.get("fields"))
+        fields = self._fields(data.get("fields"), roles)
         settings = self._settings(data.get("settings"))
         nation = self._calendar(data.get("calendar"))
         terminal = self._terminal(data.get("terminal"))
@@ -289,7 +290,7 @@ class _Parser(RulesReader):
             self.err(path, "declare at least one role")
         return roles
 
-    def _fields(self, value: Any) -> dict[str, FieldDef]:
+    def _fields(self, value: Any, roles: Mapping[str, Any]) -> dict[str, FieldDef]:
         out: dict[str, FieldDef] = {}
         for key, spec in self._mapping(value, ("fields",), "fields").items():
             path: PathKey = ("fields", key)
@@ -310,8 +311,35 @@ class _Parser(RulesReader):
             for i, c in enumerate(choices):
                 self._name(c, (*path, "choices", i), "choice")
             desc = self._str(spec.get("description"), (*path, "description"), required=False)
+            label = self._str(spec.get("label"), (*path, "label"), required=False)
+            report = spec.get("report")
+            if report is not None and report not in REPORT_PLACES:
+                self.err(
+                    (*path, "report"),
+                    f"unknown report place {report!r}{suggest(str(report), REPORT_PLACES)}"
+                    f"; one of {', '.join(REPORT_PLACES)}",
+                )
+                report = None
+            if report == "synopsis" and ftype != "text":
+                self.err((*path, "report"), "the synopsis must be a text field")
+                report = None
+            if report == "synopsis" and any(f.report == "synopsis" for f in out.values()):
+                self.err((*path, "report"), "only one field may be the synopsis")
+                report = None
+            set_by = self._list(spec.get("set_by"), (*path, "set_by"), "set_by")
+            for i, r in enumerate(set_by):
+                if not isinstance(r, str) or r not in roles:
+                    self.err((*path, "set_by", i), f"unknown role {r!r}{suggest(str(r), roles)}")
             if name:
-                out[name] = FieldDef(name, ftype, tuple(str(c) for c in choices), desc or "")
+                out[name] = FieldDef(
+                    name,
+                    ftype,
+                    tuple(str(c) for c in choices),
+                    desc or "",
+                    report=report,
+                    label=label or "",
+                    set_by=tuple(str(r) for r in set_by if r in roles),
+                )
         return out
 
     def _settings(self, value: Any) -> dict[str, Any]:

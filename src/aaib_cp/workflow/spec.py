@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_CASE_PREFIX",
     "PHASES",
     "PREVIOUS",
+    "REPORT_PLACES",
     "SETTINGS",
     "WORKFLOW_NAME",
     "FieldDef",
@@ -125,6 +126,16 @@ class FieldDef:
     type: str = "text"
     choices: tuple[str, ...] = ()
     description: str = ""
+    #: where reports show the field: ``title_page``, ``synopsis`` or ``factual`` (or not at all)
+    report: str | None = None
+    #: how reports name it ("Depth of investigation"); default: the name in words
+    label: str = ""
+    #: roles that may record it with ``aaib set`` besides those of transitions that set it
+    set_by: tuple[str, ...] = ()
+
+
+#: Where a report may show a case field (``report:`` in a field's spec).
+REPORT_PLACES = ("title_page", "synopsis", "factual")
 
 
 @attrs.frozen
@@ -257,8 +268,10 @@ class WorkflowDefinition:
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
 
     def roles_setting(self, field: str) -> tuple[str, ...]:
-        """Roles that may record ``field``: those whose transitions set it."""
-        return tuple(dict.fromkeys(r for t in self.transitions if field in t.sets for r in t.roles))
+        """Roles that may record ``field``: its ``set_by`` and those whose transitions set it."""
+        declared = self.fields[field].set_by if field in self.fields else ()
+        setting = (r for t in self.transitions if field in t.sets for r in t.roles)
+        return tuple(dict.fromkeys((*declared, *setting)))
 
     def roles_for(self, action: str) -> tuple[str, ...]:
         """The roles this workflow lets take ``action`` (one of :data:`ACTIONS`); may be empty."""

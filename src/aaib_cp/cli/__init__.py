@@ -63,6 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("learning", "export"),
     "report": ("reports", "report"),
     "demo": ("demo", "demo"),
+    "serve": ("serve", "serve"),
 }
 
 

@@ -102,6 +102,10 @@ class Credentials:
             self.accounts.audit(None, EventKind.SIGN_IN_FAILED, {"login": login, "why": why})
         return RoleRefused(f"sign-in refused for {login!r}: {why}")
 
+    def refuse(self, login: str, why: str) -> RoleRefused:
+        """Record a sign-in refused before any secret was checked (say, a lockout)."""
+        return self._failed(login, why)
+
     def redeem(self, login: str, code: str, *, label: str = "cli") -> tuple[Account, str]:
         """Exchange an invitation code for a token (the code then stops working)."""
         account = self.db.by_login(login)

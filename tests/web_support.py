@@ -7,10 +7,17 @@ role and serves on no case. Everyone's password is :data:`PASSWORD`.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import httpx2 as httpx
 
 import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards and effects)
 from aaib_cp.db import Store
@@ -93,3 +100,36 @@ def sign_in(client: Any, login: str, password: str = PASSWORD) -> Any:
     return client.post(
         "/sign-in", data={"login": login, "password": password, "csrf": csrf_of(page.text)}
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen, seconds: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def start_serving(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """`aaib --db DB serve ARGS` on a free loopback port, once it answers; (process, base URL)."""
+    port = _free_port()
+    env = {**os.environ, "AAIB_CONFIG_DIR": str(db.parent / "config")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aaib_cp", "--db", str(db), "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait(base + "/healthz", process)
+    return process, base

@@ -22,6 +22,7 @@ EXPECTED = {
     "public_report",
     "chronology_import",
     "public_report_pdf",
+    "web_case_page",
 }
 
 
@@ -32,7 +33,7 @@ def quick_run(tmp_path_factory):
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--json-out", str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         cwd=REPO,
     )
     return result, out

@@ -6,6 +6,7 @@ and worker processes never share one.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from aaib_cp.workflow.engine import Engine
     from aaib_cp.workflow.identity import Account
     from aaib_cp.workflow.model import Case
+    from aaib_cp.workflow.spec import WorkflowDefinition
 
 __all__ = ["Ctx", "Web"]
 
@@ -35,6 +37,10 @@ class Web:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.throttle = Throttle(settings)
+        #: each worker thread's connection, opened on its first request and kept
+        self.local = threading.local()
+        #: workflow definitions by content hash, parsed once for every request
+        self.definitions: dict[str, WorkflowDefinition] = {}
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("aaib_cp.web", "templates"),
             autoescape=True,
@@ -61,11 +67,15 @@ class Ctx:
     # -- services --------------------------------------------------------------------
     @property
     def store(self) -> Store:
-        """This request's connection (read-only until a service writes)."""
+        """This thread's connection (read-only until a service first writes), kept for the
+        thread's next requests: opening one costs more than most pages."""
         if self._store is None:
-            from aaib_cp.db import Store
+            self._store = getattr(self.web.local, "store", None)
+            if self._store is None:
+                from aaib_cp.db import Store
 
-            self._store = Store.open(self.web.settings.db_path, readonly=True)
+                self._store = Store.open(self.web.settings.db_path, readonly=True)
+                self.web.local.store = self._store
         return self._store
 
     @cached_property
@@ -73,7 +83,10 @@ class Ctx:
         """An engine over this request's connection."""
         from aaib_cp.workflow.engine import Engine
 
-        return Engine(self.store)
+        engine = Engine(self.store)
+        for definition in list(self.web.definitions.values()):
+            engine.workflows.remember(definition)
+        return engine
 
     @cached_property
     def credentials(self) -> Credentials:
@@ -83,9 +96,12 @@ class Ctx:
         return Credentials(self.engine.accounts)
 
     def close(self) -> None:
-        """Close the connection, if one was opened."""
-        if self._store is not None:
-            self._store.close()
+        """Keep what this request parsed for the next ones; end any transaction left open."""
+        if "engine" in self.__dict__:
+            for definition in self.engine.workflows.definitions():
+                self.web.definitions.setdefault(definition.content_hash, definition)
+        if self._store is not None and self._store.in_transaction:
+            self._store.db.conn.rollback()
 
     # -- who -------------------------------------------------------------------------
     def signed_in(self) -> Account | None:

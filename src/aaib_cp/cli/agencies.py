@@ -61,7 +61,7 @@ def agency_add(
     \b
     Example:
       aaib agency add CP-2026-0001 "Northshire Children's Social Care" --kind social_care \\
-          --actor "Lee Park" --role lead_investigator
+          --role lead_investigator
     """
     actor, role = obj.who(actor, role)
     book = casebook(obj)

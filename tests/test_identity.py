@@ -247,3 +247,17 @@ class TestIndependenceByRegistry:
             engine.accounts.register("Northshire Police Service", actor=admin)
         with pytest.raises(InputError, match=f"is the registered agency '{POLICE}'"):
             engine.accounts.register("NORTHSHIRE  POLICE.", actor=admin)
+
+
+class TestPeopleOnACase:
+    @pytest.mark.parametrize("spelling", ["SUE SMITH", "Sue  Smith", "Sue\u00a0Sm\u0456th"])
+    def test_a_person_in_another_spelling_is_refused_naming_them(self, engine, workflow, spelling):
+        from aaib_cp.evidence.service import Casebook
+
+        case_id = case_in_evidence(engine, workflow)
+        book = Casebook(engine)
+        first = book.add_person(case_id, "Sue Smith", "social worker", **LEAD)
+        with pytest.raises(InputError, match=f"already registered as {first.pseudonym}"):
+            book.add_person(case_id, spelling, "social worker", **LEAD)
+        other = book.add_person(case_id, spelling, "parent", different_person=True, **LEAD)
+        assert "Parent 1" == other.pseudonym

@@ -32,10 +32,25 @@ def _flashes(html: str) -> list[str]:
     return [unescape(m) for m in re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', html)]
 
 
+def _post(client, form_page: str, action: str, files=None, **data):
+    """Post ``data`` to ``action`` with the CSRF token of the page the form is on."""
+    page = client.get(form_page)
+    return client.post(action, data={"csrf": csrf_of(page.text), **data}, files=files)
+
+
 def _fire(client, case_id, trigger, **data):
-    page = client.get(f"/cases/{case_id}")
-    return client.post(
-        f"/cases/{case_id}/fire", data={"csrf": csrf_of(page.text), "trigger": trigger, **data}
+    return _post(client, f"/cases/{case_id}", f"/cases/{case_id}/fire", trigger=trigger, **data)
+
+
+def _entry(client, case_id, when):
+    return _post(
+        client,
+        f"/cases/{case_id}/chronology",
+        f"/cases/{case_id}/chronology",
+        role="lead_investigator",
+        when=when,
+        agency="Northshire Police",
+        what="Strategy meeting held",
     )
 
 
@@ -116,51 +131,30 @@ class TestCasePages:
 
 class TestRecords:
     def test_add_a_chronology_entry(self, lee, site):
-        page = lee.get(f"/cases/{site[1]}/chronology")
-        response = lee.post(
-            f"/cases/{site[1]}/chronology",
-            data={
-                "csrf": csrf_of(page.text),
-                "role": "lead_investigator",
-                "when": "2026-01-02",
-                "agency": "Northshire Police",
-                "what": "Strategy meeting held",
-            },
-        )
+        response = _entry(lee, site[1], "2026-01-02")
         assert ["added C2"] == _flashes(response.text)
         assert "Strategy meeting held" in response.text
 
     def test_a_bad_date_is_one_line(self, lee, site):
-        page = lee.get(f"/cases/{site[1]}/chronology")
-        response = lee.post(
-            f"/cases/{site[1]}/chronology",
-            data={
-                "csrf": csrf_of(page.text),
-                "role": "lead_investigator",
-                "when": "yesterday",
-                "agency": "Northshire Police",
-                "what": "x",
-            },
-        )
+        response = _entry(lee, site[1], "yesterday")
         [message] = _flashes(response.text)
         assert "yesterday" in message
         with Store.open(site[0]) as store:
             assert ["C1"] == [e.ref for e in Casebook(Engine(store)).chronology(site[1]).entries]
 
     def test_upload_evidence_shows_its_digest(self, lee, site):
-        page = lee.get(f"/cases/{site[1]}/evidence")
         content = b"minutes of the strategy meeting\n"
-        response = lee.post(
-            f"/cases/{site[1]}/evidence",
-            data={
-                "csrf": csrf_of(page.text),
-                "role": "lead_investigator",
-                "kind": "document",
-                "description": "Minutes",
-                "obtained_how": "from the police",
-                "obtained_on": "2026-01-10",
-            },
+        evidence = f"/cases/{site[1]}/evidence"
+        response = _post(
+            lee,
+            evidence,
+            evidence,
             files={"file": ("minutes.txt", content, "text/plain")},
+            role="lead_investigator",
+            kind="document",
+            description="Minutes",
+            obtained_how="from the police",
+            obtained_on="2026-01-10",
         )
         assert ["registered E1"] == _flashes(response.text)
         assert hashlib.sha256(content).hexdigest() in response.text

@@ -15,21 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_report_formats import _chromium  # Debian's Chromium, or skip/fail
 from tests.web_support import PASSWORD, make_site, start_serving
 
 pytest.importorskip("playwright")
-
-
-def _chromium() -> str:
-    """Debian's Chromium; skips without it unless AAIB_REQUIRE_CHROMIUM=1."""
-    import shutil
-
-    binary = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(binary).exists():
-        if os.environ.get("AAIB_REQUIRE_CHROMIUM") == "1":
-            pytest.fail("AAIB_REQUIRE_CHROMIUM=1 but no chromium binary")
-        pytest.skip("chromium not installed")
-    return binary
 
 
 @pytest.fixture(scope="module")

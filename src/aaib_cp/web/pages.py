@@ -23,23 +23,31 @@ def sign_in_form(ctx: Ctx) -> Response:
     return ctx.page("sign_in.html", next=ctx.query("next"))
 
 
+def _throttled(ctx: Ctx, login: str, prove: Callable[[], tuple[Any, str]]) -> Any:
+    """``prove()`` (a password or invitation check issuing a token), unless the login or
+    address is locked out; a failure counts towards the lockout. RoleRefused if refused."""
+    when, address = sessions.now(), ctx.address()
+    locked = ctx.web.throttle.locked(login, address, when)
+    if locked:
+        raise ctx.credentials.refuse(login, locked)
+    try:
+        account, token = prove()
+    except RoleRefused:
+        ctx.web.throttle.failed(login, address, when)
+        raise
+    ctx.web.throttle.succeeded(login)
+    ctx.restart(tok=token, login=account.login)  # a new session: nothing planted survives
+    return account
+
+
 def sign_in(ctx: Ctx) -> Response:
     """Check the password (throttled), start a new session holding a new token."""
     login = ctx.field("login").strip().lower()
-    address = ctx.address()
-    when = sessions.now()
-    throttle = ctx.web.throttle
-    locked = throttle.locked(login, address, when)
+    password = ctx.field("password")
     try:
-        if locked:
-            raise ctx.credentials.refuse(login, locked)
-        account, token = ctx.credentials.sign_in(login, ctx.field("password"), label="web")
+        _throttled(ctx, login, lambda: ctx.credentials.sign_in(login, password, label="web"))
     except RoleRefused as exc:
-        if not locked:
-            throttle.failed(login, address, when)
         return ctx.page("sign_in.html", status_code=401, next=ctx.field("next"), error=str(exc))
-    throttle.succeeded(login)
-    ctx.restart(tok=token, login=account.login)
     return ctx.redirect(ctx.field("next") or "/")
 
 
@@ -50,30 +58,23 @@ def invitation_form(ctx: Ctx) -> Response:
 
 def invitation(ctx: Ctx) -> Response:
     """Redeem the code, set the password, and start a signed-in session."""
-    login = ctx.field("login").strip().lower()
-    password = ctx.field("password")
-    if password != ctx.field("password_again"):
-        return ctx.page("invitation.html", status_code=400, error="the passwords differ")
     from aaib_cp.workflow.credentials import MIN_PASSWORD
 
-    if len(password) < MIN_PASSWORD:  # before the code is spent
-        return ctx.page(
-            "invitation.html",
-            status_code=400,
-            error=f"password: use at least {MIN_PASSWORD} characters",
-        )
-    when, address = sessions.now(), ctx.address()
-    locked = ctx.web.throttle.locked(login, address, when)
+    login = ctx.field("login").strip().lower()
+    password = ctx.field("password")
+    problem = None  # checked before the code is spent
+    if password != ctx.field("password_again"):
+        problem = "the passwords differ"
+    elif len(password) < MIN_PASSWORD:
+        problem = f"password: use at least {MIN_PASSWORD} characters"
+    if problem:
+        return ctx.page("invitation.html", status_code=400, error=problem)
+    code = ctx.field("code")
     try:
-        if locked:
-            raise ctx.credentials.refuse(login, locked)
-        account, token = ctx.credentials.redeem(login, ctx.field("code"), label="web")
+        account = _throttled(ctx, login, lambda: ctx.credentials.redeem(login, code, label="web"))
     except RoleRefused as exc:
-        if not locked:
-            ctx.web.throttle.failed(login, address, when)
         return ctx.page("invitation.html", status_code=401, error=str(exc))
     ctx.credentials.set_password(password, actor=account)
-    ctx.restart(tok=token, login=account.login)
     ctx.session.flash("Your password is set and you are signed in.", "ok")
     return ctx.redirect("/")
 

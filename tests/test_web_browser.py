@@ -128,6 +128,7 @@ SCREENS = [
     "/cases/{case}/chronology",
     "/cases/{case}/evidence",
     "/cases/{case}/reports",
+    "/cases/{case}/analysis",
     "/search?q=visit",
 ]
 

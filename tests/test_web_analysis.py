@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -100,3 +101,95 @@ def test_an_unknown_person_is_refused_in_one_line(lee):
         description="x",
     )
     assert 1 == len(flashes) and "Nobody 9" in flashes[0]
+
+
+def _step(client, url, page, **data):
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    response = client.post(url, data={**{k: unescape(v) for k, v in form.items()}, **data})
+    return response.text
+
+
+def _classify(client, case_id, answers):
+    """Walk the wizard answering ``answers`` in order; the page after saving."""
+    url = f"/cases/{case_id}/classify/A1"
+    page = client.get(url + "?tree=reason-culpability").text
+    for answer in answers:
+        assert 'name="question"' in page
+        page = _step(client, url, page, answer=answer, rationale=f"because {answer}")
+    assert "Outcome:" in page
+    return _step(client, url, page)
+
+
+@pytest.fixture
+def act(lee):
+    client, case_id = lee
+    _post(
+        client,
+        case_id,
+        "acts",
+        role="lead_investigator",
+        person="Social Worker 1",
+        when="2026-01-02",
+        description="Did not see the child alone",
+    )
+    return client, case_id
+
+
+def test_the_wizard_asks_one_question_at_a_time_and_the_reviewer_confirms(act, tmp_path):
+    client, case_id = act
+    page = client.get(f"/cases/{case_id}/classify/A1?tree=reason-culpability").text
+    assert "Question 1: Were the actions as intended?" in unescape(page)
+    assert page.count('name="answer"') == 2  # one question, yes or no
+    done = _classify(client, case_id, ["yes", "yes"])
+    assert "classified A1 as" in unescape(done)
+    assert "awaiting confirmation" in done
+    rita = TestClient(client.app)
+    sign_in(rita, "rita.vale")
+    analysis = rita.get(f"/cases/{case_id}/analysis").text
+    assert "Confirm A1" in analysis
+    confirmed = rita.post(
+        f"/cases/{case_id}/review/A1",
+        data={"csrf": csrf_of(analysis), "role": "reviewer", "decision": "confirm"},
+    ).text
+    assert "confirmed the classification of A1" in confirmed
+
+
+def test_the_classifier_cannot_confirm_their_own(act):
+    client, case_id = act
+    _classify(client, case_id, ["yes", "yes"])
+    page = client.get(f"/cases/{case_id}/analysis").text
+    response = client.post(
+        f"/cases/{case_id}/review/A1",
+        data={"csrf": csrf_of(page), "role": "reviewer", "decision": "confirm"},
+    )
+    assert "Lee Park is not appointed as reviewer" in unescape(response.text)
+
+
+def test_only_shipped_trees_may_be_named(act):
+    client, case_id = act
+    response = client.get(f"/cases/{case_id}/classify/A1?tree=../../../etc/passwd")
+    assert 400 == response.status_code
+    assert "tree: expected one of nhs-just-culture, reason-culpability" in unescape(response.text)
+
+
+def test_edited_answers_are_refused_when_saved(act):
+    """Answers carried in the form are checked again by the service: off-path is refused."""
+    client, case_id = act
+    page = client.get(f"/cases/{case_id}/analysis").text
+    forged = {
+        "actions_intended": {"answer": True, "rationale": "x"},
+        "consequences_intended": {"answer": True, "rationale": "x"},
+        "unsafe_acts_history": {"answer": False, "rationale": "x"},
+    }
+    response = client.post(
+        f"/cases/{case_id}/classify/A1",
+        data={
+            "csrf": csrf_of(page),
+            "tree": "reason-culpability",
+            "role": "lead_investigator",
+            "answers": json.dumps(forged),
+            "save": "yes",
+        },
+    )
+    assert "unsafe_acts_history" in unescape(response.text)
+    assert "classified A1" not in response.text

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from aaib_cp.analysis.service import Analysis
+from aaib_cp.db import Store
+from aaib_cp.evidence.service import Casebook
+from aaib_cp.workflow.engine import Engine
 from tests.test_report_formats import _chromium  # Debian's Chromium, or skip/fail
 from tests.web_support import PASSWORD, make_site, start_serving
 
@@ -25,6 +29,13 @@ pytest.importorskip("playwright")
 def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("web-browser")
     db, case_id = make_site(folder)
+    with Store.open(db) as store:  # an act to classify
+        engine = Engine(store)
+        lead = {"actor": store.accounts.by_login("lee.park"), "role": "lead_investigator"}
+        Casebook(engine).add_person(case_id, "Sam Brook", "social worker", **lead)
+        Analysis(engine).add_act(
+            case_id, person="Social Worker 1", when="2026-01-02", description="No visit", **lead
+        )
     process, base = start_serving(db)
     yield base, case_id, folder
     process.send_signal(signal.SIGINT)
@@ -129,6 +140,7 @@ SCREENS = [
     "/cases/{case}/evidence",
     "/cases/{case}/reports",
     "/cases/{case}/analysis",
+    "/cases/{case}/classify/A1?tree=reason-culpability",
     "/search?q=visit",
 ]
 

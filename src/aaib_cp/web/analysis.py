@@ -29,13 +29,15 @@ def _list(ctx: Ctx, name: str) -> list[str]:
 
 def analysis(ctx: Ctx) -> Response:
     """Acts and factors of the case, with forms to add each."""
+    from aaib_cp.analysis.decision_tree import shipped_trees
     from aaib_cp.analysis.model import ACT_KINDS
     from aaib_cp.analysis.taxonomy import load_taxonomy
     from aaib_cp.evidence.service import Casebook
 
     case = ctx.case()
     service = _analysis(ctx)
-    allowed = ctx.engine.definition_for(case).roles_for("analyse")
+    definition = ctx.engine.definition_for(case)
+    held = ctx.roles_on(case)
     return ctx.page(
         "analysis.html",
         case=case,
@@ -44,7 +46,9 @@ def analysis(ctx: Ctx) -> Response:
         people=Casebook(ctx.engine).people(case.id),
         kinds=ACT_KINDS,
         taxonomy=load_taxonomy(),
-        roles=[r for r in ctx.roles_on(case) if r in allowed],
+        roles=[r for r in held if r in definition.roles_for("analyse")],
+        reviewer_roles=[r for r in held if r in definition.roles_for("confirm")],
+        trees=shipped_trees(),
     )
 
 

@@ -166,7 +166,7 @@ class SessionMiddleware:
 def create_app(settings: Settings) -> Starlette:
     """The web application over ``settings.db_path`` (which must exist)."""
     import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards and effects)
-    from aaib_cp.web import analysis, api, pages, records
+    from aaib_cp.web import analysis, api, classify, pages, records
 
     web = Web(settings)
     web.check_database()
@@ -175,6 +175,7 @@ def create_app(settings: Settings) -> Starlette:
         *pages.routes(route),
         *records.routes(route),
         *analysis.routes(route),
+        *classify.routes(route),
         *api.routes(route),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]

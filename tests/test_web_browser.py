@@ -140,6 +140,7 @@ SCREENS = [
     "/cases/{case}/evidence",
     "/cases/{case}/reports",
     "/cases/{case}/analysis",
+    "/cases/{case}/recommendations",
     "/cases/{case}/classify/A1?tree=reason-culpability",
     "/search?q=visit",
 ]

@@ -141,6 +141,7 @@ SCREENS = [
     "/cases/{case}/reports",
     "/cases/{case}/analysis",
     "/cases/{case}/recommendations",
+    "/cases/{case}/consultation",
     "/cases/{case}/classify/A1?tree=reason-culpability",
     "/search?q=visit",
 ]

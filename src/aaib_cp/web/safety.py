@@ -1,5 +1,7 @@
-"""The recommendations page: safety recommendations, the addressees' responses and
-their assessment, through the same service as ``aaib recommendation``."""
+"""The recommendations page (safety recommendations, the addressees' responses and
+their assessment) and the consultation page (the draft sent to the parties, their
+representations and dispositions), through the same service as ``aaib recommendation``
+and ``aaib consultation``."""
 
 from __future__ import annotations
 
@@ -81,12 +83,70 @@ def act(ctx: Ctx) -> Response:
             "assessed the response to {result.ref}",
         ),
     }
+    return _dispatch(ctx, f"/cases/{case.id}/recommendations", actions)
+
+
+def _dispatch(ctx: Ctx, back: str, actions: dict[str, tuple[Callable[[], Any], str]]) -> Response:
+    """Run the action the form's ``do`` names, and go ``back`` saying what happened."""
     chosen = actions.get(ctx.field("do"))
     if chosen is None:
         from aaib_cp.exceptions import InputError
 
         raise InputError(f"do: expected one of {', '.join(actions)}")
-    return ctx.attempt(f"/cases/{case.id}/recommendations", chosen[0], chosen[1])
+    return ctx.attempt(back, chosen[0], chosen[1])
+
+
+def consultation(ctx: Ctx) -> Response:
+    """The parties the draft went to, their representations and how each was dealt with."""
+    from aaib_cp.recommendations.model import DISPOSITIONS
+
+    case = ctx.case()
+    book = _book(ctx)
+    definition = ctx.engine.definition_for(case)
+    return ctx.page(
+        "consultation.html",
+        case=case,
+        parties=book.parties(case.id),
+        representations=book.representations(case.id),
+        dispositions=DISPOSITIONS,
+        roles=[r for r in ctx.roles_on(case) if r in definition.roles_for("consult")],
+    )
+
+
+def consult(ctx: Ctx) -> Response:
+    """One of: send (the draft to parties), represent, dispose."""
+    case = ctx.case()
+    book = _book(ctx)
+    who = {"actor": ctx.me, "role": ctx.field("role")}
+    parties = [p.strip() for p in ctx.field("parties").split(";") if p.strip()]
+    actions: dict[str, tuple[Callable[[], Any], str]] = {
+        "send": (
+            lambda: book.send_draft(case.id, parties, sent_on=ctx.field("sent_on") or None, **who),
+            "sent the draft to {result[0].label}" + (" and others" if len(parties) > 1 else ""),
+        ),
+        "represent": (
+            lambda: book.represent(
+                case.id,
+                ctx.field("party", required=True),
+                text=ctx.field("text") or None,
+                none=ctx.field("none") == "yes",
+                received_on=ctx.field("received_on") or None,
+                **who,
+            ),
+            "recorded {result.ref}",
+        ),
+        "dispose": (
+            lambda: book.dispose(
+                case.id,
+                ctx.field("ref", required=True),
+                disposition=ctx.field("disposition", required=True),
+                reason=ctx.field("reason") or None,
+                **who,
+            ),
+            "recorded how {result.ref} was dealt with",
+        ),
+    }
+    return _dispatch(ctx, f"/cases/{case.id}/consultation", actions)
 
 
 def routes(route: Callable[..., Route]) -> list[Route]:
@@ -94,4 +154,6 @@ def routes(route: Callable[..., Route]) -> list[Route]:
     return [
         route("/cases/{case_id}/recommendations", recommendations),
         route("/cases/{case_id}/recommendations", act, methods=("POST",), name="recommend"),
+        route("/cases/{case_id}/consultation", consultation),
+        route("/cases/{case_id}/consultation", consult, methods=("POST",)),
     ]

@@ -142,6 +142,7 @@ SCREENS = [
     "/cases/{case}/analysis",
     "/cases/{case}/recommendations",
     "/cases/{case}/consultation",
+    "/account",
     "/cases/{case}/classify/A1?tree=reason-culpability",
     "/search?q=visit",
 ]

@@ -267,8 +267,11 @@ class TestNothingTrustsTheClient:
             last = store.events(site[1])[-1]
         assert ("Lee Park", "suspend") == (last.actor, last.trigger)
 
-    def test_redirect_after_sign_in_stays_on_this_site(self, app):
-        """next=https://evil.example is not followed."""
+    @pytest.mark.parametrize(
+        "target", ["//evil.example/x", "/\\evil.example", "https://evil.example", "evil"]
+    )
+    def test_redirect_after_sign_in_stays_on_this_site(self, app, target):
+        """next= naming another site is not followed."""
         client = TestClient(app, follow_redirects=False)
         csrf = csrf_of(client.get("/sign-in").text)
         response = client.post(
@@ -277,7 +280,7 @@ class TestNothingTrustsTheClient:
                 "login": "lee.park",
                 "password": PASSWORD,
                 "csrf": csrf,
-                "next": "//evil.example/x",
+                "next": target,
             },
         )
         assert "/" == response.headers["location"]

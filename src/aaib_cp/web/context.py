@@ -187,7 +187,7 @@ class Ctx:
     def redirect(self, url: str) -> RedirectResponse:
         """See Other, to a path on this site only."""
         parts = urlsplit(url)
-        if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        if parts.scheme or parts.netloc or not url.startswith("/") or url[1:2] in ("/", "\\"):
             url = "/"
         return RedirectResponse(url, status_code=303)
 

@@ -43,9 +43,11 @@ def _throttled(ctx: Ctx, login: str, prove: Callable[[], tuple[Any, str]]) -> An
 def sign_in(ctx: Ctx) -> Response:
     """Check the password (throttled), start a new session holding a new token."""
     login = ctx.field("login").strip().lower()
-    password = ctx.field("password")
+    password, code = ctx.field("password"), ctx.field("code") or None
     try:
-        _throttled(ctx, login, lambda: ctx.credentials.sign_in(login, password, label="web"))
+        _throttled(
+            ctx, login, lambda: ctx.credentials.sign_in(login, password, label="web", code=code)
+        )
     except RoleRefused as exc:
         return ctx.page("sign_in.html", status_code=401, next=ctx.field("next"), error=str(exc))
     return ctx.redirect(ctx.field("next") or "/")
@@ -87,6 +89,32 @@ def sign_out(ctx: Ctx) -> Response:
     ctx.restart()
     ctx.session.flash("You are signed out.", "ok")
     return ctx.redirect("/sign-in")
+
+
+def account(ctx: Ctx) -> Response:
+    """My account: the one-time code (second factor), set up and confirmed here."""
+    secret, active = ctx.store.accounts.totp(ctx.me.id)
+    uri = None
+    if secret and not active:
+        import pyotp
+
+        uri = pyotp.TOTP(secret).provisioning_uri(name=ctx.me.login, issuer_name="aaib-cp")
+    return ctx.page("account.html", active=active, secret=None if active else secret, uri=uri)
+
+
+def second_factor(ctx: Ctx) -> Response:
+    """Set up a new one-time code, or confirm the one set up."""
+    if ctx.field("do") == "start":
+        return ctx.attempt(
+            "/account",
+            lambda: ctx.credentials.second_factor_start(actor=ctx.me),
+            "A new secret is set up: add it to your app, then confirm a code from it.",
+        )
+    return ctx.attempt(
+        "/account",
+        lambda: ctx.credentials.second_factor_confirm(ctx.field("code"), actor=ctx.me),
+        "Your one-time code is in force: you will be asked for it at every sign-in.",
+    )
 
 
 def health(ctx: Ctx) -> Response:
@@ -216,6 +244,8 @@ def routes(route: Callable[..., Route]) -> list[Route]:
         route("/invitation", invitation, methods=post, public=True),
         route("/sign-out", sign_out, methods=post),
         route("/healthz", health, public=True),
+        route("/account", account),
+        route("/account/second-factor", second_factor, methods=post),
         route("/", my_work),
         route("/cases", case_list),
         route("/cases/{case_id}", case_page),

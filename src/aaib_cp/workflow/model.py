@@ -47,6 +47,8 @@ class EventKind:
     SIGNED_OUT = "signed_out"
     SIGN_IN_FAILED = "sign_in_failed"
     PASSWORD_SET = "password_set"
+    #: a one-time-password second factor set up, put in force or removed
+    SECOND_FACTOR_CHANGED = "second_factor_changed"
     #: an existing case's records, sealed under a newly created audit key
     SEALED = "sealed"
     # evidence: agencies, people, the evidence register and custody, the chronology

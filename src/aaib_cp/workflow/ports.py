@@ -72,6 +72,14 @@ class AccountStore(Protocol):
         """Store a new password hash."""
         ...
 
+    def totp(self, account_id: int) -> tuple[str | None, bool]:
+        """The one-time-password secret (None if none) and whether it is in force."""
+        ...
+
+    def set_totp(self, account_id: int, secret: str | None, *, active: bool) -> None:
+        """Store (or with None, remove) the one-time-password secret."""
+        ...
+
     def declare(
         self, account_id: int, organisation_ids: list[int], *, at: datetime, by: int
     ) -> None:

@@ -180,6 +180,9 @@ class Event:
     detail: Mapping[str, Any]
     prev_hash: str
     hash: str
+    #: the acting account, and the administrator acting for it (None before accounts)
+    account_id: int | None = None
+    delegate_id: int | None = None
 
     @property
     def allowed(self) -> bool:
@@ -204,6 +207,8 @@ class Event:
             detail=_loads(row["detail"]),
             prev_hash=row["prev_hash"],
             hash=row["hash"],
+            account_id=row.get("account_id"),
+            delegate_id=row.get("delegate_id"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -212,6 +217,8 @@ class Event:
             "n": self.n,
             "at": self.at.isoformat(),
             "actor": self.actor,
+            "account_id": self.account_id,
+            "delegate_id": self.delegate_id,
             "role": self.role,
             "kind": self.kind,
             "trigger": self.trigger,

@@ -26,6 +26,7 @@ from aaib_cp.recommendations.model import (
     normalise_choice,
     not_future,
 )
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
@@ -36,6 +37,7 @@ __all__ = ["ConsultationService"]
 class ConsultationService(RecordService):
     """The parties sent the draft and their representations."""
 
+    @needs("consult")
     def send_draft(
         self,
         case_id: str,
@@ -107,6 +109,7 @@ class ConsultationService(RecordService):
         self.store.get_case(case_id)
         return cdb.parties(self.store, case_id)
 
+    @needs("consult")
     def represent(
         self,
         case_id: str,
@@ -165,6 +168,7 @@ class ConsultationService(RecordService):
             )
         return rep
 
+    @needs("dispose")
     def dispose(
         self,
         case_id: str,

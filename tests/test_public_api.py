@@ -40,7 +40,7 @@ def test_import_is_cheap():
 def test_every_phase_has_an_exported_service():
     """Evidence, analysis, recommendations, reports, learning and accounts are public."""
     services = ["Accounts", "Analysis", "Casebook", "Learning", "Publisher", "SafetyBook"]
-    assert set(services + ["Acting", "Account", "Actor"]) <= set(aaib_cp.__all__)
+    assert {*services, "Acting", "Account", "Actor"} <= set(aaib_cp.__all__)
     store = aaib_cp.Store.memory()
     engine = aaib_cp.Engine(store)
     for name in services[1:]:

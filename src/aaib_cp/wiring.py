@@ -34,6 +34,7 @@ from aaib_cp.recommendations import guards as recommendations_guards
 from aaib_cp.recommendations import issuing as recommendations_issuing
 from aaib_cp.recommendations import sql as recommendations_sql
 from aaib_cp.recommendations import sql_consultation as consultation_sql
+from aaib_cp.reminders import sql as reminders_sql
 from aaib_cp.workflow import acting
 from aaib_cp.workflow.effects import EffectRegistry, default_effects
 from aaib_cp.workflow.guards import GuardRegistry, default_registry
@@ -52,6 +53,7 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
     recommendations_sql.MIGRATIONS,
     sql_search.MIGRATIONS,
     accounts_schema.MIGRATIONS,
+    reminders_sql.MIGRATIONS,
 )
 
 #: Facts guards read, by phase.

@@ -30,6 +30,7 @@ from aaib_cp.evidence import guards as evidence_guards
 from aaib_cp.evidence import sql as evidence_sql
 from aaib_cp.evidence import sql_protection as protection_sql
 from aaib_cp.learning import sql_search
+from aaib_cp.recommendations import consultation
 from aaib_cp.recommendations import guards as recommendations_guards
 from aaib_cp.recommendations import issuing as recommendations_issuing
 from aaib_cp.recommendations import sql as recommendations_sql
@@ -51,6 +52,7 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
     protection_sql.MIGRATIONS,
     analysis_sql.MIGRATIONS,
     recommendations_sql.MIGRATIONS,
+    consultation_sql.MIGRATIONS,
     sql_search.MIGRATIONS,
     accounts_schema.MIGRATIONS,
     reminders_sql.MIGRATIONS,
@@ -94,6 +96,13 @@ def _service(module: str, name: str) -> Callable[[Engine], object]:
     return make
 
 
+def _draft_paragraphs(engine: Engine, case_id: str) -> list[str]:
+    """The draft's paragraph numbers, as the reports phase numbers them (loaded when used)."""
+    from aaib_cp.reports.paragraphs import draft_paragraphs
+
+    return draft_paragraphs(engine, case_id)
+
+
 def wire() -> None:
     """Add every phase's migrations, facts, guards and effects to the shared defaults."""
     for migrations in MIGRATION_SETS:
@@ -106,6 +115,7 @@ def wire() -> None:
         default_effects().update(effects)
     acting.SERVICES.update({n: _service(*where) for n, where in SERVICES.items()})
     acting.SERVICES["accounts"] = lambda engine: engine.accounts
+    consultation.PARAGRAPHS["draft"] = _draft_paragraphs
 
 
 wire()

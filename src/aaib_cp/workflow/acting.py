@@ -195,6 +195,12 @@ class Acting:
             return self.role
         return choose_role(self.actor.account, self.held(case_id), needed, action=action)
 
+    def _appointer(self, case_id: str, case_role: str, verb: str) -> str:
+        """The role in which this account appoints to (or stands down from) ``case_role``."""
+        spec = self._definition(case_id).roles.get(case_role)
+        needed = spec.appointed_by if spec is not None else None
+        return self.role_for(case_id, needed, action=f"{verb} a {case_role}")
+
     def _definition(self, case_id: str) -> WorkflowDefinition:
         return self.engine.definition_for(self.engine.get(case_id))
 
@@ -227,18 +233,14 @@ class Acting:
         self, case_id: str, appointee: Account, case_role: str, *, role: str | None = None
     ) -> TeamMember:
         """Appoint ``appointee`` to ``case_role`` on the case, as this account."""
-        spec = self._definition(case_id).roles.get(case_role)
-        needed = spec.appointed_by if spec is not None else None
-        role = role or self.role_for(case_id, needed, action=f"appoint a {case_role}")
+        role = role or self._appointer(case_id, case_role, "appoint")
         return self.engine.appoint(case_id, appointee, case_role, actor=self.actor, role=role)
 
     def stand_down(
         self, case_id: str, member: Account, case_role: str, *, reason: str, role: str | None = None
     ) -> None:
         """Stand ``member`` down from ``case_role`` on the case, as this account."""
-        spec = self._definition(case_id).roles.get(case_role)
-        needed = spec.appointed_by if spec is not None else None
-        role = role or self.role_for(case_id, needed, action=f"stand down a {case_role}")
+        role = role or self._appointer(case_id, case_role, "stand down")
         self.engine.stand_down(
             case_id, member, case_role, actor=self.actor, role=role, reason=reason
         )

@@ -239,3 +239,31 @@ def test_demo_signs_in_its_cast(tmp_path):
     who = json.loads(site.ok("--user", "rita.haas", "whoami", "--json"))
     assert ("Rita Haas", []) == (who["name"], who["roles"])
     assert "lee.park" == json.loads(site.ok("whoami", "--json"))["login"]
+
+
+def test_a_rewritten_grant_on_the_registry_trail_is_detected(site):
+    """An insider who edits the registry trail (a grant) with the project's own hashing,
+    but without the audit key, is reported by audit verify in one line."""
+    from aaib_cp.workflow.audit import GENESIS, event_hash
+
+    site.ok("user", "add", "mal", "--name", "Mal")
+    site.ok("user", "grant", "mal", "notifier")
+    assert 0 == site.run("audit", "verify").exit_code
+    with sqlite3.connect(site.db) as conn:
+        conn.row_factory = sqlite3.Row
+        conn.execute("DROP TRIGGER registry_events_no_update")
+        rows = [dict(r) for r in conn.execute("SELECT * FROM registry_events ORDER BY n")]
+        prev = GENESIS
+        for row in rows:  # re-chain everything after pretending the grant was chief's
+            if row["kind"] == "role_granted" and '"mal"' in row["detail"]:
+                row["detail"] = row["detail"].replace("notifier", "chief_investigator")
+            row["prev_hash"] = prev
+            row["hash"] = prev = event_hash(prev, {**row, "case_id": "registry"})
+            conn.execute(
+                "UPDATE registry_events SET detail = ?, prev_hash = ?, hash = ? WHERE n = ?",
+                [row["detail"], row["prev_hash"], row["hash"], row["n"]],
+            )
+    result = site.run("audit", "verify")
+    assert 1 == result.exit_code
+    assert "the account registry's trail, event" in result.output
+    assert "not authenticated by the audit key" in result.output

@@ -47,6 +47,8 @@ class EventKind:
     SIGNED_OUT = "signed_out"
     SIGN_IN_FAILED = "sign_in_failed"
     PASSWORD_SET = "password_set"
+    #: a digest of due and overdue clocks e-mailed to an account (aaib remind)
+    REMINDER_SENT = "reminder_sent"
     #: an existing case's records, sealed under a newly created audit key
     SEALED = "sealed"
     # evidence: agencies, people, the evidence register and custody, the chronology

@@ -107,7 +107,7 @@ def whoami(obj: Context, as_json: bool) -> None:
     Example:
       aaib whoami --json
     """
-    from aaib_cp.cli._common import held_roles
+    from aaib_cp.workflow.acting import held_roles
 
     who = obj.acting()
     engine = obj.engine()

@@ -39,6 +39,7 @@ from aaib_cp.reports.render import (
     published_only,
     render,
 )
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
@@ -391,6 +392,7 @@ class Publisher:
             return pdf_bytes(text), data
         return text.encode("utf-8"), data
 
+    @needs("read_restricted")
     def write(
         self,
         case_id: str,

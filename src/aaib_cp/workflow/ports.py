@@ -46,6 +46,10 @@ class AccountStore(Protocol):
         """How many active accounts hold organisation role ``role``."""
         ...
 
+    def case_roles(self, account_id: int) -> list[str]:
+        """The case roles the account serves in now, on any case."""
+        ...
+
     def insert_account(
         self, *, login: str, name: str, email: str | None, at: datetime, by: int | None
     ) -> Account:

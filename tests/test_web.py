@@ -13,7 +13,7 @@ from aaib_cp.db import Store
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.workflow.credentials import Credentials
 from aaib_cp.workflow.engine import Engine
-from tests.web_support import PASSWORD, app_for, csrf_of, make_site, sign_in
+from tests.web_support import PASSWORD, app_for, csrf_of, flashes, make_site, post_form, sign_in
 
 
 @pytest.fixture
@@ -28,30 +28,21 @@ def lee(site):
     return client
 
 
-def _flashes(html: str) -> list[str]:
-    return [unescape(m) for m in re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', html)]
-
-
-def _post(client, form_page: str, action: str, files=None, **data):
-    """Post ``data`` to ``action`` with the CSRF token of the page the form is on."""
-    page = client.get(form_page)
-    return client.post(action, data={"csrf": csrf_of(page.text), **data}, files=files)
-
-
 def _fire(client, case_id, trigger, **data):
-    return _post(client, f"/cases/{case_id}", f"/cases/{case_id}/fire", trigger=trigger, **data)
+    return post_form(
+        client, f"/cases/{case_id}", f"/cases/{case_id}/fire", trigger=trigger, **data
+    )[0]
 
 
 def _entry(client, case_id, when):
-    return _post(
+    return post_form(
         client,
-        f"/cases/{case_id}/chronology",
         f"/cases/{case_id}/chronology",
         role="lead_investigator",
         when=when,
         agency="Northshire Police",
         what="Strategy meeting held",
-    )
+    )[0]
 
 
 class TestCasePages:
@@ -83,7 +74,7 @@ class TestCasePages:
             role="lead_investigator",
             **{"set.terms_of_reference": "Information sharing"},
         )
-        assert ["scoping -> evidence (agree_scope)"] == _flashes(response.text)
+        assert ["scoping -> evidence (agree_scope)"] == flashes(response.text)
         assert "State: evidence" in response.text
 
     def test_a_refusal_is_shown_in_the_cli_words_and_recorded(self, lee, site):
@@ -91,7 +82,7 @@ class TestCasePages:
         response = _fire(lee, site[1], "agree_scope", role="lead_investigator")
         assert any(
             "'agree_scope' needs a value for 'terms_of_reference'" in f
-            for f in _flashes(response.text)
+            for f in flashes(response.text)
         )
         history = lee.get(f"/cases/{site[1]}/history").text
         assert "agree_scope: scoping -&gt; REFUSED" in history
@@ -120,7 +111,7 @@ class TestCasePages:
         )
         assert 200 == response.status_code
         assert any(
-            "This case changed since you opened the page" in f for f in _flashes(response.text)
+            "This case changed since you opened the page" in f for f in flashes(response.text)
         )
         assert "State: suspended" in response.text
 
@@ -132,12 +123,12 @@ class TestCasePages:
 class TestRecords:
     def test_add_a_chronology_entry(self, lee, site):
         response = _entry(lee, site[1], "2026-01-02")
-        assert ["added C2"] == _flashes(response.text)
+        assert ["added C2"] == flashes(response.text)
         assert "Strategy meeting held" in response.text
 
     def test_a_bad_date_is_one_line(self, lee, site):
         response = _entry(lee, site[1], "yesterday")
-        [message] = _flashes(response.text)
+        [message] = flashes(response.text)
         assert "yesterday" in message
         with Store.open(site[0]) as store:
             assert ["C1"] == [e.ref for e in Casebook(Engine(store)).chronology(site[1]).entries]
@@ -145,9 +136,8 @@ class TestRecords:
     def test_upload_evidence_shows_its_digest(self, lee, site):
         content = b"minutes of the strategy meeting\n"
         evidence = f"/cases/{site[1]}/evidence"
-        response = _post(
+        response, _ = post_form(
             lee,
-            evidence,
             evidence,
             files={"file": ("minutes.txt", content, "text/plain")},
             role="lead_investigator",
@@ -156,7 +146,7 @@ class TestRecords:
             obtained_how="from the police",
             obtained_on="2026-01-10",
         )
-        assert ["registered E1"] == _flashes(response.text)
+        assert ["registered E1"] == flashes(response.text)
         assert hashlib.sha256(content).hexdigest() in response.text
 
     def test_restricted_report_download_is_audited(self, lee, site):

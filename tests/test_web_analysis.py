@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from aaib_cp.db import Store
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.workflow.engine import Engine
-from tests.web_support import app_for, csrf_of, make_site, sign_in
+from tests.web_support import app_for, csrf_of, make_site, post_form, sign_in
 
 
 @pytest.fixture
@@ -36,13 +36,9 @@ def lee(tmp_path):
 
 
 def _post(client, case_id, what, **data):
-    page = client.get(f"/cases/{case_id}/analysis")
-    response = client.post(
-        f"/cases/{case_id}/analysis/{what}", data={"csrf": csrf_of(page.text), **data}
+    return post_form(
+        client, f"/cases/{case_id}/analysis", f"/cases/{case_id}/analysis/{what}", **data
     )
-    return response, [
-        unescape(m) for m in re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', response.text)
-    ]
 
 
 def test_record_an_act_then_a_factor_from_the_taxonomy(lee):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import pytest
 from starlette.testclient import TestClient
 
@@ -15,7 +12,7 @@ from aaib_cp.workflow.engine import Engine
 from tests.journeys import AGENCY
 from tests.people import acct, login_of
 from tests.safety_helpers import case_at
-from tests.web_support import PASSWORD, app_for, csrf_of, sign_in
+from tests.web_support import PASSWORD, app_for, post_form, sign_in
 
 
 @pytest.fixture
@@ -32,11 +29,8 @@ def lee(tmp_path, clock):
 
 
 def _do(client, case_id, **data):
-    url = f"/cases/{case_id}/consultation"
-    page = client.get(url).text
-    response = client.post(url, data={"csrf": csrf_of(page), **data})
-    found = re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', response.text)
-    return response.text, [unescape(f) for f in found]
+    response, found = post_form(client, f"/cases/{case_id}/consultation", **data)
+    return response.text, found
 
 
 def test_send_represent_dispose(lee):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import pytest
 from starlette.testclient import TestClient
 
 from aaib_cp.db import Store
 from aaib_cp.workflow.engine import Engine
-from tests.web_support import app_for, csrf_of, make_site, sign_in
+from tests.web_support import app_for, csrf_of, make_site, post_form, sign_in
 
 
 @pytest.fixture
@@ -28,11 +25,8 @@ def site(tmp_path):
 
 
 def _do(client, case_id, **data):
-    url = f"/cases/{case_id}/recommendations"
-    page = client.get(url).text
-    response = client.post(url, data={"csrf": csrf_of(page), **data})
-    flashes = re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', response.text)
-    return response.text, [unescape(f) for f in flashes]
+    response, found = post_form(client, f"/cases/{case_id}/recommendations", **data)
+    return response.text, found
 
 
 def test_add_issue_respond_assess(site):

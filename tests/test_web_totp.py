@@ -16,7 +16,7 @@ from aaib_cp.exceptions import RoleRefused
 from aaib_cp.workflow.credentials import Credentials
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Actor
-from tests.web_support import PASSWORD, app_for, csrf_of, make_site
+from tests.web_support import PASSWORD, app_for, csrf_of, flashes, make_site
 
 
 @pytest.fixture
@@ -32,10 +32,6 @@ def _sign_in(client, code: str | None = None):
     return client.post("/sign-in", data=data)
 
 
-def _flashes(html: str) -> list[str]:
-    return [unescape(m) for m in re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', html)]
-
-
 def _set_up(client) -> str:
     """Set up and confirm a second factor through the account page; its secret."""
     page = client.get("/account").text
@@ -44,7 +40,7 @@ def _set_up(client) -> str:
     wrong = client.post(
         "/account/second-factor", data={"csrf": csrf_of(page), "do": "confirm", "code": "000000"}
     ).text
-    assert ["one-time code: wrong code; check the app's clock and try again"] == _flashes(wrong)
+    assert ["one-time code: wrong code; check the app's clock and try again"] == flashes(wrong)
     done = client.post(
         "/account/second-factor",
         data={"csrf": csrf_of(wrong), "do": "confirm", "code": pyotp.TOTP(secret).now()},

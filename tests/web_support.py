@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,23 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no CSRF token on the page"
     return found.group(1)
+
+
+def flashes(html: str) -> list[str]:
+    """The messages a page shows (its flashes), as plain text."""
+    return [unescape(m) for m in re.findall(r'class="flash [^"]*"[^>]*>([^<]*)', html)]
+
+
+def post_form(
+    client: Any, form_page: str, action: str | None = None, files: Any = None, **data: Any
+) -> tuple[Any, list[str]]:
+    """Post ``data`` (to ``action``, default ``form_page``) with the CSRF token of the page
+    the form is on; the response after the redirect, and the messages it shows."""
+    page = client.get(form_page)
+    response = client.post(
+        action or form_page, data={"csrf": csrf_of(page.text), **data}, files=files
+    )
+    return response, flashes(response.text)
 
 
 def sign_in(client: Any, login: str, password: str = PASSWORD) -> Any:

@@ -16,12 +16,11 @@ _CONSOLE = re.compile(r"^```console\n(.*?)^```$", re.S | re.M)
 _CSV = re.compile(r"^```csv\n(.*?)^```$", re.S | re.M)
 
 
-def examples(page: str, *wanted: str) -> list[list[tuple[str, str]]]:
-    """The ```console blocks of ``page`` holding any of ``wanted``, as (command, output) pairs."""
+def console_blocks(text: str) -> list[list[tuple[str, str]]]:
+    """Every ```console block of ``text`` as (command, expected output) pairs; a command
+    continued with a backslash is joined into one line."""
     blocks = []
-    for block in _CONSOLE.findall((REPO / "docs" / page).read_text()):
-        if not any(w in block for w in wanted):
-            continue
+    for block in _CONSOLE.findall(text):
         pairs: list[tuple[str, str]] = []
         lines = block.splitlines()
         while lines:
@@ -33,6 +32,13 @@ def examples(page: str, *wanted: str) -> list[list[tuple[str, str]]]:
                 output.append(lines.pop(0))
             pairs.append((command, "\n".join(output)))
         blocks.append(pairs)
+    return blocks
+
+
+def examples(page: str, *wanted: str) -> list[list[tuple[str, str]]]:
+    """The ```console blocks of ``page`` holding any of ``wanted``, as (command, output) pairs."""
+    text = (REPO / "docs" / page).read_text()
+    blocks = [b for b in console_blocks(text) if any(w in c for w in wanted for c, _ in b)]
     assert blocks, f"no example in docs/{page} shows {wanted}"
     return blocks
 

@@ -2,7 +2,7 @@
 
 ``web_case_page``: 20 simulated users, each signed in with its own account, read case
 pages (and every tenth request fire suspend or resume on their own case) against a
-real ``aaib serve`` process on a loopback port for a fixed time. The baseline is a
+real ``aaib serve`` process on a loopback port for 60 s. The baseline is a
 bare Starlette endpoint, served by the same uvicorn, that reads the same case row from
 the same database and returns it as HTML. Reported: p50 and p99 latency of the case
 page and the throughput of case pages, each beside the baseline's, and the errors.
@@ -25,6 +25,8 @@ from typing import Any
 from harness import Row, RunContext, Target, measurement
 
 USERS = 20
+#: How long the load runs (the issue asks for 60 s); ``--quick`` runs 2 s.
+SECONDS = 60.0
 PASSWORD = "benchmark password"
 HERE = Path(__file__).resolve().parent
 
@@ -206,7 +208,7 @@ def _percentile(samples: list[float], q: float) -> float:
 def web_case_page(ctx: RunContext, size: int | None) -> list[Row]:
     """p50, p99 and throughput of the case page against the bare endpoint."""
     cases = max(USERS, int(size or 200))
-    seconds = 2.0 if ctx.quick else 30.0
+    seconds = 2.0 if ctx.quick else SECONDS
     db, ids, logins = _site(ctx, cases)
 
     port = _free_port()

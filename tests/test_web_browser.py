@@ -1,14 +1,18 @@
 """A real browser (Debian's Chromium through Playwright) against `aaib serve`.
 
-Three people in three browser contexts: Lee (lead investigator) agrees the scope and
-meets a refused trigger with its message; Chris (chief investigator) suspends and
-resumes; Rita (reviewer) reads the history and verifies it. axe-core finds no
-violation on any main screen. A screenshot of every screen is kept in
-``AAIB_WEB_SCREENSHOTS`` (default: the test's temporary folder).
+One case from notification to closed, through the screens, by four people in four
+browser contexts: Chris (chief investigator) triages and decides to investigate; Lee
+(lead investigator) fires the triggers and meets a refusal with its message; Sam
+(investigator) registers evidence, analyses, classifies and records a finding, and is
+refused confirming his own classification; Rita (reviewer) confirms it, assesses the
+response and downloads the anonymised public report. axe-core finds no violation on
+any main screen. A screenshot of every screen is kept in ``AAIB_WEB_SCREENSHOTS``
+(default: the test's temporary folder).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from pathlib import Path
@@ -18,6 +22,9 @@ import pytest
 from aaib_cp.analysis.service import Analysis
 from aaib_cp.db import Store
 from aaib_cp.evidence.service import Casebook
+from aaib_cp.testing.accounts import sample_account
+from aaib_cp.workflow.credentials import Credentials
+from aaib_cp.workflow.definition import load_workflow
 from aaib_cp.workflow.engine import Engine
 from tests.test_report_formats import _chromium  # Debian's Chromium, or skip/fail
 from tests.web_support import PASSWORD, make_site, start_serving
@@ -69,6 +76,7 @@ def _shot(page, path: Path) -> None:
 def _signed_in(browser, base: str, login: str, *, bypass_csp: bool = False):
     """A browser context signed in as ``login``; CSP is enforced unless axe must inject."""
     context = browser.new_context(base_url=base, bypass_csp=bypass_csp)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and ERRORS.append(m.text))
     page.goto("/sign-in")
@@ -90,45 +98,276 @@ def _axe(page) -> list[tuple[str, str]]:
     return [(v["id"], v["help"]) for v in results.response["violations"]]
 
 
-def test_three_people_take_the_case_forward(served, browser):
-    base, case_id, folder = served
-    shots = _shots(folder)
-    lead_ctx, lee = _signed_in(browser, base, "lee.park")
-    assert "object" == lee.evaluate("typeof htmx")  # the shipped htmx loaded under the CSP
-    _shot(lee, shots / "my-work.png")
-    lee.get_by_role("link", name=case_id).first.click()
-    lee.get_by_role("heading", name="State: scoping").wait_for()
-    _shot(lee, shots / "case.png")
+#: The journey's people: name -> organisation roles; appointments are made in set-up.
+JOURNEY = {
+    "Ana Ruiz": ("notifier",),
+    "Chris Ode": ("chief_investigator",),
+    "Lee Park": (),
+    "Sam Idowu": (),
+    "Rita Vale": (),
+}
+#: The real name of the social worker, which the public report must never show.
+REAL_NAME = "Alex Example"
+#: Reason's tree, answered to a possible reckless violation (referred onward).
+RECKLESS = {
+    "actions_intended": "yes",
+    "consequences_intended": "no",
+    "unauthorised_substance": "no",
+    "knowingly_violating": "yes",
+    "procedures_sound": "yes",
+}
 
-    form = lee.locator("#t-agree_scope form")
-    form.get_by_label("terms of reference").fill("Information sharing, January to March")
-    form.get_by_role("button", name="Fire agree_scope").click()
-    lee.get_by_role("heading", name="State: evidence").wait_for()
-    assert "scoping -> evidence (agree_scope)" in lee.get_by_role("status").first.inner_text()
 
-    lee.locator("#t-begin_analysis").get_by_role("button", name="Fire begin_analysis").click()
-    alert = lee.get_by_role("alert").first
-    alert.wait_for()
-    assert "no one is appointed as investigator" in alert.inner_text()
-    _shot(lee, shots / "refused.png")
+def _journey_site(folder: Path) -> tuple[Path, str]:
+    """A case just notified. Set-up the issue lists no screen for: the accounts, the
+    appointments (Sam is investigator and, on this case, a reviewer too: the four-eyes
+    rule must still stop him confirming his own classification), one agency, one person."""
+    db = folder / "journey.db"
+    with Store.open(db, create=True) as store:
+        engine = Engine(store)
+        credentials = Credentials(engine.accounts)
+        people = {n: sample_account(store, n, *roles) for n, roles in JOURNEY.items()}
+        for account in people.values():
+            credentials.set_password(PASSWORD, actor=account)
+        case = engine.open_case(
+            load_workflow("child-protection"),
+            title="Child B",
+            known_on=engine.clock().date(),
+            actor=people["Ana Ruiz"],
+            role="notifier",
+        )
+        chief = {"actor": people["Chris Ode"], "role": "chief_investigator"}
+        for name, role in (
+            ("Lee Park", "lead_investigator"),
+            ("Sam Idowu", "investigator"),
+            ("Sam Idowu", "reviewer"),
+            ("Rita Vale", "reviewer"),
+        ):
+            engine.appoint(case.id, people[name], role, **chief)
+        book = Casebook(engine)
+        lead = {"actor": people["Lee Park"], "role": "lead_investigator"}
+        book.add_agency(case.id, "Northshire Police", "police", **lead)
+        book.add_person(case.id, REAL_NAME, "social worker", agency="Northshire Police", **lead)
+    return db, case.id
 
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-journey")
+    db, case_id = _journey_site(folder)
+    process, base = start_serving(db)
+    yield base, case_id, folder
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+
+
+class Screens:
+    """Screenshots of every screen visited, numbered in the order they were seen."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = _shots(folder) / "journey"
+        self.folder.mkdir(exist_ok=True)
+        self.taken: list[str] = []
+
+    def __call__(self, page, name: str) -> None:
+        self.taken.append(name)
+        _shot(page, self.folder / f"{len(self.taken):02d}-{name}.png")
+
+
+def _fire(page, case_id: str, trigger: str, dest: str, **fields: str) -> None:
+    """Fire ``trigger`` from the case page, filling its fields (``choose_`` picks from a
+    list); wait for ``dest``."""
+    page.goto(f"/cases/{case_id}")
+    form = page.locator(f"#t-{trigger} form")
+    for name, value in fields.items():
+        field = form.get_by_label(name.removeprefix("choose_").replace("_", " "))
+        if name.startswith("choose_"):
+            field.select_option(value)
+        else:
+            field.fill(value)
+    form.get_by_role("button", name=f"Fire {trigger}").click()
+    page.get_by_role("heading", name=f"State: {dest}").wait_for()
+
+
+def _said(page, text: str, role: str = "status") -> str:
+    """The page's message (a status, or an alert for a refusal) containing ``text``."""
+    message = page.get_by_role(role).filter(has_text=text).first
+    message.wait_for()
+    return message.inner_text()
+
+
+def test_one_case_from_notification_to_closed(journey, browser):
+    """Chris, Lee, Sam and Rita, each in their own browser, take one case to closed."""
+    base, case_id, folder = journey
+    shot = Screens(folder)
     chief_ctx, chris = _signed_in(browser, base, "chris.ode")
-    chris.goto(f"/cases/{case_id}")
-    suspend = chris.locator("#t-suspend form")
-    suspend.get_by_label("Reason").fill("Criminal proceedings")
-    suspend.get_by_role("button", name="Fire suspend").click()
-    chris.get_by_role("heading", name="State: suspended").wait_for()
+    lead_ctx, lee = _signed_in(browser, base, "lee.park")
+    inv_ctx, sam = _signed_in(browser, base, "sam.idowu")
+    rev_ctx, rita = _signed_in(browser, base, "rita.vale")
+    shot(lee, "my-work")
 
-    review_ctx, rita = _signed_in(browser, base, "rita.vale")
-    rita.goto(f"/cases/{case_id}/history")
-    rita.get_by_role("link", name="Verify the audit trail").click()
+    # Triage and the decision to investigate (the chief), scope (the lead).
+    _fire(chris, case_id, "start_triage", "triage")
+    shot(chris, "case-triage")
+    _fire(
+        chris,
+        case_id,
+        "decide_investigate",
+        "scoping",
+        choose_classification="serious_harm",
+        choose_depth="field",
+        reason="Several agencies involved",
+    )
+    _fire(lee, case_id, "agree_scope", "evidence", terms_of_reference="Information sharing")
+    shot(lee, "case-evidence")
+
+    # A refused trigger, in the command line's words: no evidence from the police yet.
+    lee.locator("#t-begin_analysis").get_by_role("button", name="Fire begin_analysis").click()
+    refusal = _said(lee, "begin_analysis", "alert")
+    assert "Northshire Police" in refusal and "evidence" in refusal
+    shot(lee, "refused")
+
+    # Evidence (a file uploaded, its digest shown) and a chronology entry citing it.
+    sam.goto(f"/cases/{case_id}/evidence")
+    sam.get_by_label("Kind").select_option("agency_report")
+    sam.get_by_label("Description").fill("Police incident log")
+    sam.get_by_label("How it was obtained").fill("Supplied by the force's liaison")
+    sam.get_by_label("Agency (optional)").select_option("Northshire Police")
+    sam.get_by_label("File (optional; its SHA-256 is recorded)").set_input_files(
+        files=[{"name": "log.txt", "mimeType": "text/plain", "buffer": b"incident log\n"}]
+    )
+    sam.get_by_role("button", name="Register").click()
+    _said(sam, "registered E1")
+    assert hashlib.sha256(b"incident log\n").hexdigest()[:16] in sam.content()
+    shot(sam, "evidence")
+    sam.goto(f"/cases/{case_id}/chronology")
+    sam.get_by_label("When (YYYY-MM-DD, optionally HH:MM)").fill("2026-01-02")
+    sam.get_by_label("What happened").fill("Call-out; the child was present, not spoken to")
+    sam.get_by_label("People (pseudonyms, separated by ;)").fill("Social Worker 1")
+    sam.get_by_label("Evidence item (e.g. E1)").fill("E1")
+    sam.get_by_role("button", name="Add entry").click()
+    _said(sam, "added C1")
+    shot(sam, "chronology")
+    _fire(lee, case_id, "begin_analysis", "analysis")
+
+    # Analysis: an act, and a factor picked from the taxonomy.
+    sam.goto(f"/cases/{case_id}/analysis")
+    sam.get_by_label("When (YYYY-MM-DD)").fill("2026-01-02")
+    sam.get_by_label("What was done or not done").fill("Did not speak to the child alone")
+    sam.get_by_label("Chronology entries (e.g. C1, C2)").fill("C1")
+    sam.get_by_label("Evidence (e.g. E1)").fill("E1")
+    sam.get_by_role("button", name="Record act").click()
+    _said(sam, "recorded A1")
+    sam.get_by_label("Factor", exact=True).select_option("ACT.EXCEPTIONAL")
+    sam.get_by_label("A1: Did not speak to the child alone").check()
+    sam.get_by_label("Evidence (e.g. E1, E2)").fill("E1")
+    sam.get_by_label("How it bore on the act(s)").fill("The log records the policy set aside")
+    sam.get_by_role("button", name="Record factor").click()
+    _said(sam, "recorded CF1")
+    shot(sam, "analysis")
+    _fire(lee, case_id, "begin_classification", "classification")
+
+    # The classification wizard, one question at a time, to an outcome referred onward.
+    sam.goto(f"/cases/{case_id}/analysis")
+    sam.get_by_role("link", name="Classify A1 (reason-culpability)").click()
+    for step in range(1, len(RECKLESS) + 1):
+        sam.get_by_text(f"Question {step}:").wait_for()
+        question = sam.locator("input[name=question]").get_attribute("value")
+        sam.get_by_label(RECKLESS[question].capitalize(), exact=True).check()
+        sam.get_by_label("Rationale").fill(f"From the log ({question})")
+        sam.get_by_label("Evidence items (e.g. E1, E3; blank for none)").fill("E1")
+        if step == 1:
+            shot(sam, "classify-question")
+        sam.get_by_role("button", name="Next").click()
+    sam.get_by_text("A reviewer must confirm this classification").wait_for()
+    shot(sam, "classify-outcome")
+    sam.get_by_role("button", name="Save the classification").click()
+    _said(sam, "classified A1")
+
+    # Four eyes: the classifier, also a reviewer here, is refused; the reviewer confirms.
+    sam.get_by_role("button", name="Confirm A1").click()
+    refused = _said(sam, "A1", "alert")
+    assert "Sam Idowu classified act A1 and so cannot confirm" in refused
+    shot(sam, "confirm-refused")
+    rita.goto(f"/cases/{case_id}/analysis")
+    rita.get_by_role("button", name="Confirm A1").click()
+    _said(rita, "confirmed the classification of A1")
+    shot(rita, "confirmed")
+
+    # A finding, then a recommendation drawn from it (issued with the final report).
+    sam.goto(f"/cases/{case_id}/findings")
+    sam.get_by_label("Kind").select_option("causal")
+    sam.get_by_label("Finding", exact=True).fill(
+        "The call-out never reached children's social care"
+    )
+    sam.get_by_label("A1: Did not speak to the child alone").check()
+    sam.get_by_label("E1: Police incident log").check()
+    sam.get_by_role("button", name="Record finding").click()
+    _said(sam, "recorded F1")
+    shot(sam, "findings")
+    _fire(lee, case_id, "begin_recommendations", "recommendations")
+    lee.goto(f"/cases/{case_id}/recommendations")
+    lee.get_by_label("It is recommended that…").fill("Share every call-out within a day")
+    lee.get_by_label("To an agency of the case").select_option("Northshire Police")
+    lee.get_by_label("Findings it follows from (e.g. F1, F2)").fill("F1")
+    lee.get_by_role("button", name="Add recommendation").click()
+    ref = _said(lee, "recorded").removeprefix("recorded ").strip()
+    assert "Draft, not issued" in lee.locator(f"#rec-{ref}").inner_text()  # until the report
+    shot(lee, "recommendations")
+
+    # Draft, consultation (the police make no representation), final report.
+    _fire(lee, case_id, "write_draft", "draft_report")
+    _fire(lee, case_id, "send_for_consultation", "consultation")
+    lee.goto(f"/cases/{case_id}/consultation")
+    lee.get_by_label("Parties (agencies or pseudonyms, separated by ;)").fill("Northshire Police")
+    lee.get_by_role("button", name="Record the draft as sent").click()
+    _said(lee, "sent the draft to Northshire Police")
+    lee.get_by_label("The party made none").check()
+    lee.get_by_role("button", name="Record representation").click()
+    _said(lee, "recorded")
+    shot(lee, "consultation")
+    _fire(lee, case_id, "issue_final_report", "final_report")
+    _fire(lee, case_id, "track_responses", "response_tracking")
+
+    # The response, its assessment by the reviewer, the staff told; closed.
+    lee.goto(f"/cases/{case_id}/recommendations")
+    assert "Issued" in lee.locator(f"#rec-{ref}").inner_text()
+    lee.get_by_label(f"Response received to {ref}").fill("Accepted: a daily share is in place")
+    lee.get_by_role("button", name=f"Record the response to {ref}").click()
+    _said(lee, f"recorded the response to {ref}")
+    rita.goto(f"/cases/{case_id}/recommendations")
+    rita.get_by_label(f"Grade of the response to {ref}").select_option("adequate")
+    rita.get_by_label("Assessment").fill("The action answers the risk")
+    rita.get_by_role("button", name=f"Assess the response to {ref}").click()
+    _said(rita, f"assessed the response to {ref}")
+    shot(rita, "assessed")
+    lee.goto(f"/cases/{case_id}/feedback")
+    lee.get_by_label("Attendees (separated by ;)").fill("Kit Example; Robin Example")
+    lee.get_by_role("button", name="Record feedback session").click()
+    _said(lee, "recorded the feedback session")
+    shot(lee, "feedback")
+    _fire(lee, case_id, "close", "closed", reason="All answered and staff told")
+    shot(lee, "case-closed")
+
+    # The public report, downloaded by the reviewer: anonymised.
+    rita.goto(f"/cases/{case_id}/reports")
+    shot(rita, "reports")
+    with rita.expect_download() as caught:
+        rita.get_by_role("link", name="md (public)").click()
+    report = Path(caught.value.path()).read_text(encoding="utf-8")
+    assert caught.value.suggested_filename.endswith(".md")
+    assert f"**Report:** {case_id}-P" in report  # the public report, with pseudonyms
+    assert "Social Worker 1: Did not speak to the child alone" in report
+    assert "Northshire Police share every call-out within a day" in report
+    assert REAL_NAME not in report
+
+    rita.goto(f"/cases/{case_id}/history?verify=1")
     rita.get_by_text("Audit trail intact").wait_for()
-    text = rita.locator("table").inner_text()
-    assert "begin_analysis: evidence -> REFUSED" in text and "Chris Ode" in text
-    _shot(rita, shots / "history.png")
-    for context in (lead_ctx, chief_ctx, review_ctx):
+    shot(rita, "history")
+    for context in (chief_ctx, lead_ctx, inv_ctx, rev_ctx):
         context.close()
     assert [] == ERRORS, ERRORS
+    assert len(list(shot.folder.glob("*.png"))) == len(shot.taken)
 
 
 SCREENS = [
@@ -142,6 +381,8 @@ SCREENS = [
     "/cases/{case}/analysis",
     "/cases/{case}/recommendations",
     "/cases/{case}/consultation",
+    "/cases/{case}/findings",
+    "/cases/{case}/feedback",
     "/account",
     "/cases/{case}/classify/A1?tree=reason-culpability",
     "/search?q=visit",

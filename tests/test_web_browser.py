@@ -386,6 +386,7 @@ SCREENS = [
     "/account",
     "/cases/{case}/classify/A1?tree=reason-culpability",
     "/search?q=visit",
+    "/learning",
 ]
 
 

@@ -156,7 +156,10 @@ def case_list(ctx: Ctx) -> Response:
 
 
 def case_page(ctx: Ctx) -> Response:
-    """State, deadlines, every trigger with its blockers and a form to fire it, the team."""
+    """State, deadlines, every trigger with its blockers and a form to fire it, the team,
+    and the workflow picture with the current state marked."""
+    from aaib_cp.web.pictures import workflow_picture
+
     case = ctx.case()
     status = ctx.engine.status(case.id)
     held = ctx.roles_on(case)
@@ -168,6 +171,7 @@ def case_page(ctx: Ctx) -> Response:
         team=ctx.engine.team(case.id),
         held=held,
         fields=status.definition.fields if hasattr(status.definition, "fields") else {},
+        picture=workflow_picture(ctx, status.definition, case.state),
     )
 
 

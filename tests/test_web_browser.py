@@ -405,6 +405,14 @@ def test_axe_core_finds_no_violation_on_any_screen(served, browser):
         found[path] = _axe(page)
         name = path.strip("/").replace("/", "-").split("?")[0] or "home"
         _shot(page, shots / f"{name}.png")
+    page.goto(f"/cases/{case_id}/chronology")  # the import preview, with row errors
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": b"when,what\nsoon,x\n"}]
+    )
+    page.get_by_role("button", name="Preview the import").click()
+    page.get_by_text("1 invalid row(s)").wait_for()
+    found["chronology import preview"] = _axe(page)
+    _shot(page, shots / "chronology-import-preview.png")
     context.close()
     assert {} == {path: v for path, v in found.items() if v}
 

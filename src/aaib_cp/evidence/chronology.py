@@ -18,6 +18,8 @@ from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.agencies import find_agency, person_resolver
 from aaib_cp.evidence.base import RecordService
 from aaib_cp.evidence.chronology_csv import (
+    DraftEntry,
+    ImportRejected,
     RowError,
     read_csv,
     read_file,
@@ -143,6 +145,58 @@ class ChronologyService(RecordService):
             csv_bytes=data,
         )
 
+    @needs("register_evidence")
+    def check_chronology(
+        self,
+        case_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        agency: str | None = None,
+        mapping: Mapping[str, str] | None = None,
+        actor: Account | Actor,
+        role: str,
+    ) -> tuple[list[DraftEntry], list[RowError]]:
+        """Check a chronology CSV as :meth:`import_chronology` would, writing nothing: the
+        rows it would add and every row error, in row order (a preview before importing)."""
+        case, _, actor = self.engine.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action="import a chronology",
+            permission="register_evidence",
+        )
+        try:
+            rows, errors = read_csv(data, filename=filename, mapping=mapping)
+        except ImportRejected as rejected:  # the columns are wrong: no row can be read
+            return [], rejected.errors
+        default = find_agency(self.store, case.id, agency) if agency else None
+        drafts, row_errors = self._validate(case, rows, filename, default)
+        return drafts, sorted([*errors, *row_errors], key=lambda e: e.row)
+
+    def _validate(
+        self,
+        case: Case,
+        rows: list[tuple[int, dict[str, str]]],
+        filename: str,
+        default_agency: Agency | None,
+    ) -> tuple[list[DraftEntry], list[RowError]]:
+        def agency(name: str) -> Agency:
+            found = db.find_agency(self.store, case.id, name)
+            if found is None:
+                raise ValueError(f"no agency {name!r} on {case.id}")
+            return found
+
+        return validate_rows(
+            rows,
+            filename=filename,
+            today=self.engine.clock().date(),
+            default_agency=default_agency,
+            agency=agency,
+            person=person_resolver(self.store, case.id),
+            evidence=evidence_resolver(self.store, case.id),
+        )
+
     def _import_rows(
         self,
         case: Case,
@@ -157,21 +211,7 @@ class ChronologyService(RecordService):
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
         csv_bytes: bytes | None = None,
     ) -> list[str]:
-        def agency(name: str) -> Agency:
-            found = db.find_agency(self.store, case.id, name)
-            if found is None:
-                raise ValueError(f"no agency {name!r} on {case.id}")
-            return found
-
-        drafts, row_errors = validate_rows(
-            rows,
-            filename=filename,
-            today=self.engine.clock().date(),
-            default_agency=default_agency,
-            agency=agency,
-            person=person_resolver(self.store, case.id),
-            evidence=evidence_resolver(self.store, case.id),
-        )
+        drafts, row_errors = self._validate(case, rows, filename, default_agency)
         if source == "manual" and row_errors:
             raise InputError("; ".join(f"{e.field}: {e.message}" for e in row_errors))
         reject_invalid(filename, drafts, [*errors, *row_errors])

@@ -76,6 +76,66 @@ def add_entry(ctx: Ctx) -> Response:
     return ctx.attempt(f"/cases/{case.id}/chronology", act, "added {result.ref}")
 
 
+#: The largest chronology CSV the import form takes (it travels back in the preview).
+MAX_IMPORT = 2 * 1024 * 1024
+
+
+def _upload(ctx: Ctx, name: str) -> UploadFile | None:
+    value = ctx.form.get(name) if ctx.form is not None else None
+    return value if isinstance(value, UploadFile) and value.filename else None
+
+
+def preview_import(ctx: Ctx) -> Response:
+    """Check an uploaded chronology CSV and show every row it would add and every row
+    error; nothing is written. With no error, a button imports exactly that file."""
+    case = ctx.case()
+    upload = _upload(ctx, "file")
+    if upload is None:
+        raise InputError("file: choose a CSV file to preview")
+    data = upload.file.read(MAX_IMPORT + 1)
+    if len(data) > MAX_IMPORT:
+        raise InputError(f"file: larger than {MAX_IMPORT // 1024 // 1024} MB")
+    filename = Path(upload.filename or "upload.csv").name
+    agency, role = ctx.field("agency") or None, ctx.field("role")
+    drafts, errors = _casebook(ctx).check_chronology(
+        case.id, data, filename=filename, agency=agency, actor=ctx.me, role=role
+    )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    return ctx.page(
+        "chronology_import.html",
+        case=case,
+        filename=filename,
+        drafts=drafts,
+        errors=errors,
+        error_rows=len({e.row for e in errors}),
+        text=text,
+        agency=agency or "",
+        role=role,
+    )
+
+
+def import_entries(ctx: Ctx) -> Response:
+    """Import the previewed CSV (all rows, or none if any is invalid)."""
+    case = ctx.case()
+    filename = Path(ctx.field("filename") or "upload.csv").name
+    data = ctx.field("csv", required=True).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="aaib-import-") as folder:
+        path = Path(folder) / filename
+        path.write_bytes(data)
+
+        def act() -> Any:
+            refs = _casebook(ctx).import_chronology(
+                case.id, path, agency=ctx.field("agency") or None, actor=ctx.me,
+                role=ctx.field("role"),
+            )  # fmt: skip
+            return f"{len(refs)} entries ({refs[0]} to {refs[-1]})"
+
+        return ctx.attempt(f"/cases/{case.id}/chronology", act, "imported {result}")
+
+
 # -- evidence ---------------------------------------------------------------------------
 def evidence(ctx: Ctx) -> Response:
     """The evidence register (each item's SHA-256) and the upload form."""
@@ -97,12 +157,12 @@ def evidence(ctx: Ctx) -> Response:
 def add_evidence(ctx: Ctx) -> Response:
     """Register an evidence item, with its file if one was uploaded."""
     case = ctx.case()
-    upload = ctx.form.get("file") if ctx.form is not None else None
+    upload = _upload(ctx, "file")
     with tempfile.TemporaryDirectory(prefix="aaib-upload-") as folder:
         path: Path | None = None
         name: str | None = None
-        if isinstance(upload, UploadFile) and upload.filename:
-            name = Path(upload.filename).name
+        if upload is not None:
+            name = Path(upload.filename or "upload").name
             path = Path(folder) / "upload"
             with path.open("wb") as out:
                 while chunk := upload.file.read(1 << 20):
@@ -179,6 +239,8 @@ def routes(route: Callable[..., Route]) -> list[Route]:
     return [
         route("/cases/{case_id}/chronology", chronology),
         route("/cases/{case_id}/chronology", add_entry, methods=post),
+        route("/cases/{case_id}/chronology/preview", preview_import, methods=post),
+        route("/cases/{case_id}/chronology/import", import_entries, methods=post),
         route("/cases/{case_id}/evidence", evidence),
         route("/cases/{case_id}/evidence", add_evidence, methods=post),
         route("/cases/{case_id}/reports", reports),

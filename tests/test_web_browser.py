@@ -43,6 +43,14 @@ def served(tmp_path_factory):
         Analysis(engine).add_act(
             case_id, person="Social Worker 1", when="2026-01-02", description="No visit", **lead
         )
+        Casebook(engine).add_evidence(
+            case_id,
+            kind="interview",
+            description="Health visitor's account",
+            obtained_how="Interview",
+            obtained_on="2026-01-05",
+            **lead,
+        )  # fmt: skip (E1: protected material, for its custody page)
     process, base = start_serving(db)
     yield base, case_id, folder
     process.send_signal(signal.SIGINT)
@@ -240,6 +248,10 @@ def test_one_case_from_notification_to_closed(journey, browser):
     _said(sam, "registered E1")
     assert hashlib.sha256(b"incident log\n").hexdigest()[:16] in sam.content()
     shot(sam, "evidence")
+    sam.get_by_role("link", name="E1", exact=True).click()
+    sam.get_by_role("heading", name="Chain of custody").wait_for()
+    assert "evidence accessed" in sam.locator("table").nth(1).inner_text()
+    shot(sam, "evidence-custody")
     sam.goto(f"/cases/{case_id}/chronology")
     sam.get_by_label("When (YYYY-MM-DD, optionally HH:MM)").fill("2026-01-02")
     sam.get_by_label("What happened").fill("Call-out; the child was present, not spoken to")
@@ -377,6 +389,7 @@ SCREENS = [
     "/cases/{case}/history",
     "/cases/{case}/chronology",
     "/cases/{case}/evidence",
+    "/cases/{case}/evidence/E1",
     "/cases/{case}/reports",
     "/cases/{case}/analysis",
     "/cases/{case}/recommendations",

@@ -166,7 +166,17 @@ class SessionMiddleware:
 def create_app(settings: Settings) -> Starlette:
     """The web application over ``settings.db_path`` (which must exist)."""
     import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards and effects)
-    from aaib_cp.web import analysis, api, classify, outcomes, pages, pictures, records, safety
+    from aaib_cp.web import (
+        analysis,
+        api,
+        classify,
+        custody,
+        outcomes,
+        pages,
+        pictures,
+        records,
+        safety,
+    )
 
     web = Web(settings)
     web.check_database()
@@ -178,6 +188,7 @@ def create_app(settings: Settings) -> Starlette:
         *classify.routes(route),
         *safety.routes(route),
         *outcomes.routes(route),
+        *custody.routes(route),
         *pictures.routes(route),
         *api.routes(route),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

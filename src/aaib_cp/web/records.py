@@ -138,8 +138,10 @@ def import_entries(ctx: Ctx) -> Response:
 
 # -- evidence ---------------------------------------------------------------------------
 def evidence(ctx: Ctx) -> Response:
-    """The evidence register (each item's SHA-256) and the upload form."""
+    """The evidence register (each item's SHA-256, linked to its chain of custody) and
+    the upload form."""
     from aaib_cp.evidence.model import EVIDENCE_KINDS
+    from aaib_cp.evidence.protection import Protection
 
     case = ctx.case()
     book = _casebook(ctx)
@@ -147,6 +149,7 @@ def evidence(ctx: Ctx) -> Response:
         "evidence.html",
         case=case,
         items=book.evidence(case.id),
+        protected=Protection(ctx.engine).protected_items(case.id),
         kinds=EVIDENCE_KINDS,
         agencies=book.agencies(case.id),
         roles=_writer_roles(ctx, case, "register_evidence"),

@@ -31,7 +31,9 @@ def app(site):
 
 
 def _concrete(path: str, case_id: str) -> str:
-    return path.replace("{case_id}", case_id).replace("{audience}", "public").replace("{fmt}", "md")
+    for name, value in (("{case_id}", case_id), ("{audience}", "public"), ("{fmt}", "md")):
+        path = path.replace(name, value)
+    return path.replace("{ref}", "E1").replace("{act}", "A1")
 
 
 def _routes(app) -> list[tuple[str, str]]:

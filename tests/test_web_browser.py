@@ -22,12 +22,9 @@ import pytest
 from aaib_cp.analysis.service import Analysis
 from aaib_cp.db import Store
 from aaib_cp.evidence.service import Casebook
-from aaib_cp.testing.accounts import sample_account
-from aaib_cp.workflow.credentials import Credentials
-from aaib_cp.workflow.definition import load_workflow
 from aaib_cp.workflow.engine import Engine
 from tests.test_report_formats import _chromium  # Debian's Chromium, or skip/fail
-from tests.web_support import PASSWORD, make_site, start_serving
+from tests.web_support import PASSWORD, make_site, notified, start_serving
 
 pytest.importorskip("playwright")
 
@@ -133,17 +130,7 @@ def _journey_site(folder: Path) -> tuple[Path, str]:
     db = folder / "journey.db"
     with Store.open(db, create=True) as store:
         engine = Engine(store)
-        credentials = Credentials(engine.accounts)
-        people = {n: sample_account(store, n, *roles) for n, roles in JOURNEY.items()}
-        for account in people.values():
-            credentials.set_password(PASSWORD, actor=account)
-        case = engine.open_case(
-            load_workflow("child-protection"),
-            title="Child B",
-            known_on=engine.clock().date(),
-            actor=people["Ana Ruiz"],
-            role="notifier",
-        )
+        people, case = notified(engine, JOURNEY, "Child B", engine.clock().date())
         chief = {"actor": people["Chris Ode"], "role": "chief_investigator"}
         for name, role in (
             ("Lee Park", "lead_investigator"),
@@ -204,6 +191,21 @@ def _said(page, text: str, role: str = "status") -> str:
     return message.inner_text()
 
 
+def _submit(page, fields: dict[str, str | bool], button: str, said: str) -> str:
+    """Fill the fields by their exact labels (True ticks a box; a list picks its option),
+    press ``button`` and wait for the message containing ``said``; the message."""
+    for label, value in fields.items():
+        field = page.get_by_label(label, exact=True)
+        if value is True:
+            field.check()
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(str(value))
+        else:
+            field.fill(str(value))
+    page.get_by_role("button", name=button).click()
+    return _said(page, said)
+
+
 def test_one_case_from_notification_to_closed(journey, browser):
     """Chris, Lee, Sam and Rita, each in their own browser, take one case to closed."""
     base, case_id, folder = journey
@@ -237,15 +239,16 @@ def test_one_case_from_notification_to_closed(journey, browser):
 
     # Evidence (a file uploaded, its digest shown) and a chronology entry citing it.
     sam.goto(f"/cases/{case_id}/evidence")
-    sam.get_by_label("Kind").select_option("agency_report")
-    sam.get_by_label("Description").fill("Police incident log")
-    sam.get_by_label("How it was obtained").fill("Supplied by the force's liaison")
-    sam.get_by_label("Agency (optional)").select_option("Northshire Police")
     sam.get_by_label("File (optional; its SHA-256 is recorded)").set_input_files(
         files=[{"name": "log.txt", "mimeType": "text/plain", "buffer": b"incident log\n"}]
     )
-    sam.get_by_role("button", name="Register").click()
-    _said(sam, "registered E1")
+    evidence = {
+        "Kind": "agency_report",
+        "Description": "Police incident log",
+        "How it was obtained": "Supplied by the force's liaison",
+        "Agency (optional)": "Northshire Police",
+    }
+    _submit(sam, evidence, "Register", "registered E1")
     assert hashlib.sha256(b"incident log\n").hexdigest()[:16] in sam.content()
     shot(sam, "evidence")
     sam.get_by_role("link", name="E1", exact=True).click()
@@ -253,29 +256,32 @@ def test_one_case_from_notification_to_closed(journey, browser):
     assert "evidence accessed" in sam.locator("table").nth(1).inner_text()
     shot(sam, "evidence-custody")
     sam.goto(f"/cases/{case_id}/chronology")
-    sam.get_by_label("When (YYYY-MM-DD, optionally HH:MM)").fill("2026-01-02")
-    sam.get_by_label("What happened").fill("Call-out; the child was present, not spoken to")
-    sam.get_by_label("People (pseudonyms, separated by ;)").fill("Social Worker 1")
-    sam.get_by_label("Evidence item (e.g. E1)").fill("E1")
-    sam.get_by_role("button", name="Add entry").click()
-    _said(sam, "added C1")
+    entry = {
+        "When (YYYY-MM-DD, optionally HH:MM)": "2026-01-02",
+        "What happened": "Call-out; the child was present, not spoken to",
+        "People (pseudonyms, separated by ;)": "Social Worker 1",
+        "Evidence item (e.g. E1)": "E1",
+    }
+    _submit(sam, entry, "Add entry", "added C1")
     shot(sam, "chronology")
     _fire(lee, case_id, "begin_analysis", "analysis")
 
     # Analysis: an act, and a factor picked from the taxonomy.
     sam.goto(f"/cases/{case_id}/analysis")
-    sam.get_by_label("When (YYYY-MM-DD)").fill("2026-01-02")
-    sam.get_by_label("What was done or not done").fill("Did not speak to the child alone")
-    sam.get_by_label("Chronology entries (e.g. C1, C2)").fill("C1")
-    sam.get_by_label("Evidence (e.g. E1)").fill("E1")
-    sam.get_by_role("button", name="Record act").click()
-    _said(sam, "recorded A1")
-    sam.get_by_label("Factor", exact=True).select_option("ACT.EXCEPTIONAL")
-    sam.get_by_label("A1: Did not speak to the child alone").check()
-    sam.get_by_label("Evidence (e.g. E1, E2)").fill("E1")
-    sam.get_by_label("How it bore on the act(s)").fill("The log records the policy set aside")
-    sam.get_by_role("button", name="Record factor").click()
-    _said(sam, "recorded CF1")
+    act = {
+        "When (YYYY-MM-DD)": "2026-01-02",
+        "What was done or not done": "Did not speak to the child alone",
+        "Chronology entries (e.g. C1, C2)": "C1",
+        "Evidence (e.g. E1)": "E1",
+    }
+    _submit(sam, act, "Record act", "recorded A1")
+    factor = {
+        "Factor": "ACT.EXCEPTIONAL",  # the taxonomy picker
+        "A1: Did not speak to the child alone": True,
+        "Evidence (e.g. E1, E2)": "E1",
+        "How it bore on the act(s)": "The log records the policy set aside",
+    }
+    _submit(sam, factor, "Record factor", "recorded CF1")
     shot(sam, "analysis")
     _fire(lee, case_id, "begin_classification", "classification")
 
@@ -308,22 +314,23 @@ def test_one_case_from_notification_to_closed(journey, browser):
 
     # A finding, then a recommendation drawn from it (issued with the final report).
     sam.goto(f"/cases/{case_id}/findings")
-    sam.get_by_label("Kind").select_option("causal")
-    sam.get_by_label("Finding", exact=True).fill(
-        "The call-out never reached children's social care"
-    )
-    sam.get_by_label("A1: Did not speak to the child alone").check()
-    sam.get_by_label("E1: Police incident log").check()
-    sam.get_by_role("button", name="Record finding").click()
-    _said(sam, "recorded F1")
+    finding = {
+        "Kind": "causal",
+        "Finding": "The call-out never reached children's social care",
+        "A1: Did not speak to the child alone": True,
+        "E1: Police incident log": True,
+    }
+    _submit(sam, finding, "Record finding", "recorded F1")
     shot(sam, "findings")
     _fire(lee, case_id, "begin_recommendations", "recommendations")
     lee.goto(f"/cases/{case_id}/recommendations")
-    lee.get_by_label("It is recommended that…").fill("Share every call-out within a day")
-    lee.get_by_label("To an agency of the case").select_option("Northshire Police")
-    lee.get_by_label("Findings it follows from (e.g. F1, F2)").fill("F1")
-    lee.get_by_role("button", name="Add recommendation").click()
-    ref = _said(lee, "recorded").removeprefix("recorded ").strip()
+    recommendation = {
+        "It is recommended that…": "Share every call-out within a day",
+        "To an agency of the case": "Northshire Police",
+        "Findings it follows from (e.g. F1, F2)": "F1",
+    }
+    said = _submit(lee, recommendation, "Add recommendation", "recorded")
+    ref = said.removeprefix("recorded ").strip()
     assert "Draft, not issued" in lee.locator(f"#rec-{ref}").inner_text()  # until the report
     shot(lee, "recommendations")
 
@@ -331,12 +338,9 @@ def test_one_case_from_notification_to_closed(journey, browser):
     _fire(lee, case_id, "write_draft", "draft_report")
     _fire(lee, case_id, "send_for_consultation", "consultation")
     lee.goto(f"/cases/{case_id}/consultation")
-    lee.get_by_label("Parties (agencies or pseudonyms, separated by ;)").fill("Northshire Police")
-    lee.get_by_role("button", name="Record the draft as sent").click()
-    _said(lee, "sent the draft to Northshire Police")
-    lee.get_by_label("The party made none").check()
-    lee.get_by_role("button", name="Record representation").click()
-    _said(lee, "recorded")
+    parties = {"Parties (agencies or pseudonyms, separated by ;)": "Northshire Police"}
+    _submit(lee, parties, "Record the draft as sent", "sent the draft to Northshire Police")
+    _submit(lee, {"The party made none": True}, "Record representation", "recorded")
     shot(lee, "consultation")
     _fire(lee, case_id, "issue_final_report", "final_report")
     _fire(lee, case_id, "track_responses", "response_tracking")
@@ -344,19 +348,15 @@ def test_one_case_from_notification_to_closed(journey, browser):
     # The response, its assessment by the reviewer, the staff told; closed.
     lee.goto(f"/cases/{case_id}/recommendations")
     assert "Issued" in lee.locator(f"#rec-{ref}").inner_text()
-    lee.get_by_label(f"Response received to {ref}").fill("Accepted: a daily share is in place")
-    lee.get_by_role("button", name=f"Record the response to {ref}").click()
-    _said(lee, f"recorded the response to {ref}")
+    response = {f"Response received to {ref}": "Accepted: a daily share is in place"}
+    _submit(lee, response, f"Record the response to {ref}", f"recorded the response to {ref}")
     rita.goto(f"/cases/{case_id}/recommendations")
-    rita.get_by_label(f"Grade of the response to {ref}").select_option("adequate")
-    rita.get_by_label("Assessment").fill("The action answers the risk")
-    rita.get_by_role("button", name=f"Assess the response to {ref}").click()
-    _said(rita, f"assessed the response to {ref}")
+    grade = {f"Grade of the response to {ref}": "adequate", "Assessment": "It answers the risk"}
+    _submit(rita, grade, f"Assess the response to {ref}", f"assessed the response to {ref}")
     shot(rita, "assessed")
     lee.goto(f"/cases/{case_id}/feedback")
-    lee.get_by_label("Attendees (separated by ;)").fill("Kit Example; Robin Example")
-    lee.get_by_role("button", name="Record feedback session").click()
-    _said(lee, "recorded the feedback session")
+    attendees = {"Attendees (separated by ;)": "Kit Example; Robin Example"}
+    _submit(lee, attendees, "Record feedback session", "recorded the feedback session")
     shot(lee, "feedback")
     _fire(lee, case_id, "close", "closed", reason="All answered and staff told")
     shot(lee, "case-closed")

@@ -47,17 +47,7 @@ def make_site(folder: Path) -> tuple[Path, str]:
     db = folder / "site.db"
     with Store.open(db, create=True) as store:
         engine = Engine(store)
-        credentials = Credentials(engine.accounts)
-        people = {name: sample_account(store, name, *roles) for name, roles in PEOPLE.items()}
-        for account in people.values():
-            credentials.set_password(PASSWORD, actor=account)
-        case = engine.open_case(
-            load_workflow("child-protection"),
-            title="Child A",
-            known_on=date(2026, 1, 5),
-            actor=people["Ana Ruiz"],
-            role="notifier",
-        )
+        people, case = notified(engine, PEOPLE, "Child A", date(2026, 1, 5))
         chief = {"actor": people["Chris Ode"], "role": "chief_investigator"}
         engine.fire(case.id, "start_triage", **chief)
         engine.fire(
@@ -76,6 +66,25 @@ def make_site(folder: Path) -> tuple[Path, str]:
             case.id, when="2026-01-02", agency="Northshire Police", what=SEARCHABLE, **lead
         )
     return db, case.id
+
+
+def notified(
+    engine: Engine, people: dict[str, tuple[str, ...]], title: str, known_on: date
+) -> tuple[dict[str, Any], Any]:
+    """Accounts for ``people`` (name -> organisation roles; each with :data:`PASSWORD`)
+    and a child-protection case Ana Ruiz (one of them, a notifier) notified."""
+    credentials = Credentials(engine.accounts)
+    accounts = {n: sample_account(engine.store, n, *roles) for n, roles in people.items()}
+    for account in accounts.values():
+        credentials.set_password(PASSWORD, actor=account)
+    case = engine.open_case(
+        load_workflow("child-protection"),
+        title=title,
+        known_on=known_on,
+        actor=accounts["Ana Ruiz"],
+        role="notifier",
+    )
+    return accounts, case
 
 
 def settings(db: Path, **overrides: Any) -> Settings:

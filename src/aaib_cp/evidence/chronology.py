@@ -123,13 +123,7 @@ class ChronologyService(RecordService):
         :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
         """
         data, filename = read_file(path)
-        case, _, actor = self.engine.authorise(
-            case_id,
-            actor=actor,
-            role=role,
-            action="import a chronology",
-            permission="register_evidence",
-        )
+        case, actor = self._may_import(case_id, actor, role)
         rows, errors = read_csv(data, filename=filename, mapping=mapping)
         default = find_agency(self.store, case.id, agency) if agency else None
         return self._import_rows(
@@ -159,13 +153,7 @@ class ChronologyService(RecordService):
     ) -> tuple[list[DraftEntry], list[RowError]]:
         """Check a chronology CSV as :meth:`import_chronology` would, writing nothing: the
         rows it would add and every row error, in row order (a preview before importing)."""
-        case, _, actor = self.engine.authorise(
-            case_id,
-            actor=actor,
-            role=role,
-            action="import a chronology",
-            permission="register_evidence",
-        )
+        case, actor = self._may_import(case_id, actor, role)
         try:
             rows, errors = read_csv(data, filename=filename, mapping=mapping)
         except ImportRejected as rejected:  # the columns are wrong: no row can be read
@@ -173,6 +161,16 @@ class ChronologyService(RecordService):
         default = find_agency(self.store, case.id, agency) if agency else None
         drafts, row_errors = self._validate(case, rows, filename, default)
         return drafts, sorted([*errors, *row_errors], key=lambda e: e.row)
+
+    def _may_import(self, case_id: str, actor: Account | Actor, role: str) -> tuple[Case, Actor]:
+        case, _, who = self.engine.authorise(
+            case_id,
+            actor=actor,
+            role=role,
+            action="import a chronology",
+            permission="register_evidence",
+        )
+        return case, who
 
     def _validate(
         self,

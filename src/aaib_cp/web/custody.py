@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aaib_cp.web.context import Ctx
-from aaib_cp.web.outcomes import _roles
 from aaib_cp.web.pages import describe_event
+from aaib_cp.web.records import roles_with
 
 __all__ = ["routes"]
 
@@ -29,7 +29,7 @@ def item(ctx: Ctx) -> Response:
     from aaib_cp.evidence.service import Casebook
 
     case = ctx.case()
-    readers = _roles(ctx, case, "read_restricted")
+    readers = roles_with(ctx, case, "read_restricted")
     versions, custody = Casebook(ctx.engine).access_evidence(
         case.id, ctx.request.path_params["ref"], actor=ctx.me, role=readers[0] if readers else None
     )
@@ -45,8 +45,8 @@ def item(ctx: Ctx) -> Response:
         protected=protection.protected_items(case.id).get(ref, False),
         disclosures=[d for d in protection.disclosures(case.id) if d.item == ref],
         grounds=DISCLOSURE_GROUNDS,
-        protectors=_roles(ctx, case, "protect"),
-        approvers=_roles(ctx, case, "disclose"),
+        protectors=roles_with(ctx, case, "protect"),
+        approvers=roles_with(ctx, case, "disclose"),
     )
 
 

@@ -12,14 +12,9 @@ from starlette.routing import Route
 
 from aaib_cp.web.analysis import _analysis, _list
 from aaib_cp.web.context import Ctx
+from aaib_cp.web.records import roles_with
 
 __all__ = ["routes"]
-
-
-def _roles(ctx: Ctx, case: Any, permission: str) -> list[str]:
-    """The roles I hold on the case that the workflow grants ``permission``."""
-    allowed = ctx.engine.definition_for(case).roles_for(permission)
-    return [r for r in ctx.roles_on(case) if r in allowed]
 
 
 def findings(ctx: Ctx) -> Response:
@@ -37,7 +32,7 @@ def findings(ctx: Ctx) -> Response:
         factors=service.factors(case.id),
         evidence=Casebook(ctx.engine).evidence(case.id),
         kinds=FINDING_KINDS,
-        roles=_roles(ctx, case, "analyse"),
+        roles=roles_with(ctx, case, "analyse"),
     )
 
 
@@ -73,7 +68,7 @@ def feedback(ctx: Ctx) -> Response:
         "feedback.html",
         case=case,
         sessions=_safety(ctx).feedback(case.id),
-        roles=_roles(ctx, case, "consult"),
+        roles=roles_with(ctx, case, "consult"),
         today=ctx.engine.clock().date().isoformat(),
     )
 

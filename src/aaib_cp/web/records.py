@@ -14,7 +14,7 @@ from starlette.routing import Route
 from aaib_cp.exceptions import InputError
 from aaib_cp.web.context import Ctx
 
-__all__ = ["REPORT_TYPES", "routes"]
+__all__ = ["REPORT_TYPES", "roles_with", "routes"]
 
 #: Report formats and the media type each is served as.
 REPORT_TYPES = {
@@ -29,7 +29,7 @@ REPORT_POLICY = (
 )
 
 
-def _writer_roles(ctx: Ctx, case: Any, permission: str) -> list[str]:
+def roles_with(ctx: Ctx, case: Any, permission: str) -> list[str]:
     """The roles I hold on the case that the workflow grants ``permission``."""
     allowed = ctx.engine.definition_for(case).roles_for(permission)
     return [r for r in ctx.roles_on(case) if r in allowed]
@@ -51,7 +51,7 @@ def chronology(ctx: Ctx) -> Response:
         case=case,
         chron=book.chronology(case.id),
         agencies=book.agencies(case.id),
-        roles=_writer_roles(ctx, case, "register_evidence"),
+        roles=roles_with(ctx, case, "register_evidence"),
     )
 
 
@@ -152,7 +152,7 @@ def evidence(ctx: Ctx) -> Response:
         protected=Protection(ctx.engine).protected_items(case.id),
         kinds=EVIDENCE_KINDS,
         agencies=book.agencies(case.id),
-        roles=_writer_roles(ctx, case, "register_evidence"),
+        roles=roles_with(ctx, case, "register_evidence"),
         today=ctx.engine.clock().date().isoformat(),
     )
 
@@ -199,7 +199,7 @@ def reports(ctx: Ctx) -> Response:
         case=case,
         audiences=AUDIENCES,
         formats=REPORT_TYPES,
-        roles=_writer_roles(ctx, case, "read_restricted"),
+        roles=roles_with(ctx, case, "read_restricted"),
     )
 
 

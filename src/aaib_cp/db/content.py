@@ -139,7 +139,9 @@ def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTa
     """``{record: sha256 or None}`` for the case's records changed since the last event."""
     by_name = {t.name: t for t in record_tables}
     out: dict[str, str | None] = {}
-    notes = db.execute(f"SELECT tbl, key FROM {_LOG} WHERE case_id = ?", [case_id]).fetchall()
+    notes = db.execute(
+        f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key", [case_id]
+    ).fetchall()
     for tbl, key in notes:
         t = by_name[tbl]
         values = json.loads(key)
@@ -148,7 +150,6 @@ def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTa
         out[t.row_key({k: v for k, v in zip(t.key, values, strict=True)})] = (
             t.row_digest(rows[0]) if rows else None
         )
-    db.execute(f"DELETE FROM {_LOG} WHERE case_id = ?", [case_id])
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -107,11 +108,14 @@ def chronology_add(
 
 
 def _progress(items: Iterable[Any]) -> Iterator[Any]:
-    listed = list(items)
-    if not is_tty() or len(listed) < PROGRESS_FROM:
-        yield from listed
+    """The rows, with a progress bar on a terminal once there are many (read as they come)."""
+    rows = iter(items)
+    head = list(itertools.islice(rows, PROGRESS_FROM))
+    if not is_tty() or len(head) < PROGRESS_FROM:
+        yield from head
+        yield from rows
         return
-    with click.progressbar(listed, label="Importing") as bar:
+    with click.progressbar(itertools.chain(head, rows), label="Importing rows") as bar:
         yield from bar
 
 

@@ -18,11 +18,13 @@ from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.agencies import find_agency, person_resolver
 from aaib_cp.evidence.base import RecordService
 from aaib_cp.evidence.chronology_csv import (
+    DraftEntry,
+    RowChecker,
     RowError,
-    read_csv,
+    iter_csv,
     read_file,
     reject_invalid,
-    validate_rows,
+    row_validator,
 )
 from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
@@ -31,6 +33,9 @@ from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = ["Chronology", "ChronologyService"]
+
+#: Entries written per statement batch during an import.
+_BATCH = 2_000
 
 
 @attrs.frozen
@@ -94,7 +99,7 @@ class ChronologyService(RecordService):
             "key_episode": "yes" if key_episode else "no",
         }
         refs = self._import_rows(
-            case, [(1, row)], [], filename="entry", source="manual", actor=actor, role=role
+            case, [(1, row)], filename="entry", source="manual", actor=actor, role=role
         )
         entry = db.find_entry(self.store, case.id, refs[0])
         assert entry is not None
@@ -125,12 +130,11 @@ class ChronologyService(RecordService):
             action="import a chronology",
             permission="register_evidence",
         )
-        rows, errors = read_csv(data, filename=filename, mapping=mapping)
+        rows = iter_csv(data, filename=filename, mapping=mapping)
         default = find_agency(self.store, case.id, agency) if agency else None
         return self._import_rows(
             case,
             rows,
-            errors,
             filename=filename,
             source=f"import:{filename}",
             actor=actor,
@@ -143,8 +147,7 @@ class ChronologyService(RecordService):
     def _import_rows(
         self,
         case: Case,
-        rows: list[tuple[int, dict[str, str]]],
-        errors: list[RowError],
+        rows: Iterable[tuple[int, dict[str, str] | RowError]],
         *,
         filename: str,
         source: str,
@@ -154,61 +157,78 @@ class ChronologyService(RecordService):
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
         csv_bytes: bytes | None = None,
     ) -> list[str]:
+        """Check every row and write the valid ones in batches, in one transaction.
+
+        Once a row is found invalid nothing more is written, the remaining rows are
+        still checked (so every error is reported), and the transaction is rolled back.
+        Only one batch of rows is held at a time.
+        """
+        agencies: dict[str, Agency] = {}
+
         def agency(name: str) -> Agency:
-            found = db.find_agency(self.store, case.id, name)
+            found = agencies.get(name) or db.find_agency(self.store, case.id, name)
             if found is None:
                 raise ValueError(f"no agency {name!r} on {case.id}")
-            return found
+            return agencies.setdefault(name, found)
 
-        drafts, row_errors = validate_rows(
-            rows,
-            filename=filename,
+        check = row_validator(
             today=self.engine.clock().date(),
             default_agency=default_agency,
             agency=agency,
             person=person_resolver(self.store, case.id),
             evidence=evidence_resolver(self.store, case.id),
         )
-        if source == "manual" and row_errors:
-            raise InputError("; ".join(f"{e.field}: {e.message}" for e in row_errors))
-        reject_invalid(filename, drafts, [*errors, *row_errors])
         wrap = progress or (lambda items: items)
+        now, by = self.engine.clock(), actor.label
         refs: list[str] = []
-        now = self.engine.clock()
+        errors: list[RowError] = []
+        batch: list[DraftEntry] = []
+        named: set[str] = set()
+        first: DraftEntry | None = None
+
+        def flush() -> None:
+            start = db.next_number(self.store, case.id, "chronology", len(batch))
+            numbered = [(f"C{start + i}", d) for i, d in enumerate(batch)]
+            db.insert_entries(self.store, case.id, numbered, source=source, at=now, by=by)
+            refs.extend(ref for ref, _ in numbered)
+            batch.clear()
+
         with self.store.transaction():
-            for draft in wrap(drafts):
-                ref = f"C{db.next_number(self.store, case.id, 'chronology')}"
-                db.insert_entry(
-                    self.store,
-                    case.id,
-                    ref=ref,
-                    when=draft.when,
-                    agency=draft.agency,
-                    people_ids=[p.id for p in draft.people],
-                    what=draft.what,
-                    evidence_id=draft.evidence.id if draft.evidence is not None else None,
-                    key_episode=draft.key_episode,
-                    source=source,
-                    at=now,
-                    by=actor.label,
-                )
-                refs.append(ref)
+            for number, row in wrap(rows):
+                if isinstance(row, RowError):
+                    errors.append(row)
+                    continue
+                checker = RowChecker(filename, number)
+                draft = check(row, checker)
+                errors.extend(checker.errors)
+                if draft is None or errors:
+                    continue
+                first = first or draft
+                named.add(draft.agency.name)
+                batch.append(draft)
+                if len(batch) == _BATCH:
+                    flush()
+            if source == "manual" and errors:
+                raise InputError("; ".join(f"{e.field}: {e.message}" for e in errors))
+            reject_invalid(filename, range(len(refs) + len(batch)) if not errors else [], errors)
+            if batch:
+                flush()
+            assert first is not None
             if source == "manual":
-                draft = drafts[0]
                 detail: dict[str, Any] = {
                     "entry": refs[0],
-                    "agency": draft.agency.name,
-                    "evidence": draft.evidence.label if draft.evidence is not None else None,
-                    "key_episode": draft.key_episode,
+                    "agency": first.agency.name,
+                    "evidence": first.evidence.label if first.evidence is not None else None,
+                    "key_episode": first.key_episode,
                 }
                 kind = EventKind.CHRONOLOGY_ADDED
             else:
                 detail = {
                     "file": filename,
                     "sha256": hashlib.sha256(csv_bytes or b"").hexdigest(),
-                    "rows": len(drafts),
+                    "rows": len(refs),
                     "entries": [refs[0], refs[-1]],
-                    "agencies": sorted({d.agency.name for d in drafts}),
+                    "agencies": sorted(named),
                 }
                 kind = EventKind.CHRONOLOGY_IMPORTED
             self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from aaib_cp.db.connection import Database, Migrations, fetch_rows
 from aaib_cp.db.facts import FactRegistry
@@ -26,7 +27,7 @@ __all__ = [
     "find_agency",
     "find_entry",
     "insert_agency",
-    "insert_entry",
+    "insert_entries",
     "insert_evidence",
     "insert_person",
     "next_number",
@@ -158,17 +159,17 @@ def records_schema(db: Database) -> None:
         db.execute(statement)
 
 
-def next_number(store: Store, case_id: str, counter: str) -> int:
-    """The next number of a per-case counter (inside a transaction); never reused."""
-    store.db.execute(
-        "INSERT INTO record_counters (case_id, counter, last) VALUES (?, ?, 1) "
-        "ON CONFLICT(case_id, counter) DO UPDATE SET last = last + 1",
-        [case_id, counter],
-    )
+def next_number(store: Store, case_id: str, counter: str, count: int = 1) -> int:
+    """The next number of a per-case counter (inside a transaction); never reused.
+
+    ``count`` reserves that many numbers at once; the first is returned.
+    """
     (last,) = store.db.execute(
-        "SELECT last FROM record_counters WHERE case_id = ? AND counter = ?", [case_id, counter]
+        "INSERT INTO record_counters (case_id, counter, last) VALUES (?, ?, ?) "
+        "ON CONFLICT(case_id, counter) DO UPDATE SET last = last + excluded.last RETURNING last",
+        [case_id, counter, count],
     ).fetchone()
-    return int(last)
+    return int(last) - count + 1
 
 
 # -- agencies ----------------------------------------------------------------------
@@ -365,45 +366,45 @@ def custody_events(store: Store, case_id: str, ref: str) -> list[Event]:
 
 
 # -- chronology --------------------------------------------------------------------
-def insert_entry(
+def insert_entries(
     store: Store,
     case_id: str,
+    entries: Sequence[tuple[str, Any]],
     *,
-    ref: str,
-    when: When,
-    agency: Agency,
-    people_ids: Sequence[int],
-    what: str,
-    evidence_id: int | None,
-    key_episode: bool,
     source: str,
     at: datetime,
     by: str,
-) -> int:
-    """Record one chronology entry; returns its row id."""
-    cursor = store.db.execute(
+) -> None:
+    """Record chronology entries: ``(ref, draft)`` pairs, each draft a ``DraftEntry``."""
+    added = at.isoformat()
+    store.db.conn.executemany(
         "INSERT INTO chronology_entries (case_id, ref, when_text, agency_id, what, evidence_id,"
         " key_episode, source, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            case_id,
-            ref,
-            when.text,
-            agency.id,
-            what,
-            evidence_id,
-            int(key_episode),
-            source,
-            at.isoformat(),
-            by,
+            (
+                case_id,
+                ref,
+                d.when.text,
+                d.agency.id,
+                d.what,
+                d.evidence.id if d.evidence is not None else None,
+                int(d.key_episode),
+                source,
+                added,
+                by,
+            )
+            for ref, d in entries
         ],
     )
-    entry_id = int(cursor.lastrowid or 0)
-    for person_id in dict.fromkeys(people_ids):
-        store.db.execute(
-            "INSERT INTO chronology_people (entry_id, person_id) VALUES (?, ?)",
-            [entry_id, person_id],
-        )
-    return entry_id
+    store.db.conn.executemany(
+        "INSERT INTO chronology_people (entry_id, person_id)"
+        " SELECT id, ? FROM chronology_entries WHERE case_id = ? AND ref = ?",
+        [
+            (person_id, case_id, ref)
+            for ref, d in entries
+            for person_id in dict.fromkeys(p.id for p in d.people)
+        ],
+    )
 
 
 def chronology(store: Store, case_id: str) -> list[ChronologyEntry]:

@@ -8,7 +8,8 @@ An import is all or nothing: every row is checked first
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from aaib_cp.evidence.chronology_csv import (
 )
 from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
+from aaib_cp.evidence.sql_chronology import iter_chronology
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
@@ -259,6 +261,18 @@ class ChronologyService(RecordService):
             )
         return attrs.evolve(entry, key_episode=key_episode)
 
+    def timeline(
+        self, case_id: str, *, gap_days: int | None = None
+    ) -> tuple[int, Iterator[ChronologyEntry | Gap]]:
+        """The gap setting used, and the entries in time order with each gap before the
+        first entry at or after its end, read a page at a time (as :meth:`chronology`
+        finds them, without holding them all)."""
+        case = self.store.get_case(case_id)
+        if gap_days is None:
+            gap_days = int(self.engine.definition_for(case).setting("chronology_gap_days"))
+        find_gaps([], gap_days=gap_days)  # the same check of the setting
+        return gap_days, _with_gaps(iter_chronology(self.store, case.id), gap_days)
+
     def chronology(self, case_id: str, *, gap_days: int | None = None) -> Chronology:
         """The integrated chronology of every agency, with gaps longer than ``gap_days``.
 
@@ -275,3 +289,17 @@ class ChronologyService(RecordService):
             gaps=tuple(find_gaps(entries, gap_days=gap_days)),
             gap_days=gap_days,
         )
+
+
+def _with_gaps(
+    entries: Iterable[ChronologyEntry], gap_days: int
+) -> Iterator[ChronologyEntry | Gap]:
+    """Entries in time order, each gap :func:`find_gaps` finds before the day it ends."""
+    latest = None
+    for _, day in itertools.groupby(entries, key=lambda e: e.when.earliest):
+        group = list(day)
+        for entry in (e for e in group if e.involves_child):
+            if latest is not None and (entry.when.earliest - latest).days > gap_days:
+                yield Gap(latest, entry.when.earliest)
+            latest = entry.when.latest if latest is None else max(latest, entry.when.latest)
+        yield from group

@@ -14,7 +14,8 @@ from typing import Any
 from aaib_cp.db.connection import Database, Migrations, fetch_rows
 from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
-from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person, When
+from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person
+from aaib_cp.evidence.sql_chronology import chronology, find_entry
 from aaib_cp.workflow.model import Event
 
 __all__ = [
@@ -405,56 +406,6 @@ def insert_entries(
             for person_id in dict.fromkeys(p.id for p in d.people)
         ],
     )
-
-
-def chronology(store: Store, case_id: str) -> list[ChronologyEntry]:
-    """Every agency's entries merged into one chronology, in time order."""
-    rows = fetch_rows(
-        store.db,
-        "SELECT c.*, a.name AS agency, e.ref AS ev_ref, e.version AS ev_version"
-        " FROM chronology_entries c JOIN agencies a ON a.id = c.agency_id"
-        " LEFT JOIN evidence_items e ON e.id = c.evidence_id WHERE c.case_id = ?",
-        [case_id],
-    )
-    who: dict[int, list[tuple[str, str]]] = {}
-    for r in fetch_rows(
-        store.db,
-        "SELECT cp.entry_id, p.pseudonym, p.role FROM chronology_people cp"
-        " JOIN persons p ON p.id = cp.person_id JOIN chronology_entries c ON c.id = cp.entry_id"
-        " WHERE c.case_id = ? ORDER BY p.id",
-        [case_id],
-    ):
-        who.setdefault(r["entry_id"], []).append((r["pseudonym"], r["role"]))
-    entries = []
-    for r in rows:
-        people_here = who.get(r["id"], [])
-        evidence = None
-        if r["ev_ref"] is not None:
-            evidence = r["ev_ref"] if r["ev_version"] == 1 else f"{r['ev_ref']}v{r['ev_version']}"
-        entries.append(
-            ChronologyEntry(
-                id=r["id"],
-                case_id=case_id,
-                ref=r["ref"],
-                when=When.parse(r["when_text"]),
-                agency=r["agency"],
-                people=tuple(p for p, _ in people_here),
-                what=r["what"],
-                evidence=evidence,
-                key_episode=bool(r["key_episode"]),
-                source=r["source"],
-                involves_child=any(role == "child" for _, role in people_here),
-            )
-        )
-    return sorted(entries, key=lambda e: (e.when.sort_key, e.id))
-
-
-def find_entry(store: Store, case_id: str, ref: str) -> ChronologyEntry | None:
-    """One chronology entry by reference (``C3``)."""
-    for entry in chronology(store, case_id):
-        if entry.ref.lower() == ref.strip().lower():
-            return entry
-    return None
 
 
 def set_key_episode(store: Store, entry: ChronologyEntry, flag: bool) -> None:

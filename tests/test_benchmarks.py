@@ -22,6 +22,10 @@ EXPECTED = {
     "public_report",
     "chronology_import",
     "public_report_pdf",
+    "chronology_show",
+    "import_memory",
+    "audit_verify",
+    "workflow_check",
 }
 
 

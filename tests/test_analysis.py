@@ -15,6 +15,7 @@ from aaib_cp.analysis.classification import AnswerGiven, draft_classification, r
 from aaib_cp.analysis.service import Analysis
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import GuardFailed, InputError, RecordNotFound, RoleRefused
+from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.yaml_source import load_yaml_text
 from tests.journeys import BLAMELESS, PEERS, RECKLESS, answers, supply_evidence
 from tests.people import acct, as_role
@@ -279,6 +280,22 @@ class TestClassify:
 
 
 class TestFourEyes:
+    def test_classifier_cannot_confirm_in_person_or_through_a_delegate(
+        self, engine, analysis, case_id
+    ):
+        """Sam classified A1 (a finding that refers someone on): neither Sam as reviewer nor
+        an administrator acting for Sam may confirm it; Rita may."""
+        complete(analysis, case_id, RECKLESS, peers=None)
+        engine.appoint(case_id, acct("Sam"), "reviewer", **LEAD)
+        engine.appoint(case_id, acct("Rita"), "reviewer", **LEAD)
+        with pytest.raises(RoleRefused, match=r"Sam classified act A1 .* \(separation of duties\)"):
+            analysis.confirm(case_id, "A1", **as_role("Sam", "reviewer"))
+        admin = acct("Admin", "administrator")
+        with pytest.raises(RoleRefused, match="separation of duties"):
+            analysis.confirm(case_id, "A1", actor=Actor(acct("Sam"), admin), role="reviewer")
+        confirmed = analysis.confirm(case_id, "A1", **as_role("Rita", "reviewer"))
+        assert "confirmed" == confirmed.status
+
     def test_reviewer_confirms(self, engine, analysis, case_id):
         """An appointed reviewer who did not classify confirms a wrongdoing outcome."""
         complete(analysis, case_id, RECKLESS, peers=None)

@@ -29,7 +29,7 @@ from aaib_cp.db.registrations import verify_registrations
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import StoreError
 from aaib_cp.recommendations.service import SafetyBook
-from aaib_cp.workflow.audit import ChainBreak, check_mac, head_mac
+from aaib_cp.workflow.audit import ChainBreak, check_mac, head_mac, verify_chain
 from aaib_cp.workflow.clocks import CaseClock
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Actor
@@ -138,6 +138,9 @@ def verify(engine: Engine, case_id: str | None = None, *, witness: Path | None =
             continue
         broken += check_content(cid, rows, current.get(cid, {}))
     problems = checkpoints.schema_problems(store) + verify_registrations(store)
+    registry = verify_chain("registry", store.accounts.registry_rows(), keys)
+    if registry is not None:
+        problems.append(f"the account registry's trail, event {registry.n}: {registry.message}")
     latest = _against_checkpoints(store, witness, problems, broken, case_id)
     checks = Casebook(engine).verify_evidence(case_id)
     return Integrity(
@@ -223,6 +226,15 @@ def init_keys(store: Store, *, at: datetime, sealer: Callable[[], Actor]) -> lis
     said: list[str] = []
     if not store.keys.keyed:
         store.keys = store.keys.create()
+        with store.transaction():  # the registry trail is authenticated from here on
+            store.accounts.append_registry_event(
+                at=at,
+                actor="aaib init",
+                account_id=None,
+                delegate_id=None,
+                kind=EventKind.SEALED,
+                detail={"key": store.keys.current_id, "trail": "registry"},
+            )
         said.append(
             f"Audit key created in {store.keys.folder} (keep it apart from the database;"
             " see docs/reliability.md)"

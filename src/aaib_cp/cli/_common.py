@@ -49,6 +49,7 @@ class Context:
                 self.db_path, create=create, readonly=not create, synchronous=synchronous
             )
             click.get_current_context().call_on_close(self._store.close)
+            report_identity_upgrade(self._store)
         return self._store
 
     def engine(self) -> Engine:
@@ -110,6 +111,20 @@ class Context:
         raise click.UsageError(
             f"say in which role: --role, one of the roles you hold: {', '.join(held)}"
         )
+
+
+def report_identity_upgrade(store: Store) -> None:
+    """Say on stderr which spellings became which account, when this command upgraded a
+    database from the release where actors were typed names."""
+    if "identity_0001" not in store.db.applied_now:
+        return
+    notes = store.accounts.upgrade_notes()
+    if not notes:
+        return
+    echo_err(f"Upgraded {store.path}: actors are now accounts ({len(notes)}); spellings merged:")
+    for login, name, spellings in notes:
+        echo_err(f"  {login} ({name}): {spellings}")
+    echo_err("An administrator is made by 'aaib init --admin LOGIN'; see docs/security.md.")
 
 
 def held_roles(store: Store, account: Account) -> list[str]:

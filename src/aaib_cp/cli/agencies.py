@@ -63,7 +63,7 @@ def agency_add(
     \b
     Example:
       aaib agency add CP-2026-0001 "Northshire Children's Social Care" --kind social_care \\
-          --actor "Lee Park" --role lead_investigator
+          --role lead_investigator
     """
     actor, role = obj.who(actor, role)
     book = casebook(obj)
@@ -184,6 +184,11 @@ def person() -> None:
     help="For a child: the pseudonym the case is known by, e.g. 'Child R' (default: the "
     "next letter).",
 )
+@click.option(
+    "--different-person",
+    is_flag=True,
+    help="NAME is a registered person's name in another spelling, but someone else.",
+)
 @actor_options
 @pass_ctx
 def person_add(
@@ -195,6 +200,7 @@ def person_add(
     dob: str | None,
     address: str | None,
     chosen: str | None,
+    different_person: bool,
     actor: Actor | None,
     role: str | None,
 ) -> None:
@@ -218,6 +224,7 @@ def person_add(
         date_of_birth=dob,
         address=address,
         pseudonym_of_child=chosen,
+        different_person=different_person,
         actor=actor,
         role=role,
     )

@@ -119,7 +119,7 @@ def notify(
 
     \b
     Example:
-      aaib notify --title "Child A" --known-on 2026-11-20 --actor "Ana Ruiz" --role notifier
+      aaib notify --title "Child A" --known-on 2026-11-20 --role notifier
     """
     from aaib_cp.workflow.definition import load_workflow
     from aaib_cp.workflow.input_text import parse_date
@@ -299,7 +299,7 @@ def advance(
     Example:
       aaib advance CP-2026-0001 decide_investigate --set classification=child_death \\
           --set depth=field --reason "Multi-agency failings suspected" \\
-          --actor "Chris Ode" --role chief_investigator
+          --role chief_investigator
     """
     actor, role = obj.who(actor, role)
     event = obj.engine().fire(

@@ -135,7 +135,7 @@ def classification() -> None:
     \b
     Example:
       aaib classification show CP-2026-0001 A2
-      aaib classification confirm CP-2026-0001 A2 --actor "Rita Haas" --role reviewer
+      aaib classification confirm CP-2026-0001 A2 --role reviewer
     """
 
 
@@ -209,7 +209,7 @@ def classification_confirm(
 
     \b
     Example:
-      aaib classification confirm CP-2026-0001 A2 --actor "Rita Haas" --role reviewer
+      aaib classification confirm CP-2026-0001 A2 --role reviewer
     """
     actor, role = obj.who(actor, role)
     done = analysis_service(obj).confirm(case_id, act_ref, actor=actor, role=role)

@@ -136,7 +136,7 @@ def consult_dispose(
     \b
     Example:
       aaib consultation dispose CP-2026-0001 R1 --disposition not_accepted \\
-          --reason "The call log shows 21:40" --actor "Lee Park" --role lead_investigator
+          --reason "The call log shows 21:40" --role lead_investigator
     """
     actor, role = obj.who(actor, role)
     rep = safety_book(obj).dispose(

@@ -208,7 +208,7 @@ def evidence_show(
 
     \b
     Example:
-      aaib evidence show CP-2026-0001 E1 --actor "Sam Idowu"
+      aaib evidence show CP-2026-0001 E1
     """
     actor, role = reader(obj, actor, role)
     versions, custody = casebook(obj).access_evidence(case_id, item_ref, actor=actor, role=role)

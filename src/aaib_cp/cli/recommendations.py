@@ -77,7 +77,7 @@ def rec_add(
     Example:
       aaib recommendation add CP-2026-0001 --to "Department for Education" \\
           --text "Require call-outs involving a child to be shared within a day" \\
-          --finding F2 --actor "Lee Park" --role lead_investigator
+          --finding F2 --role lead_investigator
       aaib recommendation add CP-2026-0001 --to-agency "Northshire Police" --priority urgent \\
           --text "Speak to every child present at a call-out" --issue
     """
@@ -242,7 +242,7 @@ def rec_assess(
     \b
     Example:
       aaib recommendation assess CP-2026-0001 SR01 --grade adequate \\
-          --text "The guidance addresses the risk" --close --actor "Rita Haas" --role reviewer
+          --text "The guidance addresses the risk" --close --role reviewer
     """
     actor, role = obj.who(actor, role)
     rec = safety_book(obj).assess(

@@ -228,6 +228,28 @@ def show(source: str, fmt: str, current: str | None, output: str | None) -> None
         click.echo(text, nl=not text.endswith("\n"))
 
 
+@workflow.command("permissions")
+@click.argument("source", metavar="NAME|FILE", default="child-protection")
+@json_option
+def permissions(source: str, as_json: bool) -> None:
+    """Who may do what under a workflow: roles and how each is held, every trigger and
+    action with the roles that may take it, and the duties kept apart.
+
+    \b
+    Example:
+      aaib workflow permissions child-protection
+      aaib workflow permissions aviation-accident --json
+    """
+    from aaib_cp.workflow.permissions import permission_rows, permissions_markdown
+
+    definition = _load_or_exit(source, as_json=as_json)
+    if as_json:
+        emit_json({"workflow": definition.name, "permissions": permission_rows(definition),
+                   "separation": [list(p) for p in definition.separation]})  # fmt: skip
+    else:
+        click.echo(permissions_markdown(definition), nl=False)
+
+
 @workflow.command("register")
 @click.argument("source", metavar="FILE")
 @click.option("--reason", help="Why this workflow is admitted (recorded).")

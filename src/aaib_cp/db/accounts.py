@@ -8,7 +8,7 @@ store offers one as ``store.accounts``. Lookups go by canonical key
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +35,10 @@ _ACCOUNT_WITH_GRANTS = (
 class AccountsSQL:
     """Every statement about accounts and the agency registry."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, mac: Callable[[str], str | None] = lambda _: None) -> None:
         self.db = db
+        #: The MAC of a registry event's hash under the database's audit key (None if unkeyed).
+        self.mac = mac
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return fetch_rows(self.db, sql, params)
@@ -320,10 +322,11 @@ class AccountsSQL:
             "kind": kind,
             "detail": json.loads(json.dumps(dict(detail), default=str)),
         }
+        digest = event_hash(prev, content)
         self.db.execute(
             "INSERT INTO registry_events"
-            " (n, at, actor, account_id, delegate_id, kind, detail, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " (n, at, actor, account_id, delegate_id, kind, detail, prev_hash, hash, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 n,
                 content["at"],
@@ -333,7 +336,8 @@ class AccountsSQL:
                 kind,
                 json.dumps(content["detail"], sort_keys=True, ensure_ascii=False),
                 prev,
-                event_hash(prev, content),
+                digest,
+                self.mac(digest),
             ],
         )
 

@@ -93,7 +93,8 @@ _TABLES = [
         kind TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT '{}',
         prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
+        hash TEXT NOT NULL,
+        mac TEXT
     )
     """,
     """

@@ -69,6 +69,8 @@ class Database:
         self.path = path
         #: Opens the same file for writing, when this connection is read-only.
         self._writable = writable
+        #: The migrations this connection applied when it opened (an upgrade reports them).
+        self.applied_now: list[str] = []
         self._utils: sqlite_utils.Database | None = None
         # What sqlite_utils.Database does on connecting, so behaviour does not
         # depend on whether it has been built yet.
@@ -349,6 +351,7 @@ def _migrate(db: Database, path: Path) -> None:
                 if name not in applied:
                     func(db)
                     db.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
+                    db.applied_now.append(name)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} cannot be used as an aaib-cp database: {exc}") from None
 

@@ -58,10 +58,15 @@ class Store:
     def __init__(self, db: Database, path: Path | None = None) -> None:
         self.db = db
         self.path = path
-        self.accounts = AccountsSQL(db)
+        self.accounts = AccountsSQL(db, mac=self._registry_mac)
         #: the audit keys held outside the database (none for an unkeyed one)
         self.keys = KeyRing.for_database(path)
         self._record_tables: list[RecordTable] | None = None
+
+    def _registry_mac(self, digest: str) -> str | None:
+        """A registry event's MAC under the current audit key, if the database has one."""
+        key = self.keys.current
+        return event_mac(*key, digest) if key else None
 
     @classmethod
     def open(

@@ -37,6 +37,7 @@ from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case, EventKind
+from aaib_cp.workflow.names import canonical
 
 __all__ = ["AGENCY_COLUMNS", "PERSON_COLUMNS", "AgencyService", "find_agency", "person_resolver"]
 
@@ -284,12 +285,15 @@ class AgencyService(RecordService):
         date_of_birth: date | str | None = None,
         address: str | None = None,
         pseudonym_of_child: str | None = None,
+        different_person: bool = False,
         actor: Account | Actor,
         role: str,
     ) -> Person:
         """Register a person; they get the next pseudonym for their role (never reused).
 
-        A child may be given the pseudonym the case is known by (``Child R``).
+        A child may be given the pseudonym the case is known by (``Child R``). A name
+        that is a registered person's in another spelling is refused, naming their
+        pseudonym, unless ``different_person`` says it is someone else.
         """
         real_name = one_line("name", real_name)
         key = normalise_role(person_role)
@@ -311,6 +315,7 @@ class AgencyService(RecordService):
                 actor=actor,
                 role=role,
                 chosen=chosen,
+                different_person=different_person,
             )
         return person
 
@@ -386,10 +391,18 @@ class AgencyService(RecordService):
         role: str,
         source: str | None = None,
         chosen: str | None = None,
+        different_person: bool = False,
     ) -> Person:
         """Insert a person under ``chosen`` or their role's next free pseudonym; audit it
-        without restricted data."""
-        taken = {p.pseudonym for p in db.people(self.store, case.id)}
+        without restricted data. The same name in another spelling is refused."""
+        everyone = db.people(self.store, case.id)
+        same = [p for p in everyone if canonical(p.real_name) == canonical(new.real_name)]
+        if same and not different_person:
+            raise InputError(
+                f"{case.id}: {new.real_name!r} is already registered as {same[0].pseudonym};"
+                " if this is someone else, say so (--different-person)"
+            )
+        taken = {p.pseudonym for p in everyone}
         if chosen in taken:
             raise InputError(f"{case.id}: the pseudonym {chosen!r} is already in use")
         name = chosen

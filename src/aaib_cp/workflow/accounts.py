@@ -99,14 +99,24 @@ class Accounts:
 
     # -- accounts -----------------------------------------------------------------
     def first_administrator(self, login: str, name: str, *, email: str | None = None) -> Account:
-        """Make the first administrator of a database that has none (``aaib init``)."""
+        """Make the first administrator of a database that has none (``aaib init``).
+
+        In a database upgraded from the release before accounts, ``login`` may be one of
+        the accounts the upgrade made: it is then granted the administrator role.
+        """
         if self.db.count_holding(ADMINISTRATOR):
             raise InputError("this database already has an administrator; ask them to add you")
+        existing = self.db.by_login(login)
         with self.store.transaction():
-            account = self._insert(login, name, email=email, by=None, allow_similar=False)
+            if existing is None:
+                account = self._insert(login, name, email=email, by=None, allow_similar=False)
+            else:
+                account = existing
             self.db.grant(account.id, ADMINISTRATOR, at=self.clock(), by=None)
             self.audit(
-                None, EventKind.ACCOUNT_ADDED, {"login": account.login, "roles": [ADMINISTRATOR]}
+                None,
+                EventKind.ACCOUNT_ADDED if existing is None else EventKind.ROLE_GRANTED,
+                {"login": account.login, "role": ADMINISTRATOR, "first_administrator": True},
             )
         return self.db.get(account.id)
 

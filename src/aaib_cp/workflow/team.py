@@ -66,16 +66,19 @@ class Team(CaseService):
             refusal=f"role {role!r} may not appoint a {case_role}; it needs "
             f"{' or '.join(spec.appointed_by)}",
         )
-        problem = separation_problem(
+        if separation_problem(
             definition,
             "be_appointed",
             "appoint",
             done_by=frozenset({appointee.id}),
             actor=who,
-            what=f"would be the {case_role} appointed",
-        )
-        if problem:
-            raise self.access.refuse(case, actor=who, role=role, action=action, message=problem)
+            what="is the person appointed",
+        ):
+            message = (
+                f"{who.label} cannot appoint {appointee.name} as {case_role}: nobody appoints"
+                " themselves; another person must (separation of duties)"
+            )
+            raise self.access.refuse(case, actor=who, role=role, action=action, message=message)
         if spec.independent:
             self._check_independent(case, spec, appointee, actor=who, role=role)
         now = self.clock()

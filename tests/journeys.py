@@ -80,7 +80,8 @@ def analyse_and_classify(engine: Engine, case_id: str, *, who: dict[str, str] = 
     from aaib_cp.analysis.service import Analysis
 
     book = Casebook(engine)
-    book.add_person(case_id, "Sue Example", "social worker", **who)
+    if not any(p.real_name == "Sue Example" for p in book.people(case_id)):  # a retry
+        book.add_person(case_id, "Sue Example", "social worker", **who)
     analysis = Analysis(engine)
     act = analysis.add_act(
         case_id,

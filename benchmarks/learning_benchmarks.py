@@ -232,6 +232,38 @@ def chronology_import(ctx: RunContext, size: int | None) -> list[Row]:
     ]
 
 
+_DAY0 = date(2015, 1, 1).toordinal()
+
+
+def insert_entries(
+    store: Any,
+    case_id: str,
+    agency_ids: list[int],
+    count: int,
+    *,
+    first: int,
+    day: Any,
+    rng: random.Random,
+) -> None:
+    """Bulk-insert ``count`` generated entries ``C<first>``... (``day(i)``: an ordinal)."""
+    with store.transaction():
+        store.db.conn.executemany(
+            "INSERT INTO chronology_entries (case_id, ref, when_text, agency_id, what,"
+            " evidence_id, key_episode, source, added_at, added_by)"
+            " VALUES (?, ?, ?, ?, ?, NULL, 0, 'benchmark', '2026-01-01T00:00:00+00:00', 'bench')",
+            (
+                (
+                    case_id,
+                    f"C{first + i}",
+                    date.fromordinal(day(i)).isoformat(),
+                    agency_ids[i % len(agency_ids)],
+                    _entry_text(rng, VOCABULARY, WEIGHTS),
+                )
+                for i in range(count)
+            ),
+        )
+
+
 def _report_db(ctx: RunContext, entries: int) -> tuple[Path, str]:
     """The demo's closed case, its chronology grown to ``entries`` entries in bulk."""
     from aaib_cp import Engine, Store
@@ -250,22 +282,15 @@ def _report_db(ctx: RunContext, entries: int) -> tuple[Path, str]:
         "SELECT count(*) FROM chronology_entries WHERE case_id = ?", [case_id]
     ).fetchone()[0]
     rng = random.Random(ctx.seed)
-    with store.transaction():
-        store.db.conn.executemany(
-            "INSERT INTO chronology_entries (case_id, ref, when_text, agency_id, what,"
-            " evidence_id, key_episode, source, added_at, added_by)"
-            " VALUES (?, ?, ?, ?, ?, NULL, 0, 'benchmark', '2026-01-01T00:00:00+00:00', 'bench')",
-            (
-                (
-                    case_id,
-                    f"C{existing + i + 1}",
-                    date.fromordinal(date(2015, 1, 1).toordinal() + i % 3000).isoformat(),
-                    agency_ids[i % len(agency_ids)],
-                    _entry_text(rng, VOCABULARY, WEIGHTS),
-                )
-                for i in range(max(0, entries - existing))
-            ),
-        )
+    insert_entries(
+        store,
+        case_id,
+        agency_ids,
+        max(0, entries - existing),
+        first=existing + 1,
+        day=lambda i: _DAY0 + i % 3000,
+        rng=rng,
+    )
     store.close()
     ctx.cache[key] = (path, case_id)
     return path, case_id

@@ -26,7 +26,7 @@ from typing import Any
 
 from engine_benchmarks import _database
 from harness import Row, RunContext, Target, measurement, median_time
-from learning_benchmarks import VOCABULARY, WEIGHTS, _csv_file, _entry_text
+from learning_benchmarks import _csv_file, insert_entries
 
 HERE = Path(__file__).resolve().parent
 SCREEN = 50
@@ -47,24 +47,15 @@ def _chronology_db(ctx: RunContext, entries: int) -> tuple[Path, str]:
     store = Store.open(path, synchronous="OFF")
     (agency,) = store.db.execute("SELECT id FROM agencies WHERE case_id = ?", [case_id]).fetchone()
     rng = random.Random(ctx.seed)
-    with store.transaction():
-        store.db.conn.executemany(
-            "INSERT INTO chronology_entries (case_id, ref, when_text, agency_id, what,"
-            " evidence_id, key_episode, source, added_at, added_by)"
-            " VALUES (?, ?, ?, ?, ?, NULL, 0, 'benchmark', '2026-01-01T00:00:00+00:00', 'bench')",
-            (
-                (
-                    case_id,
-                    f"C{i + 1}",
-                    date.fromordinal(
-                        date(2000, 1, 1).toordinal() + rng.randrange(9000)
-                    ).isoformat(),
-                    agency,
-                    _entry_text(rng, VOCABULARY, WEIGHTS),
-                )
-                for i in range(entries)
-            ),
-        )
+    insert_entries(
+        store,
+        case_id,
+        [agency],
+        entries,
+        first=1,
+        day=lambda _: _DAY0 + rng.randrange(9000),
+        rng=rng,
+    )
     store.close()
     ctx.cache[key] = (path, case_id)
     return path, case_id

@@ -36,7 +36,7 @@ def quick_run(tmp_path_factory):
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--json-out", str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         cwd=REPO,
     )
     return result, out

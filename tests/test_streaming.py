@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import random
 import sqlite3
-import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -28,37 +27,18 @@ from aaib_cp.evidence.chronology_csv import ImportRejected
 from aaib_cp.evidence.model import ChronologyEntry, Gap, When, find_gaps
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.evidence.sql_chronology import ORDER_KEY
-from aaib_cp.workflow.input_text import _BIDI, text_problem
+from aaib_cp.workflow.input_text import first_bad_character, text_problem
 from tests.conftest import FixedClock
 from tests.records_helpers import LEAD, SAM, case_in_evidence
 
 POLICE = "Northshire Police"
 
 
-def _slow_text_problem(value: str, *, multiline: bool) -> str | None:
-    """The character-by-character check, as it was before the ASCII shortcut."""
-    allowed = "\n\t\r" if multiline else ""
-    for position, ch in enumerate(value, start=1):
-        if ch in allowed:
-            continue
-        if ch in _BIDI:
-            return (
-                f"character {position} is a bidirectional override (U+{ord(ch):04X}), "
-                "which is not allowed"
-            )
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            what = "a line break" if ch in "\n\r" else f"control character U+{ord(ch):04X}"
-            return f"character {position} is {what}, which is not allowed here"
-        if category == "Cs":
-            return f"character {position} is not valid Unicode text"
-    return None
-
-
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)), st.booleans())
 def test_ascii_shortcut_finds_what_the_slow_check_finds(value, multiline):
     """Any ASCII text gets exactly the message the character-by-character check gives."""
-    assert _slow_text_problem(value, multiline=multiline) == text_problem(
+    allowed = "\n\t\r" if multiline else ""
+    assert first_bad_character(value, allowed) == text_problem(
         value, multiline=multiline, max_len=10**6
     )
 

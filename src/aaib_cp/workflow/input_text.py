@@ -38,6 +38,11 @@ def text_problem(value: object, *, multiline: bool, max_len: int = MAX_TEXT) -> 
         if found is None:
             return None
         value = value[: found.end()]
+    return first_bad_character(value, allowed)
+
+
+def first_bad_character(value: str, allowed: str) -> str | None:
+    """What is wrong with the first character of ``value`` that may not be stored, if any."""
     for position, ch in enumerate(value, start=1):
         if ch in allowed:
             continue

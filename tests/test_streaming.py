@@ -182,3 +182,20 @@ class TestImportInBatches:
         _, streamed = book.timeline(case_id)
         assert list(entries) == list(streamed)
         assert entries[7] == records_db.find_entry(book.store, case_id, entries[7].ref.lower())
+
+
+def test_cases_page_by_page_are_the_cases_listed(engine, workflow):
+    """`aaib list` reads cases a page at a time: together, exactly list_cases, in order."""
+    from tests.people import as_role
+
+    for i in range(7):
+        engine.open_case(
+            workflow, title=f"Child {i}", known_on=date(2026, 1, 5), **as_role("Ana", "notifier")
+        )
+    engine.fire(
+        engine.store.list_cases()[3].id, "start_triage", **as_role("Chris", "chief_investigator")
+    )
+    for state in (None, "notification", "triage"):
+        pages = list(engine.store.iter_cases(state=state, page=2))
+        assert engine.store.list_cases(state=state) == [c for p in pages for c in p]
+        assert all(0 < len(p) <= 2 for p in pages)

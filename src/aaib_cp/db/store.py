@@ -217,6 +217,21 @@ class Store:
             rows = self._rows("SELECT * FROM cases WHERE state = ? ORDER BY opened_at, id", [state])
         return [Case.from_row(r) for r in rows]
 
+    def iter_cases(self, *, state: str | None = None, page: int = 500) -> Iterator[list[Case]]:
+        """:meth:`list_cases` a page at a time (oldest first), for long listings."""
+        after: tuple[str, str] = ("", "")
+        where = "(opened_at, id) > (?, ?)" + (" AND state = ?" if state is not None else "")
+        while True:
+            params = [*after, *([state] if state is not None else []), page]
+            rows = self._rows(
+                f"SELECT * FROM cases WHERE {where} ORDER BY opened_at, id LIMIT ?", params
+            )
+            if rows:
+                yield [Case.from_row(r) for r in rows]
+            if len(rows) < page:
+                return
+            after = (rows[-1]["opened_at"], rows[-1]["id"])
+
     def count_cases(self) -> int:
         """How many cases there are."""
         return int(self.db.execute("SELECT count(*) FROM cases").fetchone()[0])

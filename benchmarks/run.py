@@ -36,7 +36,7 @@ from tabulate import tabulate  # noqa: E402
 from harness import REGISTRY, Measurement, Row, RunContext  # noqa: E402
 
 #: Modules that register measurements.
-MODULES = ("engine_benchmarks", "learning_benchmarks", "scale_benchmarks")
+MODULES = ("engine_benchmarks", "learning_benchmarks", "web_benchmarks", "scale_benchmarks")
 
 
 def load_measurements() -> list[Measurement]:

@@ -1,14 +1,14 @@
-"""Measurements 8-11: the chronology's first screen, import memory, audit verify, workflow check.
+"""Measurements 9-12: the chronology's first screen, import memory, audit verify, workflow check.
 
-8. ``chronology_show``: the first screen (50 lines) of ``aaib chronology show`` on a case
+9. ``chronology_show``: the first screen (50 lines) of ``aaib chronology show`` on a case
    of 10,000 and 1,000,000 entries, the command's own code in-process (process start-up
    is measurement 3), against the bare SQL that reads the first 50 entries by rowid.
-9. ``import_memory``: peak resident memory of a fresh process importing the largest
+10. ``import_memory``: peak resident memory of a fresh process importing the largest
    chronology CSV the import accepts (50 MB, about 500,000 rows), against the same
    process reading the same file with ``sqlite-utils`` ``insert_all``.
-10. ``audit_verify``: :func:`aaib_cp.oversight.verify` of every case of a synthetic
+11. ``audit_verify``: :func:`aaib_cp.oversight.verify` of every case of a synthetic
     database of 10,000 and 100,000 cases, against SHA-256 of the same event bytes.
-11. ``workflow_check``: :func:`aaib_cp.workflow.check.explore` of each shipped workflow,
+12. ``workflow_check``: :func:`aaib_cp.workflow.check.explore` of each shipped workflow,
     against loading and validating the same file.
 """
 
@@ -63,7 +63,7 @@ def _chronology_db(ctx: RunContext, entries: int) -> tuple[Path, str]:
 
 @measurement(
     "chronology_show",
-    number=8,
+    number=9,
     title="First screen of `aaib chronology show` (in-process; start-up is measurement 3)",
     baseline="bare SQL: the case's first 50 entries by rowid",
     sizes=(10_000, 1_000_000),
@@ -159,7 +159,7 @@ def _child(script: str) -> tuple[int, float, float]:
 
 @measurement(
     "import_memory",
-    number=9,
+    number=10,
     title="Peak memory of a process importing the largest chronology CSV accepted (50 MB)",
     baseline="the same file read by sqlite-utils insert_all in a fresh process",
     sizes=(500_000,),
@@ -205,7 +205,7 @@ def import_memory(ctx: RunContext, size: int | None) -> list[Row]:
 
 @measurement(
     "audit_verify",
-    number=10,
+    number=11,
     title="aaib audit verify of every case (chains, heads, replay, records, schema)",
     baseline="bare hashlib: SHA-256 of every event's stored bytes, read in one query",
     sizes=(10_000, 100_000),
@@ -251,7 +251,7 @@ def audit_verify(ctx: RunContext, size: int | None) -> list[Row]:
 
 @measurement(
     "workflow_check",
-    number=11,
+    number=12,
     title="aaib workflow check of each shipped workflow (generated cases, default examples)",
     baseline="loading and validating the same workflow file",
 )

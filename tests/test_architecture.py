@@ -111,6 +111,35 @@ _SQL = re.compile(
 )
 
 
+class TestAdapters:
+    """cli/ and web/ are thin adapters side by side over the same services."""
+
+    def _imports(self, path: Path) -> set[str]:
+        found: set[str] = set()
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+        return found
+
+    def test_web_frameworks_only_in_web(self):
+        """starlette and itsdangerous are imported only by aaib_cp.web; click never is there."""
+        web_only = {"starlette", "itsdangerous"}
+        found = []
+        for path in _modules():
+            in_web = path.relative_to(PACKAGE).parts[0] == "web"
+            used = self._imports(path)
+            if (used & web_only and not in_web) or (in_web and "click" in used):
+                found.append(_rel(path))
+        assert [] == found
+
+    def test_web_is_beside_cli_in_the_layers(self):
+        """The layers contract puts web at the top, independent of cli."""
+        text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+        assert '"aaib_cp.cli | aaib_cp.web"' in text
+
+
 class TestOneHomePerRule:
     """SQL, audit event kinds and registrations each have one home."""
 

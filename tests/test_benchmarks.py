@@ -26,6 +26,7 @@ EXPECTED = {
     "import_memory",
     "audit_verify",
     "workflow_check",
+    "web_case_page",
 }
 
 

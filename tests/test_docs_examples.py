@@ -16,12 +16,11 @@ _CONSOLE = re.compile(r"^```console\n(.*?)^```$", re.S | re.M)
 _CSV = re.compile(r"^```csv\n(.*?)^```$", re.S | re.M)
 
 
-def examples(page: str, *wanted: str) -> list[list[tuple[str, str]]]:
-    """The ```console blocks of ``page`` holding any of ``wanted``, as (command, output) pairs."""
+def console_blocks(text: str) -> list[list[tuple[str, str]]]:
+    """Every ```console block of ``text`` as (command, expected output) pairs; a command
+    continued with a backslash is joined into one line."""
     blocks = []
-    for block in _CONSOLE.findall((REPO / "docs" / page).read_text()):
-        if not any(w in block for w in wanted):
-            continue
+    for block in _CONSOLE.findall(text):
         pairs: list[tuple[str, str]] = []
         lines = block.splitlines()
         while lines:
@@ -33,6 +32,13 @@ def examples(page: str, *wanted: str) -> list[list[tuple[str, str]]]:
                 output.append(lines.pop(0))
             pairs.append((command, "\n".join(output)))
         blocks.append(pairs)
+    return blocks
+
+
+def examples(page: str, *wanted: str) -> list[list[tuple[str, str]]]:
+    """The ```console blocks of ``page`` holding any of ``wanted``, as (command, output) pairs."""
+    text = (REPO / "docs" / page).read_text()
+    blocks = [b for b in console_blocks(text) if any(w in c for w in wanted for c, _ in b)]
     assert blocks, f"no example in docs/{page} shows {wanted}"
     return blocks
 
@@ -110,3 +116,31 @@ def test_sqlite_export_example(tmp_path):
     """docs/learning.md: export --public --format sqlite over the demo."""
     shell("aaib demo", tmp_path)
     check(examples("learning.md", "--format sqlite"), tmp_path, AAIB_DB="aaib-demo.db")
+
+
+def test_remind_example(tmp_path):
+    """docs/deadlines.md: aaib remind, dry run then twice, to a mail server on loopback;
+    the e-mail received is the one the page shows."""
+    from tests.smtp_helpers import PASSWORD, mail_server
+
+    page = (REPO / "docs" / "deadlines.md").read_text()
+    [settings] = re.findall(r"^```toml\n(\[smtp\].*?)^```$", page, re.S | re.M)
+    [mail] = re.findall(r"^```text\n(Dear .*?)^```$", page, re.S | re.M)
+    shell("aaib init --admin root", tmp_path)
+    for command in (
+        "aaib user add chris.ode --name 'Chris Ode' --email chris.ode@example.org"
+        " --grant chief_investigator",
+        "aaib user add ola.berg --name 'Ola Berg' --grant chief_investigator",
+    ):
+        shell(command, tmp_path)
+    for title, known in (("Child A", "2026-03-02"), ("Child B", "2026-02-20")):
+        notify = f"notify --title '{title}' --known-on {known}"
+        shell(f"aaib --actor Ana --role notifier {notify}", tmp_path)
+    with mail_server() as sink:
+        config = tmp_path / ".config"
+        (config / "smtp.toml").write_text(re.sub(r"port = \d+", f"port = {sink.port}", settings))
+        (config / "smtp-password").write_text(PASSWORD + "\n")
+        (config / "smtp-password").chmod(0o600)
+        check(examples("deadlines.md", "aaib remind"), tmp_path)
+        [message] = sink.messages
+    assert message.get_payload(decode=True).decode().replace("\r\n", "\n") == mail

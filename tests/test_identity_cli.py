@@ -181,6 +181,8 @@ class TestRefusals:
         )  # fmt: skip
         last = json.loads(site.ok("history", case, "--json"))[-1]
         assert ("Chris Ode for Lee Park", "lead_investigator") == (last["actor"], last["role"])
+        ids = {u["login"]: u["id"] for u in json.loads(site.ok("user", "list", "--json"))}
+        assert (ids["lee.park"], ids["chris.ode"]) == (last["account_id"], last["delegate_id"])
         refused = site.run("--user", "ana.ruiz", "--on-behalf-of", "lee.park", "list-x")
         assert 2 == refused.exit_code  # an unknown command is a usage error before anything else
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,7 +19,7 @@ from aaib_cp.evidence import sql as db
 from aaib_cp.evidence.chronology_csv import DraftEntry
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import AnonymisationError, InputError
-from aaib_cp.learning.service import Learning
+from aaib_cp.learning.service import Learning, Themes
 from aaib_cp.learning.sql_search import match_expression
 from aaib_cp.reports.anonymise import fold
 from tests.people import as_role
@@ -223,6 +224,27 @@ class TestThemes:
         run_demo(engine, say=_quiet)
         path = Learning(engine).themes().chart(tmp_path / "themes.png")
         assert b"\x89PNG" == path.read_bytes()[:4]
+
+    def test_chart_never_uses_colour_alone(self, tmp_path: Path) -> None:
+        """Recurring bars are hatched and say so in words; a legend explains both styles."""
+        factor = {"level": "organisational", "label": "Caseload", "factors": 3}
+        themes = Themes(
+            [
+                {**factor, "code": "ORG.CASELOAD", "cases": 2, "case_ids": "A,B"},
+                {**factor, "code": "ORG.SUPERVISION", "cases": 1, "case_ids": "A"},
+            ],
+            [],
+        )
+        svg = themes.chart(tmp_path / "themes.svg").read_text()
+        assert "recurring: in 2 or more cases" in svg and "in one case" in svg  # the legend
+        assert ">2 (recurring)<" in svg and ">1<" in svg  # words beside each bar
+        [pattern] = re.findall(r'<pattern id="(\w+)"', svg)  # one hatching, shared
+        assert svg.count(f"url(#{pattern})") == 2  # by the recurring bar and its legend key
+        assert "<title>Contributory factors across cases</title>" in svg
+
+    def test_an_empty_chart_says_so_without_a_legend(self, tmp_path: Path) -> None:
+        svg = Themes([], []).chart(tmp_path / "themes.svg").read_text()
+        assert "no contributory factors recorded" in svg and "in one case" not in svg
 
     def test_chart_refuses_other_formats(self, engine: Engine, tmp_path: Path) -> None:
         """Only .png and .svg charts are drawn."""

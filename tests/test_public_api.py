@@ -35,3 +35,14 @@ def test_import_is_cheap():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "[]" == result.stdout.strip()
+
+
+def test_every_phase_has_an_exported_service():
+    """Evidence, analysis, recommendations, reports, learning and accounts are public."""
+    services = ["Accounts", "Analysis", "Casebook", "Learning", "Publisher", "SafetyBook"]
+    assert {*services, "Acting", "Account", "Actor"} <= set(aaib_cp.__all__)
+    store = aaib_cp.Store.memory()
+    engine = aaib_cp.Engine(store)
+    for name in services[1:]:
+        assert getattr(aaib_cp, name)(engine).engine is engine, name
+    store.close()

@@ -10,28 +10,15 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.test_docs_examples import console_blocks
 
 README = (REPO / "README.md").read_text()
-_CONSOLE = re.compile(r"^```console\n(.*?)^```$", re.S | re.M)
 _PYTHON = re.compile(r"^```python\n(.*?)^```$", re.S | re.M)
 
 
 def blocks() -> list[list[tuple[str, str]]]:
-    """Each console block as (command, expected output) pairs."""
-    found = []
-    for block in _CONSOLE.findall(README):
-        pairs: list[tuple[str, str]] = []
-        lines = block.splitlines()
-        while lines:
-            command = lines.pop(0).removeprefix("$ ")
-            while command.endswith("\\"):
-                command = command[:-1] + lines.pop(0).strip()
-            output = []
-            while lines and not lines[0].startswith("$ "):
-                output.append(lines.pop(0))
-            pairs.append((command, "\n".join(output)))
-        found.append(pairs)
-    return found
+    """Each console block of the README as (command, expected output) pairs."""
+    return console_blocks(README)
 
 
 def same(expected: str, actual: str) -> bool:

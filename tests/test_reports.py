@@ -235,8 +235,10 @@ class TestEscaping:
         assert not re.search(r"(?<!\\)[*_`\[\]|#]", escaped.replace("\\\\", ""))
 
     def test_markdown_block_starts_are_escaped(self):
-        """A line that would start a list, heading or quote is escaped."""
-        assert "\\- item\n\\1. one\n\\# title" == markdown_escape("- item\n1. one\n# title")
+        """A line that would start a list, heading or quote is escaped; a backslash goes
+        before punctuation only (before a digit Markdown would show it)."""
+        assert "\\- item\n1\\. one\n\\# title" == markdown_escape("- item\n1. one\n# title")
+        assert "12\\) twelve" == markdown_escape("12) twelve")
 
 
 class TestSelfContained:

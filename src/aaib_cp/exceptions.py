@@ -20,6 +20,7 @@ one clear line with exit code 1::
     ├── IntegrityError                    a stored record or file fails verification
     │   └── AnonymisationError            a public text still holds a registered identifier
     ├── StoreError                        the database cannot be used
+    ├── DeliveryError                     a reminder could not be e-mailed
     └── ProtectedMaterial (PermissionError) protected material without an approved disclosure
 """
 
@@ -33,6 +34,7 @@ __all__ = [
     "CaseNotFound",
     "ConflictOfInterest",
     "DefinitionError",
+    "DeliveryError",
     "ExplorationError",
     "GuardFailed",
     "InputError",
@@ -168,6 +170,10 @@ class AnonymisationError(IntegrityError):
 
 class StoreError(AaibCpError):
     """The database cannot be used (not SQLite, newer schema, locked, ...)."""
+
+
+class DeliveryError(AaibCpError):
+    """A message could not be delivered (the mail server refused it or cannot be reached)."""
 
 
 class ProtectedMaterial(AaibCpError, PermissionError):

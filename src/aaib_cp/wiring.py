@@ -16,6 +16,10 @@ directly does ``import aaib_cp.wiring`` once at start-up. A new phase adds its l
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from aaib_cp.analysis import guards as analysis_guards
 from aaib_cp.analysis import sql as analysis_sql
 from aaib_cp.analysis import sql_facts as analysis_facts
@@ -27,14 +31,20 @@ from aaib_cp.evidence import sql as evidence_sql
 from aaib_cp.evidence import sql_chronology as chronology_sql
 from aaib_cp.evidence import sql_protection as protection_sql
 from aaib_cp.learning import sql_search
+from aaib_cp.recommendations import consultation
 from aaib_cp.recommendations import guards as recommendations_guards
 from aaib_cp.recommendations import issuing as recommendations_issuing
 from aaib_cp.recommendations import sql as recommendations_sql
 from aaib_cp.recommendations import sql_consultation as consultation_sql
+from aaib_cp.reminders import sql as reminders_sql
+from aaib_cp.workflow import acting
 from aaib_cp.workflow.effects import EffectRegistry, default_effects
 from aaib_cp.workflow.guards import GuardRegistry, default_registry
 
-__all__ = ["EFFECTS", "FACT_SETS", "GUARD_SETS", "MIGRATION_SETS", "wire"]
+if TYPE_CHECKING:
+    from aaib_cp.workflow.engine import Engine
+
+__all__ = ["EFFECTS", "FACT_SETS", "GUARD_SETS", "MIGRATION_SETS", "SERVICES", "wire"]
 
 #: Schema changes, in the order they apply: a later phase's tables refer to earlier ones.
 MIGRATION_SETS: tuple[Migrations, ...] = (
@@ -44,8 +54,10 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
     protection_sql.MIGRATIONS,
     analysis_sql.MIGRATIONS,
     recommendations_sql.MIGRATIONS,
+    consultation_sql.MIGRATIONS,
     sql_search.MIGRATIONS,
     accounts_schema.MIGRATIONS,
+    reminders_sql.MIGRATIONS,
 )
 
 #: Facts guards read, by phase.
@@ -68,6 +80,31 @@ GUARD_SETS: tuple[GuardRegistry, ...] = (
 EFFECTS: tuple[EffectRegistry, ...] = (recommendations_issuing.EFFECTS,)
 
 
+#: Each phase's service, as ``act.<name>`` of :meth:`Engine.acting_as`: (module, class),
+#: imported when first used.
+SERVICES: dict[str, tuple[str, str]] = {
+    "evidence": ("aaib_cp.evidence.service", "Casebook"),
+    "analysis": ("aaib_cp.analysis.service", "Analysis"),
+    "safety": ("aaib_cp.recommendations.service", "SafetyBook"),
+    "reports": ("aaib_cp.reports.build", "Publisher"),
+    "learning": ("aaib_cp.learning.service", "Learning"),
+}
+
+
+def _service(module: str, name: str) -> Callable[[Engine], object]:
+    def make(engine: Engine) -> object:
+        return getattr(importlib.import_module(module), name)(engine)
+
+    return make
+
+
+def _draft_paragraphs(engine: Engine, case_id: str) -> list[str]:
+    """The draft's paragraph numbers, as the reports phase numbers them (loaded when used)."""
+    from aaib_cp.reports.paragraphs import draft_paragraphs
+
+    return draft_paragraphs(engine, case_id)
+
+
 def wire() -> None:
     """Add every phase's migrations, facts, guards and effects to the shared defaults."""
     for migrations in MIGRATION_SETS:
@@ -78,6 +115,9 @@ def wire() -> None:
         default_registry().update(guards)
     for effects in EFFECTS:
         default_effects().update(effects)
+    acting.SERVICES.update({n: _service(*where) for n, where in SERVICES.items()})
+    acting.SERVICES["accounts"] = lambda engine: engine.accounts
+    consultation.PARAGRAPHS["draft"] = _draft_paragraphs
 
 
 wire()

@@ -28,6 +28,7 @@ from aaib_cp.analysis.model import Act, Classification
 from aaib_cp.db import Store
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.access import separation_problem
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case, EventKind
@@ -57,6 +58,7 @@ class Classifying(AnalysisBase):
         doc = load_yaml_file(path)
         return read_answers(doc, tree=tree, evidence=lambda ref: resolve(ref).label)
 
+    @needs("analyse")
     def check_can_classify(
         self, case_id: str, act: str, *, actor: Account | Actor, role: str
     ) -> Act:
@@ -66,6 +68,7 @@ class Classifying(AnalysisBase):
         )
         return self._act(case.id, act)
 
+    @needs("analyse")
     def classify(
         self,
         case_id: str,
@@ -181,12 +184,14 @@ class Classifying(AnalysisBase):
         counted = Counter(c.outcome["category"] for c in current)
         return {key: counted.get(key, 0) for key in CATEGORIES}
 
+    @needs("confirm")
     def confirm(
         self, case_id: str, act: str, *, actor: Account | Actor, role: str
     ) -> Classification:
         """Confirm an act's current classification as the second pair of eyes."""
         return self._review(case_id, act, action="confirm", reason=None, actor=actor, role=role)
 
+    @needs("confirm")
     def return_(
         self, case_id: str, act: str, *, reason: str, actor: Account | Actor, role: str
     ) -> Classification:

@@ -18,6 +18,7 @@ from aaib_cp.analysis.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
 from aaib_cp.evidence import sql as rdb
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
@@ -28,6 +29,7 @@ __all__ = ["AnalysisRecords"]
 class AnalysisRecords(AnalysisBase):
     """Acts of concern, contributory factors and findings of a case."""
 
+    @needs("analyse")
     def add_act(
         self,
         case_id: str,
@@ -101,6 +103,7 @@ class AnalysisRecords(AnalysisBase):
         return db.acts(self.store, case_id)
 
     # -- factors -------------------------------------------------------------------------
+    @needs("analyse")
     def add_factor(
         self,
         case_id: str,
@@ -176,6 +179,7 @@ class AnalysisRecords(AnalysisBase):
         return db.factors(self.store, case_id)
 
     # -- findings ------------------------------------------------------------------------
+    @needs("analyse")
     def add_finding(
         self,
         case_id: str,

@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("backup", "backup"),
     "restore": ("backup", "restore"),
     "deadlines": ("deadlines", "deadlines"),
+    "remind": ("remind", "remind"),
     "workflow": ("workflow", "workflow"),
     "agency": ("agencies", "agency"),
     "person": ("agencies", "person"),
@@ -63,6 +64,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("learning", "export"),
     "report": ("reports", "report"),
     "demo": ("demo", "demo"),
+    "serve": ("serve", "serve"),
 }
 
 

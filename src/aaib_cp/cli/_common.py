@@ -100,17 +100,14 @@ class Context:
         chosen = role or self.role
         if chosen:
             return who, chosen
-        held = held_roles(self.store(), who.account)
-        if len(held) == 1:
-            return who, held[0]
-        if not held:
-            raise click.UsageError(
-                f"{who.account.login} holds no role: an administrator grants one"
-                " (aaib user grant) or appoints you to a case (aaib team appoint)"
-            )
-        raise click.UsageError(
-            f"say in which role: --role, one of the roles you hold: {', '.join(held)}"
-        )
+        from aaib_cp.exceptions import AaibCpError
+        from aaib_cp.workflow.acting import choose_role, held_roles
+
+        try:
+            held = held_roles(self.store(), who.account)
+            return who, choose_role(who.account, held, how="--role")
+        except AaibCpError as exc:
+            raise click.UsageError(str(exc)) from None
 
 
 def report_identity_upgrade(store: Store) -> None:
@@ -125,14 +122,6 @@ def report_identity_upgrade(store: Store) -> None:
     for login, name, spellings in notes:
         echo_err(f"  {login} ({name}): {spellings}")
     echo_err("An administrator is made by 'aaib init --admin LOGIN'; see docs/security.md.")
-
-
-def held_roles(store: Store, account: Account) -> list[str]:
-    """The workflow roles ``account`` holds: granted organisation roles and case roles."""
-    from aaib_cp.workflow.identity import ADMINISTRATOR
-
-    granted = sorted(r for r in account.roles if r != ADMINISTRATOR)
-    return list(dict.fromkeys([*granted, *store.accounts.case_roles(account.id)]))
 
 
 pass_ctx = click.make_pass_decorator(Context)

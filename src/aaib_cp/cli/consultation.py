@@ -76,6 +76,11 @@ def consult_send(
     help="The party made no representation (said so, or the period ended).",
 )
 @click.option("--received", "received_on", help="Date received, YYYY-MM-DD (default: today).")
+@click.option(
+    "--paragraph",
+    metavar="NUMBER",
+    help="The draft's paragraph (or section) the representation cites, such as 2.3.1.",
+)
 @actor_options
 @pass_ctx
 def consult_represent(
@@ -85,15 +90,19 @@ def consult_represent(
     text: str | None,
     none_made: bool,
     received_on: str | None,
+    paragraph: str | None,
     actor: Actor | None,
     role: str | None,
 ) -> None:
     """Record a party's representation on the draft (R1, R2, ...), or that it made none.
 
+    --paragraph must be one of the draft's numbers (aaib report CASE --audience
+    restricted shows them); they stay the same in the final report.
+
     \b
     Example:
       aaib consultation represent CP-2026-0001 --party "Northshire Police" \\
-          --text "Paragraph 12 misstates the call time"
+          --paragraph 1.2.2 --text "The call time is misstated"
       aaib consultation represent CP-2026-0001 --party "Parent 1" --none
     """
     actor, role = obj.who(actor, role)
@@ -103,11 +112,13 @@ def consult_represent(
         text=text,
         none=none_made,
         received_on=received_on,
+        paragraph=paragraph,
         actor=actor,
         role=role,
     )
     what = "no representation" if rep.none_made else "representation"
-    click.echo(f"{case_id}: {rep.ref} {what} from {rep.party} recorded")
+    on = f" on paragraph {rep.paragraph}" if rep.paragraph else ""
+    click.echo(f"{case_id}: {rep.ref} {what} from {rep.party}{on} recorded")
 
 
 @consultation.command("dispose")
@@ -184,12 +195,14 @@ def consult_show(obj: Context, case_id: str, as_json: bool) -> None:
                 r.ref,
                 r.party,
                 str(r.received_on),
+                r.paragraph or "",
                 "(none made)" if r.none_made else short(r.text or "", 40),
                 "" if r.none_made else (r.disposition or "NOT YET DISPOSITIONED"),
             ]
             for r in reps
         ]
-        click.echo(table(rows, ["ref", "party", "received", "representation", "disposition"]))
+        heads = ["ref", "party", "received", "paragraph", "representation", "disposition"]
+        click.echo(table(rows, heads))
 
 
 # -- feedback ------------------------------------------------------------------------

@@ -52,8 +52,11 @@ def _describe(account: Account, agencies: list[str], case_roles: list[str]) -> l
 @click.argument("login")
 @click.option("--code", help="The one-time invitation code an administrator gave you.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--otp", metavar="CODE", help="Your one-time code, if you set one up (docs/web.md).")
 @pass_ctx
-def login(obj: Context, login: str, code: str | None, password_stdin: bool) -> None:
+def login(
+    obj: Context, login: str, code: str | None, password_stdin: bool, otp: str | None
+) -> None:
     """Sign in as LOGIN and keep a token for this database (0600, in your config folder).
 
     The first time, use the invitation code from your administrator; afterwards, your
@@ -70,7 +73,8 @@ def login(obj: Context, login: str, code: str | None, password_stdin: bool) -> N
     if code:
         account, token = credentials.redeem(login, code)
     else:
-        account, token = credentials.sign_in(login, _read_secret("Password", password_stdin))
+        password = _read_secret("Password", password_stdin)
+        account, token = credentials.sign_in(login, password, code=otp)
     CredentialFile().save(obj.db_path, account.login, token)
     click.echo(f"Signed in to {obj.db_path} as {account.name} ({account.login})")
 
@@ -103,7 +107,7 @@ def whoami(obj: Context, as_json: bool) -> None:
     Example:
       aaib whoami --json
     """
-    from aaib_cp.cli._common import held_roles
+    from aaib_cp.workflow.acting import held_roles
 
     who = obj.acting()
     engine = obj.engine()

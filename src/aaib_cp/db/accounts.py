@@ -148,6 +148,20 @@ class AccountsSQL:
         """Store a new argon2 password hash."""
         self.db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", [value, account_id])
 
+    def totp(self, account_id: int) -> tuple[str | None, bool]:
+        """The account's one-time-password secret (None if none) and whether it is in force."""
+        row = self.db.execute(
+            "SELECT totp_secret, totp_active FROM accounts WHERE id = ?", [account_id]
+        ).fetchone()
+        return (row[0], bool(row[1])) if row else (None, False)
+
+    def set_totp(self, account_id: int, secret: str | None, *, active: bool) -> None:
+        """Store (or with None, remove) the one-time-password secret."""
+        self.db.execute(
+            "UPDATE accounts SET totp_secret = ?, totp_active = ? WHERE id = ?",
+            [secret, int(active and secret is not None), account_id],
+        )
+
     # -- affiliations -------------------------------------------------------------
     def declare(
         self, account_id: int, organisation_ids: list[int], *, at: datetime, by: int

@@ -228,3 +228,10 @@ def _affiliations(db: Database, accounts: dict[str, int], known: dict[str, int])
             [account, org, at],
         )
         db.execute("UPDATE accounts SET declared = 1 WHERE id = ?", [account])
+
+
+@MIGRATIONS.register("identity_0002_totp")
+def second_factor(db: Database) -> None:
+    """A one-time-password secret per account (RFC 6238), and whether it is in force."""
+    db.execute("ALTER TABLE accounts ADD COLUMN totp_secret TEXT")
+    db.execute("ALTER TABLE accounts ADD COLUMN totp_active INTEGER NOT NULL DEFAULT 0")

@@ -293,7 +293,8 @@ def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
     rep = book.represent(
         case_id,
         CSC,
-        text="The case closure in paragraph 4 followed the policy of the time.",
+        text="The case closure followed the policy of the time.",
+        paragraph="1.2.2",  # the key practice episode of the closure
         **lead,
     )
     book.represent(case_id, "Parent 1", none=True, **lead)
@@ -308,7 +309,8 @@ def _consult(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:
         reason="The policy is now quoted; the finding about its use stands.",
         **lead,
     )
-    say(f"  representation {rep.ref} partly accepted; Parent 1 made none")
+    say(f"  representation {rep.ref} (on paragraph {rep.paragraph}) partly accepted;"
+        " Parent 1 made none")  # fmt: skip
 
 
 def _follow_up(engine: Engine, case_id: str, say: Callable[[str], None]) -> None:

@@ -34,6 +34,7 @@ from aaib_cp.evidence.model import (
     pseudonym,
 )
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case, EventKind
@@ -96,6 +97,7 @@ class AgencyService(RecordService):
     """Register agencies and people; list them."""
 
     # -- agencies ------------------------------------------------------------------------
+    @needs("register_evidence")
     def add_agency(
         self,
         case_id: str,
@@ -123,6 +125,7 @@ class AgencyService(RecordService):
             )
         return agency
 
+    @needs("register_evidence")
     def import_agencies(
         self,
         case_id: str,
@@ -250,6 +253,7 @@ class AgencyService(RecordService):
         self.store.get_case(case_id)
         return db.agencies(self.store, case_id)
 
+    @needs("register_evidence")
     def record_no_evidence(
         self, case_id: str, agency: str, reason: str, *, actor: Account | Actor, role: str
     ) -> Agency:
@@ -275,6 +279,7 @@ class AgencyService(RecordService):
         return attrs.evolve(found, no_evidence_reason=reason)
 
     # -- people --------------------------------------------------------------------------
+    @needs("register_evidence")
     def add_person(
         self,
         case_id: str,
@@ -324,6 +329,7 @@ class AgencyService(RecordService):
         self.store.get_case(case_id)
         return db.people(self.store, case_id)
 
+    @needs("register_evidence")
     def import_people(
         self,
         case_id: str,

@@ -31,6 +31,7 @@ from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
 from aaib_cp.evidence.sql_chronology import iter_chronology
 from aaib_cp.exceptions import InputError, RecordNotFound
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
 
@@ -71,6 +72,7 @@ class Chronology:
 class ChronologyService(RecordService):
     """Add, import and tag chronology entries; merge them with gaps flagged."""
 
+    @needs("register_evidence")
     def add_entry(
         self,
         case_id: str,
@@ -107,6 +109,7 @@ class ChronologyService(RecordService):
         assert entry is not None
         return entry
 
+    @needs("register_evidence")
     def import_chronology(
         self,
         case_id: str,
@@ -236,6 +239,7 @@ class ChronologyService(RecordService):
             self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
         return refs
 
+    @needs("register_evidence")
     def tag_entry(
         self, case_id: str, ref: str, *, key_episode: bool = True, actor: Account | Actor, role: str
     ) -> ChronologyEntry:

@@ -17,6 +17,7 @@ from aaib_cp.evidence.model import normalise_choice
 from aaib_cp.evidence.protection_model import DISCLOSURE_GROUNDS, Disclosure, Note
 from aaib_cp.exceptions import InputError, ProtectedMaterial, RecordNotFound
 from aaib_cp.workflow.access import separation_problem
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import Case, EventKind
@@ -27,6 +28,7 @@ __all__ = ["Protection"]
 class Protection(RecordService):
     """Notes, protection marks and disclosures of protected material."""
 
+    @needs("recommend")
     def add_note(
         self, case_id: str, text: str, *, protected: bool = True, actor: Account | Actor, role: str
     ) -> Note:
@@ -60,6 +62,7 @@ class Protection(RecordService):
         self.store.get_case(case_id)
         return pdb.notes(self.store, case_id)
 
+    @needs("protect")
     def protect(
         self, case_id: str, item: str, *, reason: str, actor: Account | Actor, role: str
     ) -> None:
@@ -100,6 +103,7 @@ class Protection(RecordService):
         flags.update({n.ref: n.protected for n in pdb.notes(self.store, case_id)})
         return flags
 
+    @needs("disclose")
     def disclose(
         self,
         case_id: str,

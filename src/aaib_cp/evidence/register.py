@@ -25,6 +25,7 @@ from aaib_cp.evidence.files import BlobStore, evidence_dir_for
 from aaib_cp.evidence.model import EVIDENCE_KINDS, EvidenceItem, check_file_name
 from aaib_cp.evidence.protection import Protection
 from aaib_cp.exceptions import InputError, IntegrityError, RecordNotFound
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Event, EventKind
@@ -104,6 +105,7 @@ class EvidenceRegister(RecordService):
         except ValueError as exc:
             raise RecordNotFound(str(exc)) from None
 
+    @needs("register_evidence")
     def add_evidence(
         self,
         case_id: str,
@@ -132,6 +134,7 @@ class EvidenceRegister(RecordService):
             role=role,
         )
 
+    @needs("register_evidence")
     def correct_evidence(
         self,
         case_id: str,

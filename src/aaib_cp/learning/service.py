@@ -111,7 +111,12 @@ class Themes:
         }
 
     def chart(self, path: str | Path) -> Path:
-        """A horizontal bar chart of cases per factor code (PNG or SVG by suffix)."""
+        """A horizontal bar chart of cases per factor code (PNG or SVG by suffix).
+
+        Recurring codes (in two cases or more) differ by colour, by hatching and by the
+        words beside the bar, with a legend, so colour never carries the meaning alone.
+        An SVG keeps its text as text, readable by a screen reader and searchable.
+        """
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg"):
             raise InputError(f"themes chart {path}: expected a .png or .svg file name")
@@ -119,34 +124,64 @@ class Themes:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
         from matplotlib.ticker import MaxNLocator
 
+        title = "Contributory factors across cases"
         rows = list(reversed(self.factors[:25]))
-        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * max(len(rows), 1)))
-        labels = [f"{r['code']} — {r['label']}" for r in rows]
-        colours = ["#b3541e" if r["cases"] >= 2 else "#6c8ebf" for r in rows]
-        bars = ax.barh(labels, [r["cases"] for r in rows], color=colours)
-        ax.bar_label(bars, padding=3)
-        ax.set_xlabel("cases with this contributory factor")
-        ax.set_title("Contributory factors across cases (recurring in orange)")
-        ax.xaxis.set_major_locator(
-            MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True)
-        )
-        ax.spines[["top", "right"]].set_visible(False)
-        if not rows:
-            ax.text(
-                0.5,
-                0.5,
-                "no contributory factors recorded",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
+        with plt.rc_context({"svg.fonttype": "none", "hatch.color": "white"}):
+            fig, ax = plt.subplots(figsize=(8, 1.8 + 0.4 * max(len(rows), 1)), layout="constrained")
+            labels = [f"{r['code']} — {r['label']}" for r in rows]
+            styles = [_RECURRING if r["cases"] >= 2 else _SINGLE for r in rows]
+            bars = ax.barh(
+                labels,
+                [r["cases"] for r in rows],
+                color=[style["colour"] for style in styles],
+                hatch=[style["hatch"] for style in styles],
             )
-        fig.tight_layout()
-        picture = io.BytesIO()
-        fig.savefig(picture, format=path.suffix.lower()[1:], dpi=120)
-        plt.close(fig)
+            ax.bar_label(
+                bars,
+                labels=[
+                    f"{r['cases']}" + (" (recurring)" if r["cases"] >= 2 else "") for r in rows
+                ],
+                padding=3,
+            )
+            ax.set_xlabel("cases with this contributory factor")
+            ax.set_title(title)
+            ax.xaxis.set_major_locator(
+                MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True)
+            )
+            ax.spines[["top", "right"]].set_visible(False)
+            if rows:
+                fig.legend(
+                    handles=[
+                        Patch(facecolor=s["colour"], hatch=s["hatch"], label=s["label"])
+                        for s in (_RECURRING, _SINGLE)
+                    ],
+                    loc="outside lower center",
+                    ncols=2,
+                    frameon=False,
+                )
+            else:
+                ax.set_axis_off()
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no contributory factors recorded",
+                    ha="center",
+                    va="center",
+                    transform=ax.transAxes,
+                )
+            picture = io.BytesIO()
+            fmt = path.suffix.lower()[1:]
+            fig.savefig(picture, format=fmt, dpi=120, metadata={"Title": title})
+            plt.close(fig)
         return write_output(path, picture.getvalue(), what="themes chart")
+
+
+#: How a bar of the themes chart is drawn: colour, hatching and the legend's words.
+_RECURRING = {"colour": "#b3541e", "hatch": "//", "label": "recurring: in 2 or more cases"}
+_SINGLE = {"colour": "#3b6ea8", "hatch": "", "label": "in one case"}
 
 
 class Learning:

@@ -12,6 +12,7 @@ from aaib_cp.evidence.base import RecordService, required_text
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.recommendations import sql as sdb
 from aaib_cp.recommendations.model import SafetyAction, not_future
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import EventKind
@@ -22,6 +23,7 @@ __all__ = ["SafetyActionService"]
 class SafetyActionService(RecordService):
     """Record and list safety actions."""
 
+    @needs("recommend")
     def add_safety_action(
         self,
         case_id: str,

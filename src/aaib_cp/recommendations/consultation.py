@@ -9,8 +9,10 @@ state of the workflow's ``draft`` phase; once the final report is issued (its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Collection, Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -26,16 +28,36 @@ from aaib_cp.recommendations.model import (
     normalise_choice,
     not_future,
 )
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
 
-__all__ = ["ConsultationService"]
+if TYPE_CHECKING:
+    from aaib_cp.workflow.engine import Engine
+
+__all__ = ["PARAGRAPHS", "ConsultationService", "paragraph_number"]
+
+#: The draft's paragraph numbers of a case, ``(engine, case_id) -> numbers``, under
+#: ``"draft"``. The reports phase numbers the draft, so :mod:`aaib_cp.wiring` puts its
+#: function here.
+PARAGRAPHS: dict[str, Callable[[Engine, str], Collection[str]]] = {}
+
+_NUMBER = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*){0,2}")
+
+
+def paragraph_number(text: str) -> str:
+    """``text`` as a paragraph number (``2``, ``2.3`` or ``2.3.1``), or InputError."""
+    number = clean_line(text, "paragraph", max_len=20).strip()
+    if not _NUMBER.fullmatch(number):
+        raise InputError(f"paragraph: {text!r} is not a paragraph number (such as 2.3.1)")
+    return number
 
 
 class ConsultationService(RecordService):
     """The parties sent the draft and their representations."""
 
+    @needs("consult")
     def send_draft(
         self,
         case_id: str,
@@ -107,6 +129,7 @@ class ConsultationService(RecordService):
         self.store.get_case(case_id)
         return cdb.parties(self.store, case_id)
 
+    @needs("consult")
     def represent(
         self,
         case_id: str,
@@ -115,17 +138,23 @@ class ConsultationService(RecordService):
         text: str | None = None,
         none: bool = False,
         received_on: date | str | None = None,
+        paragraph: str | None = None,
         actor: Account | Actor,
         role: str,
     ) -> Representation:
         """Record a party's representation, or (``none``) that it made none.
 
         Record *none* when the party says it has no comments, or when its
-        representation period ended without one.
+        representation period ended without one. ``paragraph`` is the draft's
+        paragraph (or section) number the representation cites; it must be one of the
+        draft's numbers.
         """
         if none == (text is not None):
             raise InputError("representation: give either --text or --none")
+        if none and paragraph is not None:
+            raise InputError("paragraph: a party that made no representation cites none")
         body = None if none else required_text("representation", text)
+        cited = None if paragraph is None else paragraph_number(paragraph)
         case, definition, actor = self.engine.authorise(
             case_id, actor=actor, role=role, action="record a representation", permission="consult"
         )
@@ -139,6 +168,8 @@ class ConsultationService(RecordService):
             raise InputError(
                 f"received on: {received} is before the draft was sent ({found.sent_on})"
             )
+        if cited is not None:
+            self._check_cited(case.id, cited)
         with self.store.transaction():
             ref = f"R{rdb.next_number(self.store, case.id, 'representation')}"
             rep = cdb.insert_representation(
@@ -150,6 +181,7 @@ class ConsultationService(RecordService):
                 received_on=received,
                 at=self.engine.clock(),
                 by=actor.label,
+                paragraph=cited,
             )
             self.engine.record_change(
                 case,
@@ -161,10 +193,22 @@ class ConsultationService(RecordService):
                     "party": found.label,
                     "none_made": none,
                     "after_period": received > found.due_on,
+                    **({"paragraph": cited} if cited else {}),
                 },
             )
         return rep
 
+    def _check_cited(self, case_id: str, number: str) -> None:
+        """InputError unless the case's draft has a paragraph (or section) ``number``."""
+        numbering = PARAGRAPHS.get("draft")
+        if numbering is None:
+            raise InputError("paragraph: the draft's numbers are unknown (import aaib_cp.wiring)")
+        numbers = list(numbering(self.engine, case_id))
+        if number not in numbers:
+            span = f"; its paragraphs run from {numbers[0]} to {numbers[-1]}" if numbers else ""
+            raise InputError(f"paragraph: the draft of {case_id} has no paragraph {number}{span}")
+
+    @needs("dispose")
     def dispose(
         self,
         case_id: str,

@@ -12,6 +12,7 @@ from aaib_cp.evidence.base import RecordService
 from aaib_cp.exceptions import InputError
 from aaib_cp.recommendations import sql_consultation as cdb
 from aaib_cp.recommendations.model import FeedbackSession, not_future
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
 from aaib_cp.workflow.model import EventKind
@@ -22,6 +23,7 @@ __all__ = ["FeedbackService"]
 class FeedbackService(RecordService):
     """Record and list feedback sessions."""
 
+    @needs("consult")
     def add_feedback(
         self,
         case_id: str,

@@ -378,6 +378,8 @@ class Representation:
     disposition: str | None = None
     reason: str | None = None
     disposed_by: str | None = None
+    #: the draft's paragraph the representation cites (``2.3.1``), if any
+    paragraph: str | None = None
 
     @property
     def none_made(self) -> bool:
@@ -401,6 +403,7 @@ class Representation:
             disposition=row["disposition"],
             reason=row["disposition_reason"],
             disposed_by=row["disposed_by"],
+            paragraph=row.get("paragraph"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -408,6 +411,7 @@ class Representation:
         return {
             "ref": self.ref,
             "party": self.party,
+            "paragraph": self.paragraph,
             "text": self.text,
             "none_made": self.none_made,
             "received_on": self.received_on.isoformat(),

@@ -28,6 +28,7 @@ from aaib_cp.recommendations.model import (
     parse_ref,
     recommendation_ref,
 )
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line
@@ -53,6 +54,7 @@ def _check_issuable(case: Case, definition: WorkflowDefinition, priority: str) -
 class RecommendationService(RecordService):
     """Recommendations and the addressees' responses."""
 
+    @needs("recommend")
     def add_recommendation(
         self,
         case_id: str,
@@ -143,6 +145,7 @@ class RecommendationService(RecordService):
             listing = ", ".join(known) if known else "none yet: add them with 'aaib finding add'"
             raise RecordNotFound(f"no finding {unknown[0]} on {case_id} (findings: {listing})")
 
+    @needs("recommend")
     def issue_recommendation(
         self, case_id: str, ref: str, *, actor: Account | Actor, role: str
     ) -> Recommendation:
@@ -186,6 +189,7 @@ class RecommendationService(RecordService):
         self.store.get_case(case_id)
         return self._get(case_id, ref)
 
+    @needs("recommend")
     def respond(
         self,
         case_id: str,
@@ -235,6 +239,7 @@ class RecommendationService(RecordService):
             )
         return self._get(case.id, rec.ref)
 
+    @needs("assess")
     def assess(
         self,
         case_id: str,
@@ -281,6 +286,7 @@ class RecommendationService(RecordService):
             )
         return self._get(case.id, rec.ref)
 
+    @needs("assess")
     def close_recommendation(
         self, case_id: str, ref: str, *, reason: str, actor: Account | Actor, role: str
     ) -> Recommendation:

@@ -1,6 +1,7 @@
 """SQL for consultation on the draft (parties, representations) and feedback sessions.
 
-Their tables are made by ``safety_0001`` (:mod:`aaib_cp.recommendations.sql`);
+Their tables are made by ``safety_0001`` (:mod:`aaib_cp.recommendations.sql`), and
+the paragraph a representation cites by ``consultation_0001_paragraph`` (here);
 representation references (``R1``) come from the per-case counters of
 :mod:`aaib_cp.evidence.sql`. The guard facts about them are registered here.
 """
@@ -10,12 +11,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from aaib_cp.db.connection import Database, fetch_rows
+from aaib_cp.db.connection import Database, Migrations, fetch_rows
 from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
 from aaib_cp.recommendations.model import FeedbackSession, Party, Representation
 
 __all__ = [
+    "MIGRATIONS",
     "add_party",
     "dispose",
     "feedback_sessions",
@@ -28,6 +30,15 @@ __all__ = [
 
 #: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
 FACTS = FactRegistry()
+
+#: This module's schema changes (joined by :mod:`aaib_cp.wiring`, after ``safety_0001``).
+MIGRATIONS = Migrations()
+
+
+@MIGRATIONS.register("consultation_0001_paragraph")
+def paragraph_column(db: Database) -> None:
+    """The draft's paragraph number a representation cites (NULL: none cited)."""
+    db.execute("ALTER TABLE representations ADD COLUMN paragraph TEXT")
 
 
 # -- consultation ------------------------------------------------------------------
@@ -83,14 +94,15 @@ def insert_representation(
     received_on: date,
     at: datetime,
     by: str,
+    paragraph: str | None = None,
 ) -> Representation:
     """Record a representation (``text`` None: the party made none)."""
     store.db.execute(
         "INSERT INTO representations (case_id, ref, party_id, text, received_on, recorded_at,"
-        " recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [case_id, ref, party.id, text, received_on.isoformat(), at.isoformat(), by],
+        " recorded_by, paragraph) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [case_id, ref, party.id, text, received_on.isoformat(), at.isoformat(), by, paragraph],
     )
-    return Representation(ref, party.label, text, received_on, by)
+    return Representation(ref, party.label, text, received_on, by, paragraph=paragraph)
 
 
 def representations(store: Store, case_id: str) -> list[Representation]:

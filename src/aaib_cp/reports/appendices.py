@@ -84,6 +84,16 @@ def appendices(view: Mapping[str, Any]) -> Iterator[Block]:
             tuple((k, str(v)) for k, v in consultation["representations"].items()),
             "table-c-1",
         )
+        if restricted and consultation["cited"]:
+            yield Table(
+                "Table C.2: representations by the paragraph of the draft they cite",
+                ("Paragraph", "Representation", "Party", "How it was dealt with"),
+                tuple(
+                    (c["paragraph"], c["ref"], c["party"], c["disposition"])
+                    for c in sorted(consultation["cited"], key=_by_paragraph)
+                ),
+                "table-c-2",
+            )
     else:
         yield Para("No consultation recorded yet.")
     for f in view["feedback"]:
@@ -100,6 +110,11 @@ def appendices(view: Mapping[str, Any]) -> Iterator[Block]:
     )
     if restricted:
         yield from _classifications(view["classifications"])
+
+
+def _by_paragraph(cited: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
+    """Order by paragraph number (2.10 after 2.9), then by representation."""
+    return tuple(int(p) for p in cited["paragraph"].split(".")), cited["ref"]
 
 
 def _classifications(classifications: Sequence[Mapping[str, Any]]) -> Iterator[Block]:

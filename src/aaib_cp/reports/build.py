@@ -39,6 +39,7 @@ from aaib_cp.reports.render import (
     published_only,
     render,
 )
+from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
@@ -391,6 +392,7 @@ class Publisher:
             return pdf_bytes(text), data
         return text.encode("utf-8"), data
 
+    @needs("read_restricted")
     def write(
         self,
         case_id: str,
@@ -435,19 +437,52 @@ class Publisher:
             digest = hashlib.sha256(content).hexdigest()
             output_file.write(content)
             with self.store.transaction():
-                self.store.append_event(
-                    case.id,
-                    at=self.engine.clock(),
-                    actor=actor,
-                    role=role,
-                    kind=EventKind.REPORT_GENERATED,
-                    detail={
-                        "audience": audience,
-                        "format": fmt,
-                        "sha256": digest,
-                        "draft": data.draft,
-                        "file": target.name,
-                    },
-                )
+                self._record(case, actor, role, audience, fmt, digest, data.draft, target.name)
                 output_file.publish()
         return ReportWritten(case.id, target, audience, fmt, digest, len(content), data.draft)
+
+    def produce(
+        self, case_id: str, *, audience: str, fmt: str, actor: Account | Actor, role: str | None
+    ) -> tuple[bytes, ReportWritten]:
+        """The report's bytes for a download, authorised and recorded as :meth:`write` does
+        (``file`` on the event is ``download``)."""
+        if audience not in AUDIENCES:
+            raise InputError(
+                f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
+            )
+        case = self.store.get_case(case_id)
+        who = self._authorise(case, actor=actor, role=role, audience=audience)
+        content, data = self.render(case.id, audience=audience, fmt=fmt)
+        digest = hashlib.sha256(content).hexdigest()
+        with self.store.transaction():
+            self._record(case, who, role, audience, fmt, digest, data.draft, "download")
+        name = Path(f"{case.id}-{audience}.{fmt}")
+        return content, ReportWritten(
+            case.id, name, audience, fmt, digest, len(content), data.draft
+        )
+
+    def _record(
+        self,
+        case: Case,
+        actor: Actor,
+        role: str | None,
+        audience: str,
+        fmt: str,
+        digest: str,
+        draft: bool,
+        file: str,
+    ) -> None:
+        self.store.append_event(
+            case.id,
+            at=self.engine.clock(),
+            actor=actor,
+            role=role,
+            kind=EventKind.REPORT_GENERATED,
+            detail={
+                "audience": audience,
+                "format": fmt,
+                "sha256": digest,
+                "draft": draft,
+                "file": file,
+            },
+        )

@@ -354,12 +354,24 @@ class SafetyAction(_Record):
 
 
 @attrs.frozen
+class CitedParagraph(_Record):
+    """A representation and the draft's paragraph it cites (restricted report only)."""
+
+    ref: str = _field("str")
+    party: str = _field("str")
+    paragraph: str = _field("str")
+    disposition: str = _field("str", default="not yet dispositioned")
+
+
+@attrs.frozen
 class Consultation(_Record):
     """Who was consulted on the draft and how their representations were dealt with."""
 
     parties: tuple[str, ...] = _field("strs")
     #: disposition (accepted, amended, appended, ...) -> number of representations
     representations: tuple[tuple[str, int], ...] = _field("pairs")
+    #: the representations that cite a paragraph of the draft, in order
+    cited: tuple[CitedParagraph, ...] = _field("list", record=CitedParagraph)
 
 
 @attrs.frozen

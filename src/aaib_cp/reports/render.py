@@ -321,6 +321,8 @@ def _public_view(data: ReportData) -> dict[str, Any]:
         entry["evidence_refs"] = [r for r in entry["evidence_refs"] if r not in protected]
     view["factors"] = [_public_factor(f) for f in data.factors]
     view["classifications"] = []
+    if view["consultation"] is not None:  # who said what, on which paragraph: the team's
+        view["consultation"]["cited"] = []
     return view
 
 
@@ -377,8 +379,17 @@ def markdown_escape(text: object) -> str:
     """Free text made inert in Markdown: no markup, no raw HTML, no block structure."""
     s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _MD_INLINE.sub(r"\\\1", s)
-    s = _MD_LINE_START.sub(lambda m: "\\" + m.group(2), s)
+    s = _MD_LINE_START.sub(_escape_line_start, s)
     return s
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """``- x`` as ``\\- x``; ``1. x`` as ``1\\. x`` (a backslash escapes punctuation only,
+    so before a digit it would be shown)."""
+    indent, start = match.group(1), match.group(2)
+    if start[0].isdigit():
+        return f"{indent}{start[:-1]}\\{start[-1]}"
+    return f"{indent}\\{start}"
 
 
 def _md_finalize(value: Any) -> str:

@@ -47,13 +47,18 @@ def safety_parts(engine: Engine, case_id: str) -> dict[str, Any]:
     consultation = None
     if parties:
         counts: dict[str, int] = {}
+        cited: list[rm.CitedParagraph] = []
         for rep in book.representations(case_id):
             if rep.none_made:
                 continue
             key = (rep.disposition or "not yet dispositioned").replace("_", " ")
             counts[key] = counts.get(key, 0) + 1
+            if rep.paragraph:
+                cited.append(rm.CitedParagraph(rep.ref, rep.party, rep.paragraph, key))
         consultation = rm.Consultation(
-            parties=tuple(p.label for p in parties), representations=tuple(counts.items())
+            parties=tuple(p.label for p in parties),
+            representations=tuple(counts.items()),
+            cited=tuple(cited),
         )
     feedback = tuple(
         rm.FeedbackSession(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from aaib_cp.exceptions import InputError, RoleRefused, TransitionRefused
+from aaib_cp.exceptions import CaseNotFound, InputError, RoleRefused, TransitionRefused
 from aaib_cp.workflow.guards import CaseView
 from aaib_cp.workflow.identity import ADMINISTRATOR, Actor, as_actor
 from aaib_cp.workflow.model import Case, Event, EventKind
@@ -89,6 +89,15 @@ def appointment_missing(
     return f"{actor.account.name} is not appointed as {role} on {case.id}"
 
 
+def may_read(definition: WorkflowDefinition, actor: Actor, view: CaseView) -> bool:
+    """True when ``actor`` may see the case: they hold (by grant) an organisation role of
+    its workflow, or serve on its team. Compared by account id, never by name."""
+    account = actor.account
+    if any(account.holds(r.name) for r in definition.roles.values() if not r.is_case_role):
+        return True
+    return any(m.account_id == account.id for m in view.team())
+
+
 def separation_problem(
     definition: WorkflowDefinition,
     first: str,
@@ -131,6 +140,23 @@ class Access:
         accounts = self.store.accounts
         delegate = accounts.get(who.delegate.id) if who.delegate else None
         return Actor(accounts.get(who.id), delegate)
+
+    def readable(self, case_id: str, *, actor: object) -> Case:
+        """The case, if ``actor`` may see it (:func:`may_read`); otherwise
+        :class:`CaseNotFound`, as if it did not exist, so its reference leaks nothing."""
+        case = self.store.get_case(case_id)
+        if not may_read(self.definition_for(case), self.current(actor), self.store.view(case)):
+            raise CaseNotFound(case_id)
+        return case
+
+    def readable_cases(self, *, actor: object, state: str | None = None) -> list[Case]:
+        """The cases ``actor`` may see, in reference order."""
+        who = self.current(actor)
+        return [
+            c
+            for c in self.store.list_cases(state=state)
+            if may_read(self.definition_for(c), who, self.store.view(c))
+        ]
 
     def authorise(
         self, case_id: str, *, actor: object, role: str | None, action: str, permission: str

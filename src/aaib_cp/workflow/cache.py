@@ -31,6 +31,10 @@ class WorkflowCache:
         """Keep ``definition`` (e.g. one a case was just opened under)."""
         self._definitions.setdefault(definition.content_hash, definition)
 
+    def definitions(self) -> list[WorkflowDefinition]:
+        """Every definition read or remembered so far (to share with another engine)."""
+        return list(self._definitions.values())
+
     def compiled(self, definition: WorkflowDefinition) -> CompiledWorkflow:
         """The machine for a definition, built once per content hash, when first needed.
 

@@ -33,6 +33,12 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _totp(secret: str) -> Any:
+    import pyotp
+
+    return pyotp.TOTP(secret)
+
+
 def _hasher() -> Any:
     from argon2 import PasswordHasher
 
@@ -102,6 +108,10 @@ class Credentials:
             self.accounts.audit(None, EventKind.SIGN_IN_FAILED, {"login": login, "why": why})
         return RoleRefused(f"sign-in refused for {login!r}: {why}")
 
+    def refuse(self, login: str, why: str) -> RoleRefused:
+        """Record a sign-in refused before any secret was checked (say, a lockout)."""
+        return self._failed(login, why)
+
     def redeem(self, login: str, code: str, *, label: str = "cli") -> tuple[Account, str]:
         """Exchange an invitation code for a token (the code then stops working)."""
         account = self.db.by_login(login)
@@ -125,8 +135,11 @@ class Credentials:
             token = self._issue_token(account, label, now)
         return account, token
 
-    def sign_in(self, login: str, password: str, *, label: str = "cli") -> tuple[Account, str]:
-        """Check a password and issue a token."""
+    def sign_in(
+        self, login: str, password: str, *, label: str = "cli", code: str | None = None
+    ) -> tuple[Account, str]:
+        """Check a password (and the one-time ``code`` when the account has a second
+        factor in force) and issue a token."""
         from argon2.exceptions import InvalidHashError, VerificationError
 
         account = self.db.by_login(login)
@@ -139,9 +152,62 @@ class Credentials:
             raise self._failed(login, "wrong password") from None
         if not account.active:
             raise self._failed(login, "the account is disabled")
+        problem = self._second_factor_problem(account, code)
+        if problem:
+            raise self._failed(login, problem)
         with self.store.transaction():
             token = self._issue_token(account, label, self.clock())
         return account, token
+
+    # -- the second factor: a time-based one-time password (RFC 6238, pyotp) ------------
+    def _second_factor_problem(self, account: Account, code: str | None) -> str | None:
+        secret, active = self.db.totp(account.id)
+        if not (secret and active):
+            return None
+        if not code or not code.strip():
+            return "this account needs its one-time code as well as the password"
+        if not _totp(secret).verify(code.strip().replace(" ", ""), valid_window=1):
+            return "wrong one-time code"
+        return None
+
+    def second_factor_start(self, *, actor: object) -> str:
+        """A new one-time-password secret for the acting account, in force once confirmed
+        (:meth:`second_factor_confirm`). Returns the secret (base32) to put in an app."""
+        import pyotp
+
+        who = self._owner(actor, "set up a one-time code")
+        secret = pyotp.random_base32()
+        with self.store.transaction():
+            self.db.set_totp(who.id, secret, active=False)
+            self.accounts.audit(
+                who, EventKind.SECOND_FACTOR_CHANGED, {"login": who.account.login, "now": "set up"}
+            )
+        return secret
+
+    def second_factor_confirm(self, code: str, *, actor: object) -> None:
+        """Put the secret set up in force, given a code from it (so the app is known to work)."""
+        who = self._owner(actor, "confirm a one-time code")
+        secret, _ = self.db.totp(who.id)
+        if secret is None:
+            raise InputError("one-time code: set one up first")
+        if not _totp(secret).verify(code.strip().replace(" ", ""), valid_window=1):
+            raise InputError("one-time code: wrong code; check the app's clock and try again")
+        with self.store.transaction():
+            self.db.set_totp(who.id, secret, active=True)
+            self.accounts.audit(
+                who, EventKind.SECOND_FACTOR_CHANGED, {"login": who.account.login, "now": "on"}
+            )
+
+    def second_factor_in_force(self, account: Account) -> bool:
+        """True when signing in needs a one-time code."""
+        secret, active = self.db.totp(account.id)
+        return bool(secret and active)
+
+    def _owner(self, actor: object, what: str) -> Actor:
+        who = as_actor(actor)
+        if who.delegate is not None:
+            raise RoleRefused(f"only the account's owner may {what}, never on their behalf")
+        return who
 
     def set_password(self, password: str, *, actor: object) -> None:
         """Set the acting account's own password (argon2id)."""

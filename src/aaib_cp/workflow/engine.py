@@ -5,6 +5,7 @@ SQLite :class:`~aaib_cp.db.Store` is one), a :class:`~aaib_cp.workflow.guards.Gu
 and a clock. Every attempt to fire a trigger, allowed or refused, is appended to
 the case's audit trail; a refused attempt changes nothing else. Authorisation for
 services is in :mod:`.access`, the team in :mod:`.team`; the engine offers both.
+``engine.acting_as(account)`` binds the actor once (:mod:`.acting`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aaib_cp.exceptions import (
 from aaib_cp.workflow import access
 from aaib_cp.workflow.access import Access
 from aaib_cp.workflow.accounts import Accounts
+from aaib_cp.workflow.acting import ActingMixin
 from aaib_cp.workflow.audit import ChainBreak
 from aaib_cp.workflow.cache import WorkflowCache
 from aaib_cp.workflow.case_fields import CaseFields
@@ -67,7 +69,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine:
+class Engine(ActingMixin):
     """Runs investigations: opens cases and fires triggers on them.
 
     >>> engine = Engine(Store.memory())                        # doctest: +SKIP

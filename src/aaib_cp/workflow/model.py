@@ -47,6 +47,10 @@ class EventKind:
     SIGNED_OUT = "signed_out"
     SIGN_IN_FAILED = "sign_in_failed"
     PASSWORD_SET = "password_set"
+    #: a one-time-password second factor set up, put in force or removed
+    SECOND_FACTOR_CHANGED = "second_factor_changed"
+    #: a digest of due and overdue clocks e-mailed to an account (aaib remind)
+    REMINDER_SENT = "reminder_sent"
     #: an existing case's records, sealed under a newly created audit key
     SEALED = "sealed"
     # evidence: agencies, people, the evidence register and custody, the chronology
@@ -180,6 +184,9 @@ class Event:
     detail: Mapping[str, Any]
     prev_hash: str
     hash: str
+    #: the acting account, and the administrator acting for it (None before accounts)
+    account_id: int | None = None
+    delegate_id: int | None = None
 
     @property
     def allowed(self) -> bool:
@@ -204,6 +211,8 @@ class Event:
             detail=_loads(row["detail"]),
             prev_hash=row["prev_hash"],
             hash=row["hash"],
+            account_id=row.get("account_id"),
+            delegate_id=row.get("delegate_id"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -212,6 +221,8 @@ class Event:
             "n": self.n,
             "at": self.at.isoformat(),
             "actor": self.actor,
+            "account_id": self.account_id,
+            "delegate_id": self.delegate_id,
             "role": self.role,
             "kind": self.kind,
             "trigger": self.trigger,

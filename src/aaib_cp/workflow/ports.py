@@ -46,6 +46,10 @@ class AccountStore(Protocol):
         """How many active accounts hold organisation role ``role``."""
         ...
 
+    def case_roles(self, account_id: int) -> list[str]:
+        """The case roles the account serves in now, on any case."""
+        ...
+
     def insert_account(
         self, *, login: str, name: str, email: str | None, at: datetime, by: int | None
     ) -> Account:
@@ -70,6 +74,14 @@ class AccountStore(Protocol):
 
     def set_password_hash(self, account_id: int, value: str) -> None:
         """Store a new password hash."""
+        ...
+
+    def totp(self, account_id: int) -> tuple[str | None, bool]:
+        """The one-time-password secret (None if none) and whether it is in force."""
+        ...
+
+    def set_totp(self, account_id: int, secret: str | None, *, active: bool) -> None:
+        """Store (or with None, remove) the one-time-password secret."""
         ...
 
     def declare(

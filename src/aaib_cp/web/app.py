@@ -1,0 +1,216 @@
+"""The ASGI application: sessions, the guard every route passes, and the routes.
+
+Every route is built by :func:`guarded`: a page needs a signed-in session (else the
+sign-in page), a POST needs the session's CSRF token (else 403), and an API route
+needs ``Authorization: Bearer TOKEN`` (else 401) and ignores cookies. Only the routes
+listed ``public`` (sign-in, the invitation, static files, the health check and the
+OpenAPI schema) are reachable without signing in. Handlers are plain functions run in
+a worker thread, each over its own connection to the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aaib_cp.exceptions import AaibCpError, RoleRefused
+from aaib_cp.web import sessions
+from aaib_cp.web.context import Ctx, Web
+from aaib_cp.web.settings import Settings
+
+__all__ = ["PUBLIC_PATHS", "create_app", "guarded"]
+
+HERE = Path(__file__).parent
+Handler = Callable[[Ctx], Response]
+
+#: Paths reachable without signing in (everything else refuses an anonymous request).
+PUBLIC_PATHS = ("/sign-in", "/invitation", "/healthz", "/api/openapi.json", "/static")
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+        " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+}
+
+
+def guarded(
+    web: Web, handler: Handler, *, public: bool = False, api: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint for ``handler``: authenticated, CSRF-checked, run in a thread."""
+
+    async def endpoint(request: Request) -> Response:
+        session: sessions.Session = request.state.session
+        form: FormData | None = None
+        if request.method == "POST" and not api:
+            try:
+                form = await request.form(max_part_size=web.settings.max_upload)
+            except Exception:  # a malformed body: the same refusal as a missing token
+                form = None
+            if form is None or not sessions.csrf_ok(session, _text(form.get("csrf"))):
+                if form is not None:
+                    await form.close()
+                return PlainTextResponse(
+                    "refused: the form's security token is missing or out of date;"
+                    " reload the page and try again",
+                    status_code=403,
+                )
+        if api and request.method == "POST":
+            request.state.body = await request.body()
+        try:
+            return await run_in_threadpool(_run, web, handler, request, session, form, public, api)
+        finally:
+            if form is not None:
+                await form.close()
+
+    return endpoint
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _run(
+    web: Web,
+    handler: Handler,
+    request: Request,
+    session: sessions.Session,
+    form: FormData | None,
+    public: bool,
+    api: bool,
+) -> Response:
+    ctx = Ctx(web, request, session, form)
+    try:
+        if api:
+            failure = ctx.bearer()
+            if failure is not None:
+                return JSONResponse(
+                    {"error": failure},
+                    status_code=401,
+                    headers={"www-authenticate": 'Bearer realm="aaib"'},
+                )
+        elif not public and ctx.signed_in() is None:
+            if request.method == "GET":
+                return ctx.redirect("/sign-in?next=" + _next(request))
+            return ctx.redirect("/sign-in")
+        return handler(ctx)
+    except RoleRefused as exc:
+        return ctx.problem(str(exc), 403)
+    except LookupError as exc:
+        return ctx.problem(str(exc), 404)
+    except AaibCpError as exc:
+        return ctx.problem(str(exc), 400)
+    finally:
+        ctx.close()
+
+
+def _next(request: Request) -> str:
+    from urllib.parse import quote
+
+    return quote(request.url.path, safe="/")
+
+
+class SessionMiddleware:
+    """Loads the session before the app and writes it back (and security headers) after."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        session, ended = sessions.load(request, self.settings, sessions.now())
+        if ended:
+            session.flash(
+                "You were signed out: the session "
+                + ("was idle too long." if ended == "idle" else "reached its time limit.")
+            )
+        scope.setdefault("state", {})["session"] = session
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in names:
+                        headers.append((name.encode(), value.encode()))
+                if session.changed and not scope["path"].startswith(("/api/", "/static/")):
+                    cookie = Response()
+                    sessions.save(cookie, request, session, self.settings)
+                    headers += [(k, v) for k, v in cookie.raw_headers if k == b"set-cookie"]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The web application over ``settings.db_path`` (which must exist)."""
+    import aaib_cp.wiring  # noqa: F401  (every phase's tables, facts, guards and effects)
+    from aaib_cp.web import analysis, api, classify, pages, records, safety
+
+    web = Web(settings)
+    web.check_database()
+    route = partial(_route, web)
+    routes: list[BaseRoute] = [
+        *pages.routes(route),
+        *records.routes(route),
+        *analysis.routes(route),
+        *classify.routes(route),
+        *safety.routes(route),
+        *api.routes(route),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    stack = []
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        stack.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        )
+    stack.append(Middleware(SessionMiddleware, settings=settings))
+    app = Starlette(routes=routes, middleware=stack)
+    app.state.web = web
+    return app
+
+
+def _route(
+    web: Web,
+    path: str,
+    handler: Handler,
+    *,
+    methods: tuple[str, ...] = ("GET",),
+    public: bool = False,
+    api: bool = False,
+    name: str | None = None,
+) -> Route:
+    return Route(
+        path,
+        guarded(web, handler, public=public, api=api),
+        methods=list(methods),
+        name=name or handler.__name__,
+    )
+
+
+def app_from_env() -> Starlette:
+    """The application as ``aaib serve`` starts it in each worker (uvicorn ``factory``)."""
+    return create_app(Settings.from_env())

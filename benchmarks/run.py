@@ -35,8 +35,8 @@ from tabulate import tabulate  # noqa: E402
 
 from harness import REGISTRY, Measurement, Row, RunContext  # noqa: E402
 
-#: Modules that register measurements (4-6 add theirs here).
-MODULES = ("engine_benchmarks", "learning_benchmarks", "web_benchmarks")
+#: Modules that register measurements.
+MODULES = ("engine_benchmarks", "learning_benchmarks", "web_benchmarks", "scale_benchmarks")
 
 
 def load_measurements() -> list[Measurement]:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from aaib_cp.cli import cli
-from tests.people import cli_args
+from tests.people import cli_args, signed_in
 from tests.test_cli import all_commands
 
 LEAD = ["--actor", "Lee", "--role", "lead_investigator"]
@@ -232,6 +232,14 @@ class TestClassify:
                      case_id, "A1")  # fmt: skip
         assert 1 == result.exit_code
         assert "separation of duties" in result.output
+        done = subprocess.run(
+            [sys.executable, "-m", "aaib_cp", "--db", db, "--role", "reviewer",
+             "classification", "confirm", case_id, "A1"],
+            env={**os.environ, **signed_in(db, "Sam")}, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert 1 == done.returncode
+        assert 1 == len(done.stderr.splitlines()) and "separation of duties" in done.stderr
 
 
 class TestFindingsAndTaxonomy:

@@ -22,6 +22,10 @@ EXPECTED = {
     "public_report",
     "chronology_import",
     "public_report_pdf",
+    "chronology_show",
+    "import_memory",
+    "audit_verify",
+    "workflow_check",
     "web_case_page",
 }
 
@@ -33,7 +37,7 @@ def quick_run(tmp_path_factory):
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--json-out", str(out)],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
         cwd=REPO,
     )
     return result, out

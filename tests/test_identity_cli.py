@@ -155,6 +155,12 @@ class TestRefusals:
         )  # fmt: skip
         assert 1 == result.exit_code
         assert "another person must (separation of duties)" in result.output
+        done = site.process(
+            "--user", "chris.ode", "--role", "chief_investigator", "team", "appoint", case,
+            "chris.ode", "--as", "lead_investigator",
+        )  # fmt: skip
+        assert 1 == done.returncode and 1 == len(done.stderr.splitlines())
+        assert "nobody appoints themselves" in done.stderr
 
     def test_only_an_administrator_adds_accounts(self, site, case):
         result = site.run("--user", "ana.ruiz", "user", "add", "zed", "--name", "Zed")

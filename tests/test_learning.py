@@ -16,6 +16,7 @@ from aaib_cp import Engine, Store, load_workflow
 from aaib_cp.cli import cli
 from aaib_cp.demo import run_demo
 from aaib_cp.evidence import sql as db
+from aaib_cp.evidence.chronology_csv import DraftEntry
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import AnonymisationError, InputError
 from aaib_cp.learning.service import Learning, Themes
@@ -47,20 +48,8 @@ def _add_entry(engine: Engine, case_id: str, what: str) -> None:
             store, case_id, "Northshire Police", "police", organisation_id=1, at=now, by="test"
         )
         n = db.next_number(store, case_id, "chronology")
-        db.insert_entry(
-            store,
-            case_id,
-            ref=f"C{n}",
-            when=When.parse("2026-08-01"),
-            agency=agency,
-            people_ids=[],
-            what=what,
-            evidence_id=None,
-            key_episode=False,
-            source="test",
-            at=now,
-            by="test",
-        )
+        draft = DraftEntry(1, When.parse("2026-08-01"), agency, (), what, None, False)
+        db.insert_entries(store, case_id, [(f"C{n}", draft)], source="test", at=now, by="test")
         store.update_case(store.get_case(case_id), at=now)
 
 

@@ -275,6 +275,10 @@ class TestCommands:
         ]
         refused = run(db, *args, "--requested-by", "Pat", *chair)
         assert (1, True) == (refused.exit_code, "asked for this disclosure" in refused.output)
+        in_a_process = aaib(db, *args, "--requested-by", "Pat", *chair)
+        lines = in_a_process.stderr.splitlines()
+        assert (1, 1) == (in_a_process.returncode, len(lines))
+        assert "asked for this disclosure" in lines[0]
         ok(db, *args, "--requested-by", "Lee", *chair)
         (found,) = json.loads(ok(db, "disclosure", "list", issued, "--json"))
         assert ("N1", "Pat", "Lee") == (found["item"], found["approved_by"], found["requested_by"])

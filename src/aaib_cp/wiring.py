@@ -28,6 +28,7 @@ from aaib_cp.db import schema as core_schema
 from aaib_cp.db import store as core_store
 from aaib_cp.evidence import guards as evidence_guards
 from aaib_cp.evidence import sql as evidence_sql
+from aaib_cp.evidence import sql_chronology as chronology_sql
 from aaib_cp.evidence import sql_protection as protection_sql
 from aaib_cp.learning import sql_search
 from aaib_cp.recommendations import consultation
@@ -49,6 +50,7 @@ __all__ = ["EFFECTS", "FACT_SETS", "GUARD_SETS", "MIGRATION_SETS", "SERVICES", "
 MIGRATION_SETS: tuple[Migrations, ...] = (
     core_schema.MIGRATIONS,
     evidence_sql.MIGRATIONS,
+    chronology_sql.MIGRATIONS,
     protection_sql.MIGRATIONS,
     analysis_sql.MIGRATIONS,
     recommendations_sql.MIGRATIONS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
@@ -236,6 +236,33 @@ def table(rows: Sequence[Sequence[Any]], headers: Iterable[str]) -> str:
         maxcolwidths=caps,
         maxheadercolwidths=cast(Any, caps),  # None entries are allowed at run time
     )
+
+
+def stream_table(
+    rows: Iterable[Sequence[Any]], headers: Iterable[str], *, first: int = 200
+) -> Iterator[str]:
+    """:func:`table` of ``rows``, line by line as the rows arrive (for long listings).
+
+    The first ``first`` rows are laid out as :func:`table` does and printed at once; the
+    rest keep those column widths, a longer cell wrapping within its column.
+    """
+    import itertools
+    import textwrap
+
+    rest = iter(rows)
+    text = table(list(itertools.islice(rest, first)), headers)
+    yield from text.splitlines()
+    dashes = next(line for line in text.splitlines() if line and not line.strip("- "))
+    widths = [len(d) for d in dashes.split("  ")]
+
+    def cell(value: object, width: int) -> list[str]:
+        parts = str(value).splitlines() or [""]
+        return [w for p in parts for w in (textwrap.wrap(p, width) or [""])]
+
+    for row in rest:
+        cells = [cell(v, w) for v, w in zip(row, widths, strict=True)]
+        for line in itertools.zip_longest(*cells, fillvalue=""):
+            yield "  ".join(p.ljust(w) for p, w in zip(line, widths, strict=True)).rstrip()
 
 
 def echo_err(message: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +16,9 @@ from aaib_cp.cli._common import (
 )
 from aaib_cp.cli._services import casebook
 from aaib_cp.cli.chronology import map_option
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 _CSV = click.Path(exists=True, dir_okay=False)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aaib_cp.cli._common import Context, emit_json, json_option, pass_ctx
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 
 @click.group()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,9 +15,12 @@ from aaib_cp.cli._common import (
     emit_json,
     json_option,
     pass_ctx,
+    stream_table,
     table,
 )
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 
 def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -148,11 +153,10 @@ def list_cases(obj: Context, state: str | None, as_of: Any, as_json: bool) -> No
       aaib list --as-of 2026-12-31 --json
     """
     engine = obj.engine()
-    cases = engine.store.list_cases(state=state)
-    clocks: dict[str, list[Any]] = {c.id: [] for c in cases}
-    for clock in engine.open_clocks(cases, today=as_of.date() if as_of else None):
-        clocks[clock.case_id].append(clock)
+    today = as_of.date() if as_of else None
     if as_json:
+        cases = engine.store.list_cases(state=state)
+        clocks = _clocks_of(engine, cases, today)
         emit_json(
             [
                 {
@@ -167,24 +171,45 @@ def list_cases(obj: Context, state: str | None, as_of: Any, as_json: bool) -> No
             ]
         )
         return
-    if not cases:
+
+    def rows() -> Iterator[list[str]]:
+        from aaib_cp.db.store import sql_store
+
+        for page in sql_store(engine.store).iter_cases(state=state):
+            clocks = _clocks_of(engine, page, today)
+            for c in page:
+                yield [c.id, c.state, _due(clocks[c.id]), c.known_on.isoformat(), c.title]
+
+    listing = rows()
+    first = next(listing, None)
+    if first is None:
         click.echo("No cases." if state is None else f"No cases in state {state!r}.")
         return
-    rows = []
-    for c in cases:
-        own = clocks[c.id]  # soonest first
-        late = [k for k in own if k.overdue]
-        running = [k for k in own if k.due is not None and k.kind != "interim_statement"]
-        if late:
-            due = f"OVERDUE {late[0].due}"
-        elif running:
-            due = str(running[0].due)
-        elif own:
-            due = "stopped" if own[0].paused else f"interim {own[0].due}"
-        else:
-            due = ""
-        rows.append([c.id, c.state, due, c.known_on.isoformat(), c.title])
-    click.echo(table(rows, ["case", "state", "due", "known on", "title"]))
+    for line in stream_table(
+        itertools.chain([first], listing), ["case", "state", "due", "known on", "title"]
+    ):
+        click.echo(line)
+
+
+def _clocks_of(engine: Any, cases: list[Any], today: Any) -> dict[str, list[Any]]:
+    """Each case's clocks, soonest first."""
+    clocks: dict[str, list[Any]] = {c.id: [] for c in cases}
+    for clock in engine.open_clocks(cases, today=today):
+        clocks[clock.case_id].append(clock)
+    return clocks
+
+
+def _due(own: list[Any]) -> str:
+    """The listing's deadline column for a case's clocks (soonest first)."""
+    late = [k for k in own if k.overdue]
+    running = [k for k in own if k.due is not None and k.kind != "interim_statement"]
+    if late:
+        return f"OVERDUE {late[0].due}"
+    if running:
+        return str(running[0].due)
+    if own:
+        return "stopped" if own[0].paused else f"interim {own[0].due}"
+    return ""
 
 
 @click.command()

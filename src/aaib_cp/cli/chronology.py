@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,10 +16,12 @@ from aaib_cp.cli._common import (
     json_option,
     pass_ctx,
     short,
-    table,
+    stream_table,
 )
 from aaib_cp.cli._services import casebook
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 PROGRESS_FROM = 200
 
@@ -105,11 +108,14 @@ def chronology_add(
 
 
 def _progress(items: Iterable[Any]) -> Iterator[Any]:
-    listed = list(items)
-    if not is_tty() or len(listed) < PROGRESS_FROM:
-        yield from listed
+    """The rows, with a progress bar on a terminal once there are many (read as they come)."""
+    rows = iter(items)
+    head = list(itertools.islice(rows, PROGRESS_FROM))
+    if not is_tty() or len(head) < PROGRESS_FROM:
+        yield from head
+        yield from rows
         return
-    with click.progressbar(listed, label="Importing") as bar:
+    with click.progressbar(itertools.chain(head, rows), label="Importing rows") as bar:
         yield from bar
 
 
@@ -197,40 +203,51 @@ def chronology_show(obj: Context, case_id: str, gap_days: int | None, as_json: b
     Example:
       aaib chronology show CP-2026-0001 --gap-days 14
     """
-    chron = casebook(obj).chronology(case_id, gap_days=gap_days)
     if as_json:
-        emit_json(chron.to_json())
+        emit_json(casebook(obj).chronology(case_id, gap_days=gap_days).to_json())
         return
-    if not chron.entries:
-        click.echo("No chronology entries yet.")
-        return
-    rows: list[list[str]] = []
-    gaps = list(chron.gaps)
-    for entry in chron.entries:
-        while gaps and entry.when.earliest >= gaps[0].end:
-            gap = gaps.pop(0)
-            note = f"--- GAP: {gap.days} days without contact with the child"
-            rows.append(["", "", "", note, "", "", f"GAP {gap.start} to {gap.end}"])
-        flags = ["KEY"] if entry.key_episode else []
-        flags += [] if entry.cites_evidence else ["NO EVIDENCE"]
-        rows.append(
-            [
-                entry.when.text,
-                entry.ref,
-                entry.agency,
-                short(entry.what, 70),
-                ", ".join(entry.people),
-                entry.evidence or "",
+    from aaib_cp.evidence.model import Gap
+
+    gap_days, items = casebook(obj).timeline(case_id, gap_days=gap_days)
+    counts = {"entries": 0, "gaps": 0, "unevidenced": 0}
+    agencies: set[str] = set()
+
+    def rows() -> Iterator[list[str]]:
+        for item in items:
+            if isinstance(item, Gap):
+                counts["gaps"] += 1
+                note = f"--- GAP: {item.days} days without contact with the child"
+                yield ["", "", "", note, "", "", f"GAP {item.start} to {item.end}"]
+                continue
+            counts["entries"] += 1
+            counts["unevidenced"] += not item.cites_evidence
+            agencies.add(item.agency)
+            flags = ["KEY"] if item.key_episode else []
+            flags += [] if item.cites_evidence else ["NO EVIDENCE"]
+            yield [
+                item.when.text,
+                item.ref,
+                item.agency,
+                short(item.what, 70),
+                ", ".join(item.people),
+                item.evidence or "",
                 " ".join(flags),
             ]
-        )
-    click.echo(table(rows, ["when", "entry", "agency", "what", "people", "evidence", "flags"]))
+
+    listing = rows()
+    first = next(listing, None)
+    if first is None:
+        click.echo("No chronology entries yet.")
+        return
+    headers = ["when", "entry", "agency", "what", "people", "evidence", "flags"]
+    for line in stream_table(itertools.chain([first], listing), headers):
+        click.echo(line)
     click.echo("")
+    unevidenced = counts["unevidenced"]
     click.echo(
-        f"{len(chron.entries)} entries from {len({e.agency for e in chron.entries})} agencies; "
-        f"{len(chron.gaps)} gap(s) longer than {chron.gap_days} days; "
-        f"{len(chron.without_evidence)} entr{'y' if len(chron.without_evidence) == 1 else 'ies'} "
-        "citing no evidence."
+        f"{counts['entries']} entries from {len(agencies)} agencies; "
+        f"{counts['gaps']} gap(s) longer than {gap_days} days; "
+        f"{unevidenced} entr{'y' if unevidenced == 1 else 'ies'} citing no evidence."
     )
 
 

@@ -3,7 +3,7 @@ aaib feedback."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,7 +17,9 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import safety_book
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 
 # -- consultation --------------------------------------------------------------------

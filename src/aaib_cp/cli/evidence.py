@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,7 +18,9 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import casebook, protection
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 
 # -- evidence ----------------------------------------------------------------------

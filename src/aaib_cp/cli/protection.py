@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from aaib_cp.cli._common import (
@@ -14,7 +16,9 @@ from aaib_cp.cli._common import (
     table,
 )
 from aaib_cp.cli._services import protection
-from aaib_cp.workflow.identity import Actor
+
+if TYPE_CHECKING:
+    from aaib_cp.workflow.identity import Actor
 
 
 # -- notes ---------------------------------------------------------------------------

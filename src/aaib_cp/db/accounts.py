@@ -21,6 +21,15 @@ from aaib_cp.workflow.names import agency_key, canonical
 __all__ = ["AccountsSQL"]
 
 _REGISTRY = "registry"
+#: An account with its roles and affiliations, in one statement (read on every action).
+_ACCOUNT_WITH_GRANTS = (
+    "SELECT a.*,"
+    " (SELECT json_group_array(role) FROM account_roles WHERE account_id = a.id) AS aaib_roles,"
+    " (SELECT json_group_array(organisation_id) FROM (SELECT organisation_id"
+    "  FROM account_affiliations WHERE account_id = a.id ORDER BY organisation_id))"
+    " AS aaib_orgs"
+    " FROM accounts a WHERE a.id = ?"
+)
 
 
 class AccountsSQL:
@@ -36,20 +45,24 @@ class AccountsSQL:
 
     # -- accounts ---------------------------------------------------------------
     def _account(self, row: Mapping[str, Any]) -> Account:
-        roles = {
-            r
-            for (r,) in self.db.execute(
-                "SELECT role FROM account_roles WHERE account_id = ?", [row["id"]]
+        if "aaib_roles" in row:  # read with the account in one statement (see :meth:`get`)
+            roles = set(json.loads(row["aaib_roles"]))
+            orgs = tuple(json.loads(row["aaib_orgs"]))
+        else:
+            roles = {
+                r
+                for (r,) in self.db.execute(
+                    "SELECT role FROM account_roles WHERE account_id = ?", [row["id"]]
+                )
+            }
+            orgs = tuple(
+                o
+                for (o,) in self.db.execute(
+                    "SELECT organisation_id FROM account_affiliations WHERE account_id = ?"
+                    " ORDER BY organisation_id",
+                    [row["id"]],
+                )
             )
-        }
-        orgs = tuple(
-            o
-            for (o,) in self.db.execute(
-                "SELECT organisation_id FROM account_affiliations WHERE account_id = ?"
-                " ORDER BY organisation_id",
-                [row["id"]],
-            )
-        )
         return Account(
             id=int(row["id"]),
             login=row["login"],
@@ -77,7 +90,7 @@ class AccountsSQL:
 
     def get(self, account_id: int) -> Account:
         """The account with ``account_id`` (RecordNotFound otherwise)."""
-        rows = self._rows("SELECT * FROM accounts WHERE id = ?", [account_id])
+        rows = self._rows(_ACCOUNT_WITH_GRANTS, [account_id])
         if not rows:
             raise RecordNotFound(f"no account #{account_id}")
         return self._account(rows[0])

@@ -138,18 +138,44 @@ def clear_change_log(db: Database) -> None:
 def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTable]) -> dict:
     """``{record: sha256 or None}`` for the case's records changed since the last event."""
     by_name = {t.name: t for t in record_tables}
-    out: dict[str, str | None] = {}
-    notes = db.execute(f"SELECT tbl, key FROM {_LOG} WHERE case_id = ?", [case_id]).fetchall()
+    notes = db.execute(
+        f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key", [case_id]
+    ).fetchall()
+    keys: dict[str, list[str]] = {}
     for tbl, key in notes:
+        keys.setdefault(tbl, []).append(key)
+    out: dict[str, str | None] = {}
+    for tbl, table_keys in keys.items():
         t = by_name[tbl]
-        values = json.loads(key)
-        where = " AND ".join(f"{_q(k)} IS ?" for k in t.key)
-        rows = fetch_rows(db, f"SELECT * FROM {_q(tbl)} WHERE {where}", values)
-        out[t.row_key({k: v for k, v in zip(t.key, values, strict=True)})] = (
-            t.row_digest(rows[0]) if rows else None
-        )
-    db.execute(f"DELETE FROM {_LOG} WHERE case_id = ?", [case_id])
+        for start in range(0, len(table_keys), _CHUNK):
+            chunk = table_keys[start : start + _CHUNK]
+            for key, row in _rows_by_key(db, t, chunk):
+                values = json.loads(key)
+                out[t.row_key(dict(zip(t.key, values, strict=True)))] = (
+                    t.row_digest(row) if row is not None else None
+                )
     return out
+
+
+#: Records read per statement when hashing what a transaction changed.
+_CHUNK = 5_000
+
+
+def _rows_by_key(
+    db: Database, t: RecordTable, keys: Sequence[str]
+) -> Iterable[tuple[str, dict[str, Any] | None]]:
+    """Each key (a JSON array of key values) with its current row, or None if deleted."""
+    match = " AND ".join(
+        f"r.{_q(k)} IS json_extract(j.value, '$[{i}]')" for i, k in enumerate(t.key)
+    )
+    cursor = db.execute(
+        "SELECT j.value AS aaib_key, r.rowid IS NOT NULL AS aaib_found, r.*"
+        f" FROM json_each(?) j LEFT JOIN main.{_q(t.name)} r ON {match}",
+        [json.dumps(list(keys))],
+    )
+    columns = [c[0] for c in cursor.description][2:]
+    for key, found, *values in cursor:
+        yield key, dict(zip(columns, values, strict=True)) if found else None
 
 
 def current_content(

@@ -45,6 +45,13 @@ def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _differs(stored: Mapping[str, Any], given: Mapping[str, Any]) -> bool:
+    """True unless the stored event row is exactly what was given (plus its row number)."""
+    return any(
+        given[k] != v if k in given else (v is not None and k != "seq") for k, v in stored.items()
+    )
+
+
 class Store:
     """An aaib-cp database. Open with :meth:`open`; write inside :meth:`transaction`."""
 
@@ -210,6 +217,21 @@ class Store:
             rows = self._rows("SELECT * FROM cases WHERE state = ? ORDER BY opened_at, id", [state])
         return [Case.from_row(r) for r in rows]
 
+    def iter_cases(self, *, state: str | None = None, page: int = 500) -> Iterator[list[Case]]:
+        """:meth:`list_cases` a page at a time (oldest first), for long listings."""
+        after: tuple[str, str] = ("", "")
+        where = "(opened_at, id) > (?, ?)" + (" AND state = ?" if state is not None else "")
+        while True:
+            params = [*after, *([state] if state is not None else []), page]
+            rows = self._rows(
+                f"SELECT * FROM cases WHERE {where} ORDER BY opened_at, id LIMIT ?", params
+            )
+            if rows:
+                yield [Case.from_row(r) for r in rows]
+            if len(rows) < page:
+                return
+            after = (rows[-1]["opened_at"], rows[-1]["id"])
+
     def count_cases(self) -> int:
         """How many cases there are."""
         return int(self.db.execute("SELECT count(*) FROM cases").fetchone()[0])
@@ -313,13 +335,12 @@ class Store:
         heads_mac = head_mac(*key, case_id, n, digest) if key else None
         values |= {"prev_hash": prev, "hash": digest, "mac": mac}
         names = ", ".join(f'"{c}"' for c in values)
-        cursor = self.db.execute(
-            f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(values))})",
+        (stored,) = self._rows(
+            f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(values))}) RETURNING *",
             list(values.values()),
         )
-        seq = int(cursor.lastrowid or 0)
-        (stored,) = self._rows("SELECT * FROM events WHERE seq = ?", [seq])
-        if event_hash(prev, stored) != digest:  # a column with a default not given above
+        if _differs(stored, values) and event_hash(prev, stored) != digest:
+            # a column with a default not given above
             raise StoreError(f"event {n} of {case_id} would not verify; nothing was written")
         self.db.execute(
             "INSERT INTO audit_heads (case_id, n, hash, mac) VALUES (?, ?, ?, ?)"

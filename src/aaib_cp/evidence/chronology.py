@@ -8,7 +8,8 @@ An import is all or nothing: every row is checked first
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +21,25 @@ from aaib_cp.evidence.base import RecordService
 from aaib_cp.evidence.chronology_csv import (
     DraftEntry,
     ImportRejected,
+    RowChecker,
     RowError,
-    read_csv,
+    iter_csv,
     read_file,
     reject_invalid,
-    validate_rows,
+    row_validator,
 )
 from aaib_cp.evidence.model import Agency, ChronologyEntry, Gap, find_gaps
 from aaib_cp.evidence.register import evidence_resolver
+from aaib_cp.evidence.sql_chronology import iter_chronology
 from aaib_cp.exceptions import InputError, RecordNotFound
 from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, EventKind
 
 __all__ = ["Chronology", "ChronologyService"]
+
+#: Entries written per statement batch during an import.
+_BATCH = 2_000
 
 
 @attrs.frozen
@@ -98,7 +104,7 @@ class ChronologyService(RecordService):
             "key_episode": "yes" if key_episode else "no",
         }
         refs = self._import_rows(
-            case, [(1, row)], [], filename="entry", source="manual", actor=actor, role=role
+            case, [(1, row)], filename="entry", source="manual", actor=actor, role=role
         )
         entry = db.find_entry(self.store, case.id, refs[0])
         assert entry is not None
@@ -124,12 +130,11 @@ class ChronologyService(RecordService):
         """
         data, filename = read_file(path)
         case, actor = self._may_import(case_id, actor, role)
-        rows, errors = read_csv(data, filename=filename, mapping=mapping)
+        rows = iter_csv(data, filename=filename, mapping=mapping)
         default = find_agency(self.store, case.id, agency) if agency else None
         return self._import_rows(
             case,
             rows,
-            errors,
             filename=filename,
             source=f"import:{filename}",
             actor=actor,
@@ -152,15 +157,27 @@ class ChronologyService(RecordService):
         role: str,
     ) -> tuple[list[DraftEntry], list[RowError]]:
         """Check a chronology CSV as :meth:`import_chronology` would, writing nothing: the
-        rows it would add and every row error, in row order (a preview before importing)."""
+        rows it would add and every row error, in row order (a preview before importing).
+        Every row is held, so this is for files of a size a person reads."""
         case, actor = self._may_import(case_id, actor, role)
         try:
-            rows, errors = read_csv(data, filename=filename, mapping=mapping)
+            rows = iter_csv(data, filename=filename, mapping=mapping)
         except ImportRejected as rejected:  # the columns are wrong: no row can be read
             return [], rejected.errors
         default = find_agency(self.store, case.id, agency) if agency else None
-        drafts, row_errors = self._validate(case, rows, filename, default)
-        return drafts, sorted([*errors, *row_errors], key=lambda e: e.row)
+        check = self._row_check(case, default)
+        drafts: list[DraftEntry] = []
+        errors: list[RowError] = []
+        for number, row in rows:
+            if isinstance(row, RowError):
+                errors.append(row)
+                continue
+            checker = RowChecker(filename, number)
+            draft = check(row, checker)
+            errors.extend(checker.errors)
+            if draft is not None and not checker.errors:
+                drafts.append(draft)
+        return drafts, sorted(errors, key=lambda e: e.row)
 
     def _may_import(self, case_id: str, actor: Account | Actor, role: str) -> tuple[Case, Actor]:
         case, _, who = self.engine.authorise(
@@ -172,22 +189,19 @@ class ChronologyService(RecordService):
         )
         return case, who
 
-    def _validate(
-        self,
-        case: Case,
-        rows: list[tuple[int, dict[str, str]]],
-        filename: str,
-        default_agency: Agency | None,
-    ) -> tuple[list[DraftEntry], list[RowError]]:
+    def _row_check(
+        self, case: Case, default_agency: Agency | None
+    ) -> Callable[[dict[str, str], RowChecker], DraftEntry | None]:
+        """The check of one row against this case's agencies, people and evidence."""
+        agencies: dict[str, Agency] = {}
+
         def agency(name: str) -> Agency:
-            found = db.find_agency(self.store, case.id, name)
+            found = agencies.get(name) or db.find_agency(self.store, case.id, name)
             if found is None:
                 raise ValueError(f"no agency {name!r} on {case.id}")
-            return found
+            return agencies.setdefault(name, found)
 
-        return validate_rows(
-            rows,
-            filename=filename,
+        return row_validator(
             today=self.engine.clock().date(),
             default_agency=default_agency,
             agency=agency,
@@ -198,8 +212,7 @@ class ChronologyService(RecordService):
     def _import_rows(
         self,
         case: Case,
-        rows: list[tuple[int, dict[str, str]]],
-        errors: list[RowError],
+        rows: Iterable[tuple[int, dict[str, str] | RowError]],
         *,
         filename: str,
         source: str,
@@ -209,47 +222,64 @@ class ChronologyService(RecordService):
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
         csv_bytes: bytes | None = None,
     ) -> list[str]:
-        drafts, row_errors = self._validate(case, rows, filename, default_agency)
-        if source == "manual" and row_errors:
-            raise InputError("; ".join(f"{e.field}: {e.message}" for e in row_errors))
-        reject_invalid(filename, drafts, [*errors, *row_errors])
+        """Check every row and write the valid ones in batches, in one transaction.
+
+        Once a row is found invalid nothing more is written, the remaining rows are
+        still checked (so every error is reported), and the transaction is rolled back.
+        Only one batch of rows is held at a time.
+        """
+        check = self._row_check(case, default_agency)
         wrap = progress or (lambda items: items)
+        now, by = self.engine.clock(), actor.label
         refs: list[str] = []
-        now = self.engine.clock()
+        errors: list[RowError] = []
+        batch: list[DraftEntry] = []
+        named: set[str] = set()
+        first: DraftEntry | None = None
+
+        def flush() -> None:
+            start = db.next_number(self.store, case.id, "chronology", len(batch))
+            numbered = [(f"C{start + i}", d) for i, d in enumerate(batch)]
+            db.insert_entries(self.store, case.id, numbered, source=source, at=now, by=by)
+            refs.extend(ref for ref, _ in numbered)
+            batch.clear()
+
         with self.store.transaction():
-            for draft in wrap(drafts):
-                ref = f"C{db.next_number(self.store, case.id, 'chronology')}"
-                db.insert_entry(
-                    self.store,
-                    case.id,
-                    ref=ref,
-                    when=draft.when,
-                    agency=draft.agency,
-                    people_ids=[p.id for p in draft.people],
-                    what=draft.what,
-                    evidence_id=draft.evidence.id if draft.evidence is not None else None,
-                    key_episode=draft.key_episode,
-                    source=source,
-                    at=now,
-                    by=actor.label,
-                )
-                refs.append(ref)
+            for number, row in wrap(rows):
+                if isinstance(row, RowError):
+                    errors.append(row)
+                    continue
+                checker = RowChecker(filename, number)
+                draft = check(row, checker)
+                errors.extend(checker.errors)
+                if draft is None or errors:
+                    continue
+                first = first or draft
+                named.add(draft.agency.name)
+                batch.append(draft)
+                if len(batch) == _BATCH:
+                    flush()
+            if source == "manual" and errors:
+                raise InputError("; ".join(f"{e.field}: {e.message}" for e in errors))
+            reject_invalid(filename, range(len(refs) + len(batch)) if not errors else [], errors)
+            if batch:
+                flush()
+            assert first is not None
             if source == "manual":
-                draft = drafts[0]
                 detail: dict[str, Any] = {
                     "entry": refs[0],
-                    "agency": draft.agency.name,
-                    "evidence": draft.evidence.label if draft.evidence is not None else None,
-                    "key_episode": draft.key_episode,
+                    "agency": first.agency.name,
+                    "evidence": first.evidence.label if first.evidence is not None else None,
+                    "key_episode": first.key_episode,
                 }
                 kind = EventKind.CHRONOLOGY_ADDED
             else:
                 detail = {
                     "file": filename,
                     "sha256": hashlib.sha256(csv_bytes or b"").hexdigest(),
-                    "rows": len(drafts),
+                    "rows": len(refs),
                     "entries": [refs[0], refs[-1]],
-                    "agencies": sorted({d.agency.name for d in drafts}),
+                    "agencies": sorted(named),
                 }
                 kind = EventKind.CHRONOLOGY_IMPORTED
             self.engine.record_change(case, actor=actor, role=role, kind=kind, detail=detail)
@@ -281,6 +311,18 @@ class ChronologyService(RecordService):
             )
         return attrs.evolve(entry, key_episode=key_episode)
 
+    def timeline(
+        self, case_id: str, *, gap_days: int | None = None
+    ) -> tuple[int, Iterator[ChronologyEntry | Gap]]:
+        """The gap setting used, and the entries in time order with each gap before the
+        first entry at or after its end, read a page at a time (as :meth:`chronology`
+        finds them, without holding them all)."""
+        case = self.store.get_case(case_id)
+        if gap_days is None:
+            gap_days = int(self.engine.definition_for(case).setting("chronology_gap_days"))
+        find_gaps([], gap_days=gap_days)  # the same check of the setting
+        return gap_days, _with_gaps(iter_chronology(self.store, case.id), gap_days)
+
     def chronology(self, case_id: str, *, gap_days: int | None = None) -> Chronology:
         """The integrated chronology of every agency, with gaps longer than ``gap_days``.
 
@@ -297,3 +339,17 @@ class ChronologyService(RecordService):
             gaps=tuple(find_gaps(entries, gap_days=gap_days)),
             gap_days=gap_days,
         )
+
+
+def _with_gaps(
+    entries: Iterable[ChronologyEntry], gap_days: int
+) -> Iterator[ChronologyEntry | Gap]:
+    """Entries in time order, each gap :func:`find_gaps` finds before the day it ends."""
+    latest = None
+    for _, day in itertools.groupby(entries, key=lambda e: e.when.earliest):
+        group = list(day)
+        for entry in (e for e in group if e.involves_child):
+            if latest is not None and (entry.when.earliest - latest).days > gap_days:
+                yield Gap(latest, entry.when.earliest)
+            latest = entry.when.latest if latest is None else max(latest, entry.when.latest)
+        yield from group

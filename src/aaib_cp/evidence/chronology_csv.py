@@ -11,8 +11,9 @@ evidence items are passed in as callables, so this module needs no database.
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -186,6 +187,33 @@ def read_csv(
     raises :class:`InputError`; bad columns raise :class:`ImportRejected` listing every
     one; a row with the wrong number of cells is a :class:`RowError`.
     """
+    rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[RowError] = []
+    for number, row in iter_csv(data, filename=filename, columns=columns, mapping=mapping):
+        if isinstance(row, RowError):
+            errors.append(row)
+        else:
+            rows.append((number, row))
+    return rows, errors
+
+
+#: One line of text and its ending, as ``open(newline="")`` splits them.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def iter_csv(
+    data: bytes,
+    *,
+    filename: str,
+    columns: Mapping[str, tuple[bool, str]] = COLUMNS,
+    mapping: Mapping[str, str] | None = None,
+) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """:func:`read_csv` one row at a time: ``(row number, {column: value} or RowError)``.
+
+    The encoding and the header are checked before this returns; a row that is not valid
+    CSV raises :class:`InputError` when it is reached. Only the row being read is held,
+    so a large file is not split into a list first.
+    """
     if len(data) > MAX_BYTES:
         raise InputError(f"{filename}: larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
@@ -197,35 +225,41 @@ def read_csv(
             f"(byte 0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'"
         ) from None
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    try:
-        for number, record in enumerate(reader, start=1):
-            records.append((number, record))
-    except csv.Error as exc:
-        raise InputError(f"{filename}: row {len(records) + 1}: not valid CSV ({exc})") from None
-    if not records or not any(cell.strip() for cell in records[0][1]):
+    records = _records(text, filename)
+    first = next(records, None)
+    if first is None or not any(cell.strip() for cell in first[1]):
         raise InputError(
             f"{filename}: row 1: no header row (expected columns: {', '.join(columns)})"
         )
-    header = _header(records[0][1], filename=filename, columns=columns, mapping=mapping or {})
-    rows: list[tuple[int, dict[str, str]]] = []
-    errors: list[RowError] = []
-    for number, record in records[1:]:
+    header = _header(first[1], filename=filename, columns=columns, mapping=mapping or {})
+    return _rows(records, header, filename)
+
+
+def _records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), strict=True)
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            yield number, record
+    except csv.Error as exc:
+        raise InputError(f"{filename}: row {number + 1}: not valid CSV ({exc})") from None
+
+
+def _rows(
+    records: Iterator[tuple[int, list[str]]], header: list[str], filename: str
+) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    for number, record in records:
         if not any(cell.strip() for cell in record):
             continue
         if len(record) != len(header):
-            errors.append(
+            yield (
+                number,
                 RowError(
-                    filename,
-                    number,
-                    "",
-                    f"has {len(record)} cells, the header has {len(header)}",
-                )
+                    filename, number, "", f"has {len(record)} cells, the header has {len(header)}"
+                ),
             )
             continue
-        rows.append((number, {k: v for k, v in zip(header, record, strict=True) if k}))
-    return rows, errors
+        yield number, {k: v for k, v in zip(header, record, strict=True) if k}
 
 
 def check_rows(
@@ -251,7 +285,7 @@ def check_rows(
     return drafts, errors
 
 
-def reject_invalid(filename: str, drafts: Sequence[Any], errors: Iterable[RowError]) -> None:
+def reject_invalid(filename: str, drafts: Sized, errors: Iterable[RowError]) -> None:
     """Raise :class:`ImportRejected` listing ``errors`` by row, or InputError if no rows."""
     found = sorted(errors, key=lambda e: e.row)
     if found:
@@ -294,24 +328,22 @@ def _text(value: str, *, required: bool) -> str:
     return text
 
 
-def validate_rows(
-    rows: Iterable[tuple[int, dict[str, str]]],
+def row_validator(
     *,
-    filename: str,
     today: date,
     default_agency: Any = None,
     agency: Callable[[str], Any],
     person: Callable[[str], Any],
     evidence: Callable[[str], Any],
-) -> tuple[list[DraftEntry], list[RowError]]:
-    """Check every chronology row; returns the drafts and every error found (all rows, all columns).
+) -> Callable[[dict[str, str], RowChecker], DraftEntry | None]:
+    """The check of one chronology row (see :func:`validate_rows`), for :func:`check_rows`.
 
     ``agency``, ``person`` and ``evidence`` resolve a name or reference, raising
     ValueError with a message when it does not exist.
     """
 
     def check_one(row: dict[str, str], check: RowChecker) -> DraftEntry | None:
-        when = check("when", When.parse, row["when"])
+        when = check("when", _when, row["when"])
         if when is not None and when.earliest > today:
             check.problem("when", f"{when.text!r} is in the future")
         what = check("what", lambda v: _text(v, required=True), row["what"])
@@ -335,4 +367,35 @@ def validate_rows(
             return None
         return DraftEntry(check.row, when, resolved_agency, tuple(people), what, item, bool(key))
 
+    return check_one
+
+
+@functools.lru_cache(maxsize=4096)
+def _when(text: str) -> When:
+    """:meth:`When.parse`, once per distinct text (dates repeat across a chronology)."""
+    return When.parse(text)
+
+
+def validate_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    filename: str,
+    today: date,
+    default_agency: Any = None,
+    agency: Callable[[str], Any],
+    person: Callable[[str], Any],
+    evidence: Callable[[str], Any],
+) -> tuple[list[DraftEntry], list[RowError]]:
+    """Check every chronology row; returns the drafts and every error found (all rows, all columns).
+
+    ``agency``, ``person`` and ``evidence`` resolve a name or reference, raising
+    ValueError with a message when it does not exist.
+    """
+    check_one = row_validator(
+        today=today,
+        default_agency=default_agency,
+        agency=agency,
+        person=person,
+        evidence=evidence,
+    )
     return check_rows(rows, filename=filename, check=check_one)

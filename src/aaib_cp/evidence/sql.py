@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from aaib_cp.db.connection import Database, Migrations, fetch_rows
 from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
-from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person, When
+from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person
+from aaib_cp.evidence.sql_chronology import chronology, find_entry
 from aaib_cp.workflow.model import Event
 
 __all__ = [
@@ -26,7 +28,7 @@ __all__ = [
     "find_agency",
     "find_entry",
     "insert_agency",
-    "insert_entry",
+    "insert_entries",
     "insert_evidence",
     "insert_person",
     "next_number",
@@ -158,17 +160,17 @@ def records_schema(db: Database) -> None:
         db.execute(statement)
 
 
-def next_number(store: Store, case_id: str, counter: str) -> int:
-    """The next number of a per-case counter (inside a transaction); never reused."""
-    store.db.execute(
-        "INSERT INTO record_counters (case_id, counter, last) VALUES (?, ?, 1) "
-        "ON CONFLICT(case_id, counter) DO UPDATE SET last = last + 1",
-        [case_id, counter],
-    )
+def next_number(store: Store, case_id: str, counter: str, count: int = 1) -> int:
+    """The next number of a per-case counter (inside a transaction); never reused.
+
+    ``count`` reserves that many numbers at once; the first is returned.
+    """
     (last,) = store.db.execute(
-        "SELECT last FROM record_counters WHERE case_id = ? AND counter = ?", [case_id, counter]
+        "INSERT INTO record_counters (case_id, counter, last) VALUES (?, ?, ?) "
+        "ON CONFLICT(case_id, counter) DO UPDATE SET last = last + excluded.last RETURNING last",
+        [case_id, counter, count],
     ).fetchone()
-    return int(last)
+    return int(last) - count + 1
 
 
 # -- agencies ----------------------------------------------------------------------
@@ -365,95 +367,45 @@ def custody_events(store: Store, case_id: str, ref: str) -> list[Event]:
 
 
 # -- chronology --------------------------------------------------------------------
-def insert_entry(
+def insert_entries(
     store: Store,
     case_id: str,
+    entries: Sequence[tuple[str, Any]],
     *,
-    ref: str,
-    when: When,
-    agency: Agency,
-    people_ids: Sequence[int],
-    what: str,
-    evidence_id: int | None,
-    key_episode: bool,
     source: str,
     at: datetime,
     by: str,
-) -> int:
-    """Record one chronology entry; returns its row id."""
-    cursor = store.db.execute(
+) -> None:
+    """Record chronology entries: ``(ref, draft)`` pairs, each draft a ``DraftEntry``."""
+    added = at.isoformat()
+    store.db.conn.executemany(
         "INSERT INTO chronology_entries (case_id, ref, when_text, agency_id, what, evidence_id,"
         " key_episode, source, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            case_id,
-            ref,
-            when.text,
-            agency.id,
-            what,
-            evidence_id,
-            int(key_episode),
-            source,
-            at.isoformat(),
-            by,
+            (
+                case_id,
+                ref,
+                d.when.text,
+                d.agency.id,
+                d.what,
+                d.evidence.id if d.evidence is not None else None,
+                int(d.key_episode),
+                source,
+                added,
+                by,
+            )
+            for ref, d in entries
         ],
     )
-    entry_id = int(cursor.lastrowid or 0)
-    for person_id in dict.fromkeys(people_ids):
-        store.db.execute(
-            "INSERT INTO chronology_people (entry_id, person_id) VALUES (?, ?)",
-            [entry_id, person_id],
-        )
-    return entry_id
-
-
-def chronology(store: Store, case_id: str) -> list[ChronologyEntry]:
-    """Every agency's entries merged into one chronology, in time order."""
-    rows = fetch_rows(
-        store.db,
-        "SELECT c.*, a.name AS agency, e.ref AS ev_ref, e.version AS ev_version"
-        " FROM chronology_entries c JOIN agencies a ON a.id = c.agency_id"
-        " LEFT JOIN evidence_items e ON e.id = c.evidence_id WHERE c.case_id = ?",
-        [case_id],
+    store.db.conn.executemany(
+        "INSERT INTO chronology_people (entry_id, person_id)"
+        " SELECT id, ? FROM chronology_entries WHERE case_id = ? AND ref = ?",
+        [
+            (person_id, case_id, ref)
+            for ref, d in entries
+            for person_id in dict.fromkeys(p.id for p in d.people)
+        ],
     )
-    who: dict[int, list[tuple[str, str]]] = {}
-    for r in fetch_rows(
-        store.db,
-        "SELECT cp.entry_id, p.pseudonym, p.role FROM chronology_people cp"
-        " JOIN persons p ON p.id = cp.person_id JOIN chronology_entries c ON c.id = cp.entry_id"
-        " WHERE c.case_id = ? ORDER BY p.id",
-        [case_id],
-    ):
-        who.setdefault(r["entry_id"], []).append((r["pseudonym"], r["role"]))
-    entries = []
-    for r in rows:
-        people_here = who.get(r["id"], [])
-        evidence = None
-        if r["ev_ref"] is not None:
-            evidence = r["ev_ref"] if r["ev_version"] == 1 else f"{r['ev_ref']}v{r['ev_version']}"
-        entries.append(
-            ChronologyEntry(
-                id=r["id"],
-                case_id=case_id,
-                ref=r["ref"],
-                when=When.parse(r["when_text"]),
-                agency=r["agency"],
-                people=tuple(p for p, _ in people_here),
-                what=r["what"],
-                evidence=evidence,
-                key_episode=bool(r["key_episode"]),
-                source=r["source"],
-                involves_child=any(role == "child" for _, role in people_here),
-            )
-        )
-    return sorted(entries, key=lambda e: (e.when.sort_key, e.id))
-
-
-def find_entry(store: Store, case_id: str, ref: str) -> ChronologyEntry | None:
-    """One chronology entry by reference (``C3``)."""
-    for entry in chronology(store, case_id):
-        if entry.ref.lower() == ref.strip().lower():
-            return entry
-    return None
 
 
 def set_key_episode(store: Store, entry: ChronologyEntry, flag: bool) -> None:

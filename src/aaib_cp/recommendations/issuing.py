@@ -74,8 +74,7 @@ def _first_time_published(store: Store, case: Case, definition: WorkflowDefiniti
     published = definition.phase_states("published")
     if case.state not in published:
         return False
-    moves = store.move_events([case.id])[case.id]
-    return sum(1 for e in moves if e.to_state in published) == 1
+    return sdb.moves_into(store, case.id, sorted(published)) == 1
 
 
 @EFFECTS.register(EVERY_TRIGGER)

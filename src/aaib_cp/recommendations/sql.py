@@ -23,6 +23,7 @@ from aaib_cp.recommendations.model import (
     SafetyAction,
     settle_messages,
 )
+from aaib_cp.workflow.model import EventKind
 
 __all__ = [
     "close_recommendation",
@@ -329,3 +330,13 @@ def safety_actions(store: Store, case_id: str) -> list[SafetyAction]:
 def recommendations_unsettled(db: Database, case_id: str) -> list[str]:
     """Per recommendation not closed, what is missing: issue, response or assessment."""
     return settle_messages(recommendations(db, case_id))
+
+
+def moves_into(store: Store, case_id: str, states: Sequence[str]) -> int:
+    """How many times the case has moved into one of ``states`` (opened or a transition)."""
+    (n,) = store.db.execute(
+        "SELECT count(*) FROM events WHERE case_id = ? AND kind IN (?, ?)"
+        " AND to_state IN (SELECT value FROM json_each(?))",
+        [case_id, EventKind.OPENED, EventKind.TRANSITION, json.dumps(list(states))],
+    ).fetchone()
+    return int(n)

@@ -10,7 +10,8 @@ while the case is suspended (for example, for criminal proceedings)::
     rule, problems = DeadlineRule.parse({"working_days": 5, "from": "known_on"})
     due_date(rule, date(2025, 12, 23), calendar=WorkingCalendar())  # 2026-01-02
 
-Public holidays come from the maintained ``holidays`` library, per UK nation.
+Public holidays come from the maintained ``holidays`` library, per UK nation,
+precomputed for 2000 to 2050 (:mod:`.bank_holidays`) so a command need not import it.
 This module is pure: no storage, no command line.
 """
 
@@ -86,12 +87,17 @@ class _YearTable:
 
 @functools.cache
 def _year_table(subdiv: str, year: int) -> _YearTable:
-    """Holidays dated in ``year`` (neighbouring years are built too, for observed days)."""
-    import holidays  # ~70 ms to import: only when a working-day clock is computed
+    """Holidays dated in ``year``: shipped for the usual years, else from ``holidays``."""
+    from aaib_cp.workflow import bank_holidays
 
-    years = range(max(1, year - 1), min(9999, year + 1) + 1)
-    table = holidays.country_holidays("GB", subdiv=subdiv, years=years)
-    names = {d: str(name) for d, name in table.items() if d.year == year}
+    if bank_holidays.FIRST_YEAR <= year <= bank_holidays.LAST_YEAR:
+        text = bank_holidays.HOLIDAYS[subdiv][year - bank_holidays.FIRST_YEAR]
+        pairs = (line.split("\t", 1) for line in text.splitlines())
+        names = {date.fromisoformat(d): name for d, name in pairs}
+    else:  # importing ``holidays`` costs ~70 ms: only for years outside the shipped ones
+        from aaib_cp.workflow.bank_holidays_source import compute
+
+        names = {date.fromisoformat(d): name for d, name in compute(subdiv, year).items()}
     weekdays = tuple(sorted(d.toordinal() for d in names if d.weekday() < 5))
     return _YearTable(names=names, weekday_ordinals=weekdays)
 

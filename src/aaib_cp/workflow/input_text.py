@@ -10,6 +10,7 @@ differently from what is stored), lone surrogates, and text over the size limit.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 
@@ -20,6 +21,9 @@ __all__ = ["MAX_LINE", "MAX_TEXT", "clean_line", "clean_text", "parse_date", "te
 MAX_TEXT = 20_000
 MAX_LINE = 500
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+#: ASCII control characters (category Cc), with and without those a multi-line text allows.
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ASCII_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def text_problem(value: object, *, multiline: bool, max_len: int = MAX_TEXT) -> str | None:
@@ -29,6 +33,16 @@ def text_problem(value: object, *, multiline: bool, max_len: int = MAX_TEXT) -> 
     if len(value) > max_len:
         return f"longer than {max_len} characters ({len(value)})"
     allowed = "\n\t\r" if multiline else ""
+    if value.isascii():  # the usual case: only a control character can be wrong
+        found = (_ASCII_CONTROL_MULTILINE if multiline else _ASCII_CONTROL).search(value)
+        if found is None:
+            return None
+        value = value[: found.end()]
+    return first_bad_character(value, allowed)
+
+
+def first_bad_character(value: str, allowed: str) -> str | None:
+    """What is wrong with the first character of ``value`` that may not be stored, if any."""
     for position, ch in enumerate(value, start=1):
         if ch in allowed:
             continue

@@ -1,0 +1,120 @@
+"""SQL for reading the chronology in time order, a page at a time.
+
+Entries sort by their earliest day, then coarse dates before precise ones, then the
+time of day, then the order they were recorded (:attr:`When.sort_key
+<aaib_cp.evidence.model.When.sort_key>`). :data:`ORDER_KEY` computes the same order in
+SQL from the stored text, and an index on it lets the first page of a chronology of a
+million entries be read without sorting them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from aaib_cp.db.connection import Database, Migrations, fetch_rows
+from aaib_cp.db.store import Store
+from aaib_cp.evidence.model import ChronologyEntry, When
+
+__all__ = ["MIGRATIONS", "ORDER_KEY", "chronology", "find_entry", "iter_chronology"]
+
+#: This module's schema changes (joined by :mod:`aaib_cp.wiring`).
+MIGRATIONS = Migrations()
+
+#: The sort key of a stored ``when_text`` (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or
+#: ``YYYY-MM-DDTHH:MM[:SS]``): earliest day, precision digit, time of day.
+ORDER_KEY = (
+    "(CASE length(when_text) WHEN 4 THEN when_text || '-01-010'"
+    " WHEN 7 THEN when_text || '-011'"
+    " WHEN 10 THEN when_text || '2'"
+    " WHEN 16 THEN substr(when_text, 1, 10) || '3' || substr(when_text, 12)"
+    " ELSE substr(when_text, 1, 10) || '4' || substr(when_text, 12) END)"
+)
+
+_ORDER_C = ORDER_KEY.replace("when_text", "c.when_text")
+_SELECT = (
+    "SELECT c.*, a.name AS agency, e.ref AS ev_ref, e.version AS ev_version,"
+    f" {_ORDER_C} AS aaib_order FROM chronology_entries c JOIN agencies a ON a.id = c.agency_id"
+    " LEFT JOIN evidence_items e ON e.id = c.evidence_id"
+)
+
+
+@MIGRATIONS.register("records_0002_chronology_order")
+def chronology_order(db: Database) -> None:
+    """Index the chronology by case and time order."""
+    db.execute(
+        f"CREATE INDEX IF NOT EXISTS chronology_time_order"
+        f" ON chronology_entries(case_id, {ORDER_KEY}, id)"
+    )
+
+
+def _entries(store: Store, case_id: str, rows: Sequence[dict[str, Any]]) -> list[ChronologyEntry]:
+    who: dict[int, list[tuple[str, str]]] = {}
+    ids = [r["id"] for r in rows]
+    if ids:
+        for r in fetch_rows(
+            store.db,
+            "SELECT cp.entry_id, p.pseudonym, p.role FROM chronology_people cp"
+            " JOIN persons p ON p.id = cp.person_id"
+            " WHERE cp.entry_id IN (SELECT value FROM json_each(?)) ORDER BY p.id",
+            [f"[{','.join(map(str, ids))}]"],
+        ):
+            who.setdefault(r["entry_id"], []).append((r["pseudonym"], r["role"]))
+    out = []
+    for r in rows:
+        people_here = who.get(r["id"], [])
+        evidence = None
+        if r["ev_ref"] is not None:
+            evidence = r["ev_ref"] if r["ev_version"] == 1 else f"{r['ev_ref']}v{r['ev_version']}"
+        out.append(
+            ChronologyEntry(
+                id=r["id"],
+                case_id=case_id,
+                ref=r["ref"],
+                when=When.parse(r["when_text"]),
+                agency=r["agency"],
+                people=tuple(p for p, _ in people_here),
+                what=r["what"],
+                evidence=evidence,
+                key_episode=bool(r["key_episode"]),
+                source=r["source"],
+                involves_child=any(role == "child" for _, role in people_here),
+            )
+        )
+    return out
+
+
+def iter_chronology(store: Store, case_id: str, *, page: int = 500) -> Iterator[ChronologyEntry]:
+    """Every agency's entries merged in time order, read ``page`` entries at a time."""
+    after: tuple[str, int] | None = None
+    while True:
+        where = "c.case_id = ?"
+        params: list[Any] = [case_id]
+        if after is not None:
+            where += f" AND ({_ORDER_C}, c.id) > (?, ?)"
+            params += list(after)
+        rows = fetch_rows(
+            store.db,
+            f"{_SELECT} WHERE {where} ORDER BY aaib_order, c.id LIMIT ?",
+            [*params, page],
+        )
+        yield from _entries(store, case_id, rows)
+        if len(rows) < page:
+            return
+        after = (rows[-1]["aaib_order"], rows[-1]["id"])
+
+
+def chronology(store: Store, case_id: str) -> list[ChronologyEntry]:
+    """Every agency's entries merged into one chronology, in time order."""
+    return list(iter_chronology(store, case_id, page=10_000))
+
+
+def find_entry(store: Store, case_id: str, ref: str) -> ChronologyEntry | None:
+    """One chronology entry by reference (``C3``, in any case)."""
+    rows = fetch_rows(
+        store.db,
+        f"{_SELECT} WHERE c.case_id = ? AND lower(c.ref) = ?",
+        [case_id, ref.strip().lower()],
+    )
+    found = _entries(store, case_id, rows[:1])
+    return found[0] if found else None

@@ -171,7 +171,7 @@ class Screens:
 
 def _fire(page, case_id: str, trigger: str, dest: str, **fields: str) -> None:
     """Fire ``trigger`` from the case page, filling its fields (``choose_`` picks from a
-    list); wait for ``dest``."""
+    list); wait for ``dest`` and its workflow picture."""
     page.goto(f"/cases/{case_id}")
     form = page.locator(f"#t-{trigger} form")
     for name, value in fields.items():
@@ -182,6 +182,8 @@ def _fire(page, case_id: str, trigger: str, dest: str, **fields: str) -> None:
             field.fill(value)
     form.get_by_role("button", name=f"Fire {trigger}").click()
     page.get_by_role("heading", name=f"State: {dest}").wait_for()
+    picture = page.locator("figure.workflow img")  # decode() fails for a broken image
+    assert picture.evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
 
 
 def _said(page, text: str, role: str = "status") -> str:

@@ -28,8 +28,15 @@ def test_the_case_page_draws_the_workflow_with_its_state_filled(tmp_path):
     client = TestClient(app_for(db))
     sign_in(client, "lee.park")
     page = client.get(f"/cases/{case_id}").text
-    svg = _svg(page, "The child-protection workflow")
+    assert f'<img src="/cases/{case_id}/workflow.svg?v=' in page
+    picture = client.get(f"/cases/{case_id}/workflow.svg")
+    assert "image/svg+xml" == picture.headers["content-type"]
+    svg = picture.text
     assert "scoping" in svg and "agree_scope" in svg  # states and triggers kept as text
+    with Store.open(db) as store:
+        lead = {"actor": store.accounts.by_login("lee.park"), "role": "lead_investigator"}
+        Engine(store).fire(case_id, "agree_scope", fields={"terms_of_reference": "T"}, **lead)
+    assert svg != client.get(f"/cases/{case_id}/workflow.svg").text  # evidence filled now
     assert "with the current state, scoping, filled" in page
     assert "Current state: scoping." in page and "agree_scope: scoping -&gt; evidence" in page
 

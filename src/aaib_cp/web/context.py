@@ -41,8 +41,8 @@ class Web:
         self.local = threading.local()
         #: workflow definitions by content hash, parsed once for every request
         self.definitions: dict[str, WorkflowDefinition] = {}
-        #: pictures drawn once: (workflow content hash, state) -> data URI and text
-        self.pictures: dict[tuple[str, str], dict[str, str]] = {}
+        #: workflow pictures drawn once: (workflow content hash, state) -> SVG
+        self.pictures: dict[tuple[str, str], bytes] = {}
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("aaib_cp.web", "templates"),
             autoescape=True,

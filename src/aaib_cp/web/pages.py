@@ -158,7 +158,7 @@ def case_list(ctx: Ctx) -> Response:
 def case_page(ctx: Ctx) -> Response:
     """State, deadlines, every trigger with its blockers and a form to fire it, the team,
     and the workflow picture with the current state marked."""
-    from aaib_cp.web.pictures import workflow_picture
+    from aaib_cp.workflow.diagrams import workflow_text
 
     case = ctx.case()
     status = ctx.engine.status(case.id)
@@ -171,7 +171,7 @@ def case_page(ctx: Ctx) -> Response:
         team=ctx.engine.team(case.id),
         held=held,
         fields=status.definition.fields if hasattr(status.definition, "fields") else {},
-        picture=workflow_picture(ctx, status.definition, case.state),
+        workflow_text=workflow_text(status.definition),
     )
 
 

@@ -1,7 +1,8 @@
-"""Pictures on the pages: the workflow with the case's state marked (on the case page)
-and the themes chart across cases (the learning page). Each is an SVG embedded as a
-``data:`` image (the pages' content security policy allows no inline style, which
-matplotlib's SVG uses) beside a text alternative."""
+"""Pictures on the pages: the workflow with the case's state marked (an image of the
+case page) and the themes chart across cases (embedded in the learning page as a
+``data:`` image). Both are matplotlib SVG, whose inline styles the pages' content
+security policy forbids inside a page, so each is shown as an image beside a text
+alternative."""
 
 from __future__ import annotations
 
@@ -9,34 +10,32 @@ import base64
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from aaib_cp.web.context import Ctx
 
-__all__ = ["routes", "workflow_picture"]
+__all__ = ["routes"]
 
 
 def _data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def workflow_picture(ctx: Ctx, definition: Any, state: str) -> dict[str, str]:
-    """The workflow drawn with ``state`` filled, as a data URI, and its text alternative.
-    Drawn once per workflow version and state for the life of the application."""
-    from aaib_cp.workflow.diagrams import workflow_figure, workflow_text
+def workflow_svg(ctx: Ctx) -> Response:
+    """The case's workflow drawn with its current state filled (an image of the case page).
+    Drawn once per workflow version and state for the life of the application, and
+    fetched by the browser apart from the page, so the case page never waits for it."""
+    from aaib_cp.workflow.diagrams import workflow_figure
 
-    key = (definition.content_hash, state)
-    found = ctx.web.pictures.get(key)
-    if found is None:
-        found = {
-            "src": _data_uri(workflow_figure(definition, current=state, fmt="svg")),
-            "text": workflow_text(definition),
-        }
-        ctx.web.pictures[key] = found
-    return found
+    case = ctx.case()
+    definition = ctx.engine.definition_for(case)
+    key = (definition.content_hash, case.state)
+    svg = ctx.web.pictures.get(key)
+    if svg is None:
+        svg = ctx.web.pictures[key] = workflow_figure(definition, current=case.state, fmt="svg")
+    return Response(svg, media_type="image/svg+xml")
 
 
 def learning(ctx: Ctx) -> Response:
@@ -62,4 +61,7 @@ def learning(ctx: Ctx) -> Response:
 
 def routes(route: Callable[..., Route]) -> list[Route]:
     """This module's routes."""
-    return [route("/learning", learning)]
+    return [
+        route("/learning", learning),
+        route("/cases/{case_id}/workflow.svg", workflow_svg),
+    ]

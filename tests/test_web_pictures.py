@@ -66,3 +66,21 @@ def test_the_learning_page_charts_factors_without_naming_cases(tmp_path):
     assert case_id not in page
     assert "since: expected a date" in client.get("/learning?since=soon").text
     assert "No contributory factor" in client.get("/learning?since=2099-01-01").text
+
+
+def test_the_chronology_page_draws_the_timeline_with_agencies_as_lanes(tmp_path):
+    db, case_id = make_site(tmp_path)
+    client = TestClient(app_for(db), follow_redirects=False)
+    refused = client.get(f"/cases/{case_id}/chronology.svg")
+    assert 303 == refused.status_code and "/sign-in" in refused.headers["location"]
+    outsider = TestClient(app_for(db))
+    sign_in(outsider, "olive.stone")  # not on the case
+    assert 404 == outsider.get(f"/cases/{case_id}/chronology.svg").status_code
+    sign_in(client, "lee.park")
+    page = client.get(f"/cases/{case_id}/chronology").text
+    assert f'<img src="/cases/{case_id}/chronology.svg" alt="Timeline of the chronology' in page
+    assert "one lane per agency (Northshire Police)" in page
+    assert "<td>Northshire Police</td>" in page  # the table stays as the text alternative
+    picture = client.get(f"/cases/{case_id}/chronology.svg")
+    assert "image/svg+xml" == picture.headers["content-type"]
+    assert picture.text.lstrip().startswith("<?xml") and "Northshire Police" in picture.text

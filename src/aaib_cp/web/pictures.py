@@ -1,5 +1,6 @@
 """Pictures on the pages: the workflow with the case's state marked (an image of the
-case page) and the themes chart across cases (embedded in the learning page as a
+case page), the chronology's swim-lane timeline (an image of the chronology page) and
+the themes chart across cases (embedded in the learning page as a
 ``data:`` image). Both are matplotlib SVG, whose inline styles the pages' content
 security policy forbids inside a page, so each is shown as an image beside a text
 alternative."""
@@ -38,6 +39,20 @@ def workflow_svg(ctx: Ctx) -> Response:
     return Response(svg, media_type="image/svg+xml")
 
 
+def chronology_svg(ctx: Ctx) -> Response:
+    """The case's chronology as the swim-lane timeline ``aaib chronology plot`` draws, one
+    lane per agency (an image of the chronology page, whose table is its text alternative).
+    Drawn on each request: entries change without the case's version changing."""
+    from aaib_cp.evidence.service import Casebook
+    from aaib_cp.evidence.timeline import timeline_picture
+
+    case = ctx.case()
+    chron = Casebook(ctx.engine).chronology(case.id)
+    if not chron.entries:
+        raise LookupError(f"{case.id} has no chronology entries to draw")
+    return Response(timeline_picture(chron, ".svg"), media_type="image/svg+xml")
+
+
 def learning(ctx: Ctx) -> Response:
     """Themes across cases: factor codes counted by cases (with the chart), recurring ones,
     recommendations per addressee. Counts only: no case is named."""
@@ -64,4 +79,5 @@ def routes(route: Callable[..., Route]) -> list[Route]:
     return [
         route("/learning", learning),
         route("/cases/{case_id}/workflow.svg", workflow_svg),
+        route("/cases/{case_id}/chronology.svg", chronology_svg),
     ]

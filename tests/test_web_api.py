@@ -6,7 +6,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from aaib_cp.db import Store
+from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import CaseNotFound, RoleRefused
+from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.reports.build import Publisher
 from aaib_cp.workflow.credentials import Credentials
 from aaib_cp.workflow.engine import Engine
@@ -121,3 +123,131 @@ class TestServicesTheWebNeeds:
                 )
             kinds = [e.kind for e in store.events(site[1])[-2:]]
         assert ["report_generated", "refused"] == kinds
+
+
+@pytest.fixture
+def evidence_phase(api, site):
+    """The case in its evidence phase, with an evidence item and a person (Child A)."""
+    done = api.post(
+        f"/api/cases/{site[1]}/fire",
+        json={"trigger": "agree_scope", "role": "lead_investigator",
+              "fields": {"terms_of_reference": "Information sharing"}},
+    )  # fmt: skip
+    assert 201 == done.status_code
+    with Store.open(site[0]) as store:
+        engine = Engine(store)
+        lead = {"actor": store.accounts.by_login("lee.park"), "role": "lead_investigator"}
+        book = Casebook(engine)
+        book.add_evidence(
+            site[1], kind="case_record", description="Referral log", obtained_how="Request",
+            obtained_on="2026-01-05", **lead,
+        )  # fmt: skip
+        book.add_person(site[1], "Kim Doe", "child", **lead)
+    return site[1]
+
+
+LEAD = {"role": "lead_investigator"}
+
+
+class TestRecordsApi:
+    def test_lists_are_the_screens_records(self, api, site, evidence_phase):
+        case = f"/api/cases/{evidence_phase}"
+        assert ["Northshire Police"] == [a["name"] for a in api.get(f"{case}/agencies").json()]
+        people = api.get(f"{case}/people").json()
+        assert [{"pseudonym": "Child A", "role": "child", "agency": None}] == people
+        assert "Kim Doe" not in api.get(f"{case}/people").text  # pseudonyms only
+        evidence = api.get(f"{case}/evidence").json()
+        assert ["Referral log"] == [e["description"] for e in evidence]
+        chron = api.get(f"{case}/chronology").json()
+        assert ["Northshire Police"] == [e["agency"] for e in chron["entries"]]
+        for empty in ("acts", "factors", "findings", "recommendations"):
+            assert [] == api.get(f"{case}/{empty}").json(), empty
+        assert {"parties": [], "representations": []} == api.get(f"{case}/consultation").json()
+
+    def test_writes_go_through_the_services(self, api, site, evidence_phase):
+        case = f"/api/cases/{evidence_phase}"
+        entry = api.post(
+            f"{case}/chronology",
+            json={"when": "2026-01-03", "agency": "Northshire Police", "what": "Visit",
+                  "people": ["Child A"], "evidence": "E1", "key_episode": True, **LEAD},
+        )  # fmt: skip
+        assert 201 == entry.status_code and entry.json()["key_episode"] is True
+        act = api.post(
+            f"{case}/acts",
+            json={"person": "Child A", "when": "2026-01-02", "description": "No referral",
+                  "evidence": ["E1"], **LEAD},
+        )  # fmt: skip
+        assert 201 == act.status_code
+        ref = act.json()["act"]
+        factor = api.post(
+            f"{case}/factors",
+            json={"code": "ORG.CASELOAD", "acts": [ref], "evidence": ["E1"], "note": "N", **LEAD},
+        )
+        assert 201 == factor.status_code
+        finding = api.post(
+            f"{case}/findings",
+            json={"kind": "contributory", "text": "Caseloads", "acts": [ref],
+                  "factors": [factor.json()["factor"]], **LEAD},
+        )  # fmt: skip
+        assert 201 == finding.status_code
+        assert [ref] == [a["act"] for a in api.get(f"{case}/acts").json()]
+        assert 2 == len(api.get(f"{case}/chronology").json()["entries"])
+        assert 1 == len(api.get(f"{case}/findings").json())
+        with Store.open(site[0]) as store:
+            kinds = [e.kind for e in store.events(evidence_phase)]
+        assert {"act_added", "factor_added", "finding_added"} <= set(kinds)
+
+    def test_a_response_to_an_issued_recommendation(self, api, site, evidence_phase):
+        with Store.open(site[0]) as store:
+            book = SafetyBook(Engine(store))
+            lead = {"actor": store.accounts.by_login("lee.park"), **LEAD}
+            rec = book.add_recommendation(
+                evidence_phase, text="Share at once", to="Northshire CCG", priority="urgent",
+                **lead,
+            )  # fmt: skip
+            book.issue_recommendation(evidence_phase, rec.ref, **lead)
+        path = f"/api/cases/{evidence_phase}/recommendations/{rec.ref}/responses"
+        done = api.post(path, json={"text": "We will", **LEAD})
+        assert 201 == done.status_code
+        assert ["We will"] == [r["text"] for r in done.json()["responses"]]
+        missing = api.post(path.replace("SR01", "SR09"), json={"text": "We will", **LEAD})
+        assert 404 == missing.status_code and "no recommendation" in missing.json()["error"]
+
+    def test_refusals_are_one_line_of_json(self, api, site, evidence_phase):
+        case = f"/api/cases/{evidence_phase}"
+        act = {"person": "Child A", "when": "2026-01-02", "description": "No referral"}
+        rita = TestClient(api.app)
+        rita.headers["authorization"] = "Bearer " + _token(site[0], "rita.vale")
+        refused = rita.post(f"{case}/acts", json={**act, "role": "reviewer"})
+        assert 403 == refused.status_code
+        assert "reviewer" in refused.json()["error"]
+        no_role = api.post(f"{case}/acts", json=act)
+        assert (400, "role: must not be empty") == (no_role.status_code, no_role.json()["error"])
+        bad = api.post(
+            f"{case}/chronology",
+            json={"when": "2026-01-03", "agency": "X", "what": "W", "people": "Child A", **LEAD},
+        )
+        assert (400, "people: expected a list of text") == (bad.status_code, bad.json()["error"])
+        assert [] == api.get(f"{case}/acts").json()  # nothing written
+
+    def test_outsiders_and_anonymous_get_nothing(self, site, evidence_phase):
+        case = f"/api/cases/{evidence_phase}"
+        anonymous = TestClient(app_for(site[0]))
+        outsider = TestClient(app_for(site[0]))
+        outsider.headers["authorization"] = "Bearer " + _token(site[0], "olive.stone")
+        for path in ("agencies", "people", "evidence", "chronology", "acts", "consultation"):
+            assert 401 == anonymous.get(f"{case}/{path}").status_code
+            assert 404 == outsider.get(f"{case}/{path}").status_code
+        entry = {"when": "2026-01-03", "agency": "Northshire Police", "what": "W", **LEAD}
+        assert 401 == anonymous.post(f"{case}/chronology", json=entry).status_code
+        assert 404 == outsider.post(f"{case}/chronology", json=entry).status_code
+
+    def test_openapi_documents_every_body_and_path_parameter(self, api):
+        schema = api.get("/api/openapi.json").json()
+        respond = schema["paths"]["/api/cases/{case_id}/recommendations/{ref}/responses"]["post"]
+        assert ["case_id", "ref"] == [p["name"] for p in respond["parameters"]]
+        assert {"role", "text"} == set(
+            respond["requestBody"]["content"]["application/json"]["schema"]["required"]
+        )
+        posts = [op for ops in schema["paths"].values() for m, op in ops.items() if m == "post"]
+        assert len(posts) == 6 and all("requestBody" in op for op in posts)

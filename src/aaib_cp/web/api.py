@@ -7,33 +7,30 @@ needed. The OpenAPI document is served at ``/api/openapi.json``.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from aaib_cp.exceptions import InputError
+from aaib_cp.web.api_records import RECORD_OPERATIONS, body, json_response, optional_text
 from aaib_cp.web.context import Ctx
 
 __all__ = ["OPERATIONS", "openapi", "routes"]
 
 
-def _json(data: Any, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status_code)
-
-
 def list_cases(ctx: Ctx) -> Response:
     """The cases the token's account may see (``?state=`` filters)."""
     cases = ctx.engine.access.readable_cases(actor=ctx.me, state=ctx.query("state") or None)
-    return _json([c.to_json() for c in cases])
+    return json_response([c.to_json() for c in cases])
 
 
 def case_status(ctx: Ctx) -> Response:
     """A case's state, clocks and every trigger with its blockers (as ``aaib status --json``)."""
     case = ctx.case()
-    return _json({**ctx.engine.status(case.id).to_json(), "team": _team(ctx, case.id)})
+    return json_response({**ctx.engine.status(case.id).to_json(), "team": _team(ctx, case.id)})
 
 
 def _team(ctx: Ctx, case_id: str) -> list[dict[str, Any]]:
@@ -43,47 +40,29 @@ def _team(ctx: Ctx, case_id: str) -> list[dict[str, Any]]:
 def case_history(ctx: Ctx) -> Response:
     """Every event of the case's audit trail, refusals included."""
     case = ctx.case()
-    return _json([e.to_json() for e in ctx.engine.history(case.id)])
+    return json_response([e.to_json() for e in ctx.engine.history(case.id)])
 
 
 def fire(ctx: Ctx) -> Response:
     """Fire a trigger: ``{"trigger", "role", "reason", "fields", "expected_version"}``."""
     case = ctx.case()
-    body = _body(ctx)
-    fields = body.get("fields") or {}
+    data = body(ctx)
+    fields = data.get("fields") or {}
     if not isinstance(fields, dict):
         raise InputError("fields: expected an object of NAME: VALUE")
-    version = body.get("expected_version")
+    version = data.get("expected_version")
     if version is not None and not isinstance(version, int):
         raise InputError("expected_version: expected a whole number")
     event = ctx.engine.fire(
         case.id,
-        str(body.get("trigger") or ""),
+        str(data.get("trigger") or ""),
         actor=ctx.me,
-        role=_optional_text(body, "role"),
-        reason=_optional_text(body, "reason"),
+        role=optional_text(data, "role"),
+        reason=optional_text(data, "reason"),
         fields={str(k): v for k, v in fields.items()},
         expected_version=version,
     )
-    return _json(event.to_json(), status_code=201)
-
-
-def _optional_text(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise InputError(f"{name}: expected text")
-    return value or None
-
-
-def _body(ctx: Ctx) -> dict[str, Any]:
-    raw = ctx.request.state.body
-    try:
-        data = json.loads(raw or b"{}")
-    except ValueError as exc:
-        raise InputError(f"request body: not JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise InputError("request body: expected a JSON object")
-    return data
+    return json_response(event.to_json(), status_code=201)
 
 
 def _version() -> str:
@@ -95,7 +74,7 @@ def _version() -> str:
 def openapi(ctx: Ctx) -> Response:
     """The OpenAPI 3.1 document of this API."""
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, handler, summary in OPERATIONS:
+    for path, method, handler, summary, schema in OPERATIONS:
         operation: dict[str, Any] = {
             "summary": summary,
             "description": handler.__doc__ or "",
@@ -106,17 +85,18 @@ def openapi(ctx: Ctx) -> Response:
                 "400": {"description": "bad input, in one line"},
                 "401": {"description": "no valid token"},
                 "403": {"description": "refused, with the reason"},
-                "404": {"description": "no such case (or not visible to you)"},
+                "404": {"description": "no such case (or not visible to you) or record"},
             },
         }
-        if "{case_id}" in path:
+        if names := re.findall(r"{(\w+)}", path):
             operation["parameters"] = [
-                {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in names
             ]
-        if method == "post":
-            operation["requestBody"] = {"content": {"application/json": {"schema": FIRE_BODY}}}
+        if schema is not None:
+            operation["requestBody"] = {"content": {"application/json": {"schema": schema}}}
         paths.setdefault(path, {})[method] = operation
-    return _json(
+    return json_response(
         {
             "openapi": "3.1.0",
             "info": {"title": "aaib-cp", "version": _version()},
@@ -138,12 +118,13 @@ FIRE_BODY = {
     },
 }
 
-#: (path, method, handler, summary) of every API operation.
-OPERATIONS: list[tuple[str, str, Callable[[Ctx], Response], str]] = [
-    ("/api/cases", "get", list_cases, "List the cases you may see"),
-    ("/api/cases/{case_id}", "get", case_status, "A case's status"),
-    ("/api/cases/{case_id}/history", "get", case_history, "A case's audit trail"),
-    ("/api/cases/{case_id}/fire", "post", fire, "Fire a trigger"),
+#: (path, method, handler, summary, request body schema) of every API operation.
+OPERATIONS: list[tuple[str, str, Callable[[Ctx], Response], str, dict[str, Any] | None]] = [
+    ("/api/cases", "get", list_cases, "List the cases you may see", None),
+    ("/api/cases/{case_id}", "get", case_status, "A case's status", None),
+    ("/api/cases/{case_id}/history", "get", case_history, "A case's audit trail", None),
+    ("/api/cases/{case_id}/fire", "post", fire, "Fire a trigger", FIRE_BODY),
+    *RECORD_OPERATIONS,
 ]
 
 
@@ -151,6 +132,6 @@ def routes(route: Callable[..., Route]) -> list[Route]:
     """This module's routes."""
     found = [
         route(path, handler, methods=(method.upper(),), api=True)
-        for path, method, handler, _ in OPERATIONS
+        for path, method, handler, *_ in OPERATIONS
     ]
     return [*found, route("/api/openapi.json", openapi, public=True)]

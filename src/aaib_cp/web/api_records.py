@@ -14,7 +14,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from aaib_cp.exceptions import InputError
+from aaib_cp.web.analysis import _analysis
 from aaib_cp.web.context import Ctx
+from aaib_cp.web.outcomes import _safety
+from aaib_cp.web.records import _casebook
 
 __all__ = ["RECORD_OPERATIONS", "body", "json_response", "optional_text"]
 
@@ -67,24 +70,6 @@ def _flag(data: dict[str, Any], name: str) -> bool:
 
 def _who(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     return {"actor": ctx.me, "role": _text(data, "role")}
-
-
-def _casebook(ctx: Ctx) -> Any:
-    from aaib_cp.evidence.service import Casebook
-
-    return Casebook(ctx.engine)
-
-
-def _analysis(ctx: Ctx) -> Any:
-    from aaib_cp.analysis.service import Analysis
-
-    return Analysis(ctx.engine)
-
-
-def _safety(ctx: Ctx) -> Any:
-    from aaib_cp.recommendations.service import SafetyBook
-
-    return SafetyBook(ctx.engine)
 
 
 def _listing(service: Callable[[Ctx], Any], method: str, doc: str) -> Callable[[Ctx], Response]:

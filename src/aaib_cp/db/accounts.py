@@ -155,6 +155,16 @@ class AccountsSQL:
         ).fetchone()
         return (row[0], bool(row[1])) if row else (None, False)
 
+    def use_totp_step(self, account_id: int, step: int) -> bool:
+        """Record that the code of time step ``step`` was used; False if it (or a later
+        one) already was: a one-time code works once."""
+        cursor = self.db.execute(
+            "UPDATE accounts SET totp_last_step = ? WHERE id = ?"
+            " AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            [step, account_id, step],
+        )
+        return cursor.rowcount == 1
+
     def set_totp(self, account_id: int, secret: str | None, *, active: bool) -> None:
         """Store (or with None, remove) the one-time-password secret."""
         self.db.execute(

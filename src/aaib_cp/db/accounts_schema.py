@@ -239,6 +239,8 @@ def second_factor(db: Database) -> None:
 
 @MIGRATIONS.register("identity_0003_sign_in_failures")
 def sign_in_failures(db: Database) -> None:
-    """Failed sign-ins by login and by address, so every server process counts the same."""
+    """Failed sign-ins by login and by address, so every server process counts the same;
+    and the last one-time-code time step each account used, so a code works once."""
     db.execute("CREATE TABLE sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER")
     db.execute("CREATE INDEX sign_in_failures_key ON sign_in_failures(key, at)")

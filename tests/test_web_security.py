@@ -205,6 +205,15 @@ class TestSignInThrottle:
         failures = [r for r in rows if r["kind"] == "sign_in_failed"]
         assert len(failures) >= 6
 
+    def test_every_server_process_counts_the_same_failures(self, site):
+        """Two apps over one database (two workers): failures on either lock out both."""
+        first = TestClient(app_for(site[0], login_failures=4))
+        second = TestClient(app_for(site[0], login_failures=4))
+        for client in (first, second, first, second):
+            assert 401 == sign_in(client, "rita.vale", "wrong password!").status_code
+        for client in (first, second):
+            assert "too many failed sign-ins for this login" in sign_in(client, "rita.vale").text
+
     def test_per_address_limit(self, site):
         """Many logins tried from one address lock the address out."""
         client = TestClient(app_for(site[0], address_failures=3))

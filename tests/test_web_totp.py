@@ -60,8 +60,12 @@ def test_set_up_then_sign_in_needs_the_code(site):
     assert 401 == refused.status_code
     assert "needs its one-time code as well as the password" in unescape(refused.text)
     assert "wrong one-time code" in unescape(_sign_in(fresh, "123456").text)
-    signed = _sign_in(fresh, pyotp.TOTP(secret).now())
+    code = pyotp.TOTP(secret).now()
+    signed = _sign_in(fresh, code)
     assert "My work" in signed.text
+    replayed = _sign_in(TestClient(app), code)  # a code works once, even inside its window
+    assert 401 == replayed.status_code
+    assert "already used" in unescape(replayed.text)
     with Store.open(site[0]) as store:
         kinds = [r["kind"] for r in store.accounts.registry_rows() if "lee.park" in str(r)]
     assert kinds.count("second_factor_changed") == 2

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from aaib_cp.db.connection import Database, fetch_rows
+from aaib_cp.db.connection import Database, fetch_rows, transaction
 from aaib_cp.exceptions import RecordNotFound
 from aaib_cp.workflow.audit import GENESIS, event_hash
 from aaib_cp.workflow.identity import Account, Organisation
@@ -154,6 +154,16 @@ class AccountsSQL:
             "SELECT totp_secret, totp_active FROM accounts WHERE id = ?", [account_id]
         ).fetchone()
         return (row[0], bool(row[1])) if row else (None, False)
+
+    def use_totp_step(self, account_id: int, step: int) -> bool:
+        """Record that the code of time step ``step`` was used; False if it (or a later
+        one) already was: a one-time code works once."""
+        cursor = self.db.execute(
+            "UPDATE accounts SET totp_last_step = ? WHERE id = ?"
+            " AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            [step, account_id, step],
+        )
+        return cursor.rowcount == 1
 
     def set_totp(self, account_id: int, secret: str | None, *, active: bool) -> None:
         """Store (or with None, remove) the one-time-password secret."""
@@ -310,6 +320,26 @@ class AccountsSQL:
             sql += " AND kind = ?"
             params.append(kind)
         return self.db.execute(sql, params).rowcount
+
+    # -- sign-in throttling (shared by every server process) -------------------------------
+    def count_failures(self, key: str, *, since: float) -> int:
+        """Failed sign-ins counted under ``key`` since ``since`` (seconds since the epoch)."""
+        (n,) = self.db.execute(
+            "SELECT count(*) FROM sign_in_failures WHERE key = ? AND at > ?", [key, since]
+        ).fetchone()
+        return int(n)
+
+    def add_failures(self, keys: list[str], *, at: float, forget_before: float) -> None:
+        """Count one failed sign-in under each key, forgetting failures too old to count."""
+        with transaction(self.db):
+            self.db.execute("DELETE FROM sign_in_failures WHERE at <= ?", [forget_before])
+            for key in keys:
+                self.db.execute("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)", [key, at])
+
+    def clear_failures(self, key: str) -> None:
+        """Forget the failures counted under ``key``."""
+        with transaction(self.db):
+            self.db.execute("DELETE FROM sign_in_failures WHERE key = ?", [key])
 
     # -- the registry's own audit trail --------------------------------------------
     def append_registry_event(

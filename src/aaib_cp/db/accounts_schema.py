@@ -235,3 +235,12 @@ def second_factor(db: Database) -> None:
     """A one-time-password secret per account (RFC 6238), and whether it is in force."""
     db.execute("ALTER TABLE accounts ADD COLUMN totp_secret TEXT")
     db.execute("ALTER TABLE accounts ADD COLUMN totp_active INTEGER NOT NULL DEFAULT 0")
+
+
+@MIGRATIONS.register("identity_0003_sign_in_failures")
+def sign_in_failures(db: Database) -> None:
+    """Failed sign-ins by login and by address, so every server process counts the same;
+    and the last one-time-code time step each account used, so a code works once."""
+    db.execute("CREATE TABLE sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER")
+    db.execute("CREATE INDEX sign_in_failures_key ON sign_in_failures(key, at)")

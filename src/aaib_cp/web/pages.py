@@ -27,15 +27,16 @@ def _throttled(ctx: Ctx, login: str, prove: Callable[[], tuple[Any, str]]) -> An
     """``prove()`` (a password or invitation check issuing a token), unless the login or
     address is locked out; a failure counts towards the lockout. RoleRefused if refused."""
     when, address = sessions.now(), ctx.address()
-    locked = ctx.web.throttle.locked(login, address, when)
+    store = ctx.store
+    locked = ctx.web.throttle.locked(store, login, address, when)
     if locked:
         raise ctx.credentials.refuse(login, locked)
     try:
         account, token = prove()
     except RoleRefused:
-        ctx.web.throttle.failed(login, address, when)
+        ctx.web.throttle.failed(store, login, address, when)
         raise
-    ctx.web.throttle.succeeded(login)
+    ctx.web.throttle.succeeded(store, login)
     ctx.restart(tok=token, login=account.login)  # a new session: nothing planted survives
     return account
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
 from aaib_cp.web.settings import Settings
+
+if TYPE_CHECKING:
+    from aaib_cp.db import Store
 
 __all__ = ["COOKIE", "Session", "Throttle", "csrf_ok"]
 
@@ -121,36 +123,38 @@ def csrf_ok(session: Session, sent: str | None) -> bool:
 class Throttle:
     """Failed sign-ins counted per login and per address; too many lock both out.
 
-    Counts are kept in this process (each worker counts its own).
+    The counts are kept in the database, so every server process (``--workers N``)
+    counts the same failures.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._failures: dict[str, deque[float]] = {}
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] > self.settings.lock_window:
-            times.popleft()
-        return times
-
-    def locked(self, login: str, address: str, now: float) -> str | None:
+    def locked(self, store: Store, login: str, address: str, now: float) -> str | None:
         """Why sign-in is refused before the password is checked (None: go ahead)."""
         minutes = max(1, self.settings.lock_window // 60)
-        if len(self._recent(f"login:{login}", now)) >= self.settings.login_failures:
+        since = now - self.settings.lock_window
+        if store.accounts.count_failures(f"login:{login}", since=since) >= (
+            self.settings.login_failures
+        ):
             return f"too many failed sign-ins for this login; try again in {minutes} minutes"
-        if len(self._recent(f"addr:{address}", now)) >= self.settings.address_failures:
+        if store.accounts.count_failures(f"addr:{address}", since=since) >= (
+            self.settings.address_failures
+        ):
             return f"too many failed sign-ins from this address; try again in {minutes} minutes"
         return None
 
-    def failed(self, login: str, address: str, now: float) -> None:
+    def failed(self, store: Store, login: str, address: str, now: float) -> None:
         """Count one failure."""
-        self._recent(f"login:{login}", now).append(now)
-        self._recent(f"addr:{address}", now).append(now)
+        store.accounts.add_failures(
+            [f"login:{login}", f"addr:{address}"],
+            at=now,
+            forget_before=now - self.settings.lock_window,
+        )
 
-    def succeeded(self, login: str) -> None:
+    def succeeded(self, store: Store, login: str) -> None:
         """A correct password clears the login's count (not the address's)."""
-        self._failures.pop(f"login:{login}", None)
+        store.accounts.clear_failures(f"login:{login}")
 
 
 def now() -> float:

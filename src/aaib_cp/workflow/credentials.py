@@ -10,6 +10,7 @@ failure and sign-out goes on the registry's audit trail.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,17 @@ MIN_PASSWORD = 12
 def secret_hash(secret: str) -> str:
     """How a token or invitation is stored: its SHA-256."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _totp_step(secret: str, code: str, now: float) -> int | None:
+    """The 30-second time step (this one, or one either side for clock drift) whose code
+    is ``code``, compared in constant time; None if none is."""
+    totp = _totp(secret)
+    for offset in (-1, 0, 1):
+        at = now + offset * totp.interval
+        if hmac.compare_digest(totp.at(at), code):
+            return int(at // totp.interval)
+    return None
 
 
 def _totp(secret: str) -> Any:
@@ -152,23 +164,32 @@ class Credentials:
             raise self._failed(login, "wrong password") from None
         if not account.active:
             raise self._failed(login, "the account is disabled")
-        problem = self._second_factor_problem(account, code)
+        problem, step = self._second_factor_problem(account, code)
         if problem:
             raise self._failed(login, problem)
         with self.store.transaction():
-            token = self._issue_token(account, label, self.clock())
+            if step is not None and not self.db.use_totp_step(account.id, step):
+                problem = "that one-time code was already used; wait for the next one"
+            else:
+                token = self._issue_token(account, label, self.clock())
+        if problem:
+            raise self._failed(login, problem)
         return account, token
 
     # -- the second factor: a time-based one-time password (RFC 6238, pyotp) ------------
-    def _second_factor_problem(self, account: Account, code: str | None) -> str | None:
+    def _second_factor_problem(
+        self, account: Account, code: str | None
+    ) -> tuple[str | None, int | None]:
+        """What is wrong with ``code`` (None: fine), and the time step it belongs to."""
         secret, active = self.db.totp(account.id)
         if not (secret and active):
-            return None
+            return None, None
         if not code or not code.strip():
-            return "this account needs its one-time code as well as the password"
-        if not _totp(secret).verify(code.strip().replace(" ", ""), valid_window=1):
-            return "wrong one-time code"
-        return None
+            return "this account needs its one-time code as well as the password", None
+        step = _totp_step(secret, code.strip().replace(" ", ""), self.clock().timestamp())
+        if step is None:
+            return "wrong one-time code", None
+        return None, step
 
     def second_factor_start(self, *, actor: object) -> str:
         """A new one-time-password secret for the acting account, in force once confirmed

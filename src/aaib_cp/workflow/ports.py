@@ -72,6 +72,10 @@ class AccountStore(Protocol):
         """The account's password hash, if any."""
         ...
 
+    def use_totp_step(self, account_id: int, step: int) -> bool:
+        """Record that a one-time code's time step was used; False if already used."""
+        ...
+
     def set_password_hash(self, account_id: int, value: str) -> None:
         """Store a new password hash."""
         ...

@@ -213,6 +213,35 @@ class TestRecordsApi:
         missing = api.post(path.replace("SR01", "SR09"), json={"text": "We will", **LEAD})
         assert 404 == missing.status_code and "no recommendation" in missing.json()["error"]
 
+    def test_recommendations_from_draft_to_assessment(self, api, site, evidence_phase):
+        """Draft, issue, response and assessment, each through the API and audited."""
+        case = f"/api/cases/{evidence_phase}"
+        made = api.post(
+            f"{case}/recommendations",
+            json={"text": "Share at once", "to": "Northshire CCG", "priority": "urgent", **LEAD},
+        )
+        assert 201 == made.status_code, made.text
+        ref = made.json()["ref"]
+        assert 200 == api.post(f"{case}/recommendations/{ref}/issue", json=LEAD).status_code
+        api.post(f"{case}/recommendations/{ref}/responses", json={"text": "We will", **LEAD})
+        graded = api.post(
+            f"{case}/recommendations/{ref}/assessments",
+            json={"grade": "adequate", "text": "Done", **LEAD},
+        )
+        assert 200 == graded.status_code, graded.text
+        with Store.open(site[0]) as store:
+            kinds = [e.kind for e in store.events(evidence_phase)]
+        assert {"recommendation_issued", "recommendation_assessed"} <= set(kinds)
+
+    def test_consultation_writes_go_through_the_service(self, api, site, evidence_phase):
+        """Before the draft phase the service refuses, and the API says so in one line."""
+        case = f"/api/cases/{evidence_phase}"
+        sent = api.post(f"{case}/consultation/parties", json={"parties": ["Parent 1"], **LEAD})
+        made = api.post(f"{case}/consultation/representations", json={"party": "X", **LEAD})
+        for refused in (sent, made):
+            assert 400 <= refused.status_code < 500
+            assert 1 == len(refused.json()["error"].splitlines())
+
     def test_refusals_are_one_line_of_json(self, api, site, evidence_phase):
         case = f"/api/cases/{evidence_phase}"
         act = {"person": "Child A", "when": "2026-01-02", "description": "No referral"}
@@ -250,4 +279,4 @@ class TestRecordsApi:
             respond["requestBody"]["content"]["application/json"]["schema"]["required"]
         )
         posts = [op for ops in schema["paths"].values() for m, op in ops.items() if m == "post"]
-        assert len(posts) == 6 and all("requestBody" in op for op in posts)
+        assert len(posts) == 12 and all("requestBody" in op for op in posts)

@@ -178,6 +178,78 @@ def respond(ctx: Ctx) -> Response:
     return json_response(rec.to_json(), 201)
 
 
+def add_recommendation(ctx: Ctx) -> Response:
+    """Draft a safety recommendation (``issue`` true issues it at once, where allowed)."""
+    case, data = ctx.case(), body(ctx)
+    rec = _safety(ctx).add_recommendation(
+        case.id,
+        text=_text(data, "text"),
+        to_agency=optional_text(data, "to_agency"),
+        to=optional_text(data, "to"),
+        priority=optional_text(data, "priority") or "normal",
+        findings=_texts(data, "findings"),
+        issue=_flag(data, "issue"),
+        **_who(ctx, data),
+    )
+    return json_response(rec.to_json(), 201)
+
+
+def issue_recommendation(ctx: Ctx) -> Response:
+    """Issue a drafted recommendation now (an urgent one before the final report)."""
+    case, data = ctx.case(), body(ctx)
+    ref = ctx.request.path_params["ref"]
+    rec = _safety(ctx).issue_recommendation(case.id, ref, **_who(ctx, data))
+    return json_response(rec.to_json())
+
+
+def assess(ctx: Ctx) -> Response:
+    """Assess the latest response (a grade and why; ``close`` true closes it)."""
+    case, data = ctx.case(), body(ctx)
+    rec = _safety(ctx).assess(
+        case.id,
+        ctx.request.path_params["ref"],
+        grade=_text(data, "grade"),
+        text=_text(data, "text"),
+        close=_flag(data, "close"),
+        **_who(ctx, data),
+    )
+    return json_response(rec.to_json())
+
+
+def send_draft(ctx: Ctx) -> Response:
+    """Send the draft report to the parties for their representations."""
+    case, data = ctx.case(), body(ctx)
+    sent = _safety(ctx).send_draft(case.id, _texts(data, "parties"), **_who(ctx, data))
+    return json_response([p.to_json() for p in sent], 201)
+
+
+def represent(ctx: Ctx) -> Response:
+    """Record a party's representation (or ``none``), citing a draft ``paragraph``."""
+    case, data = ctx.case(), body(ctx)
+    made = _safety(ctx).represent(
+        case.id,
+        _text(data, "party"),
+        text=optional_text(data, "text"),
+        none=_flag(data, "none"),
+        paragraph=optional_text(data, "paragraph"),
+        **_who(ctx, data),
+    )
+    return json_response(made.to_json(), 201)
+
+
+def dispose(ctx: Ctx) -> Response:
+    """Decide on a representation (accepted, partly accepted, rejected, noted)."""
+    case, data = ctx.case(), body(ctx)
+    done = _safety(ctx).dispose(
+        case.id,
+        ctx.request.path_params["ref"],
+        disposition=_text(data, "disposition"),
+        reason=optional_text(data, "reason"),
+        **_who(ctx, data),
+    )
+    return json_response(done.to_json())
+
+
 def _schema(required: list[str], **properties: str) -> dict[str, Any]:
     kinds = {"text": {"type": "string"}, "list": {"type": "array", "items": {"type": "string"}}}
     kinds["flag"] = {"type": "boolean"}
@@ -271,11 +343,61 @@ RECORD_OPERATIONS: list[tuple[str, str, Callable[[Ctx], Response], str, dict[str
         None,
     ),
     (
+        f"{_CASE}/recommendations",
+        "post",
+        add_recommendation,
+        "Draft a safety recommendation",
+        _schema(
+            ["text"],
+            text="text",
+            to_agency="text",
+            to="text",
+            priority="text",
+            findings="list",
+            issue="flag",
+        ),
+    ),
+    (
+        f"{_CASE}/recommendations/{{ref}}/issue",
+        "post",
+        issue_recommendation,
+        "Issue a recommendation now",
+        _schema([]),
+    ),
+    (
         f"{_CASE}/recommendations/{{ref}}/responses",
         "post",
         respond,
         "Record a response to a recommendation",
         _schema(["text"], text="text", received_on="text"),
     ),
+    (
+        f"{_CASE}/recommendations/{{ref}}/assessments",
+        "post",
+        assess,
+        "Assess the latest response",
+        _schema(["grade", "text"], grade="text", text="text", close="flag"),
+    ),
     (f"{_CASE}/consultation", "get", consultation, "Consultation on the draft", None),
+    (
+        f"{_CASE}/consultation/parties",
+        "post",
+        send_draft,
+        "Send the draft to the parties",
+        _schema(["parties"], parties="list"),
+    ),
+    (
+        f"{_CASE}/consultation/representations",
+        "post",
+        represent,
+        "Record a representation",
+        _schema(["party"], party="text", text="text", none="flag", paragraph="text"),
+    ),
+    (
+        f"{_CASE}/consultation/representations/{{ref}}/disposition",
+        "post",
+        dispose,
+        "Decide on a representation",
+        _schema(["disposition"], disposition="text", reason="text"),
+    ),
 ]

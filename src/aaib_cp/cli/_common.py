@@ -38,6 +38,7 @@ class Context:
         self.role = role
         self._store: Store | None = None
         self._actor: Actor | None = None
+        self._engine: Engine | None = None
 
     def store(self, *, create: bool = False) -> Store:
         """Open the database (once per command): read-only until the command first writes."""
@@ -53,18 +54,19 @@ class Context:
         return self._store
 
     def engine(self) -> Engine:
-        """An engine over the database."""
-        from aaib_cp.workflow.engine import Engine
+        """The engine over the database (one per command: signing in and the command
+        share it, and its workflows are read once)."""
+        if self._engine is None:
+            from aaib_cp.workflow.engine import Engine
 
-        return Engine(self.store())
+            self._engine = Engine(self.store())
+        return self._engine
 
     def credentials(self) -> Credentials:
         """Sign-in over the database."""
-        from aaib_cp.workflow.accounts import Accounts
         from aaib_cp.workflow.credentials import Credentials
 
-        engine = self.engine()
-        return Credentials(Accounts(engine.store, engine.clock))
+        return Credentials(self.engine().accounts)
 
     def signed_in(self) -> Account:
         """The account whose token this command carries (AAIB_TOKEN, or ``aaib login``'s)."""

@@ -24,6 +24,7 @@ __all__ = [
     "CaseService",
     "appointment_missing",
     "check_actor",
+    "must_differ",
     "opener_problem",
     "separation_problem",
 ]
@@ -98,6 +99,15 @@ def may_read(definition: WorkflowDefinition, actor: Actor, view: CaseView) -> bo
     return any(m.account_id == account.id for m in view.team())
 
 
+def must_differ(
+    definition: WorkflowDefinition, first: str, then: str, *, done_by: frozenset[int], actor: Actor
+) -> bool:
+    """True when ``actor`` may not do duty ``then`` because an account of ``done_by`` did
+    ``first`` and the workflow's ``separation`` keeps the two apart. An administrator
+    acting for someone counts as both of them."""
+    return definition.separates(first, then) and bool(done_by & actor.ids)
+
+
 def separation_problem(
     definition: WorkflowDefinition,
     first: str,
@@ -109,10 +119,9 @@ def separation_problem(
 ) -> str | None:
     """Why ``actor`` may not do duty ``then`` after ``done_by`` did ``first`` (None: may).
 
-    The workflow's ``separation`` says which duties must fall to different people; an
-    administrator acting for someone counts as both of them.
+    The rule is :func:`must_differ`; ``what`` says what ``actor`` did, for the refusal.
     """
-    if not definition.separates(first, then) or not done_by & actor.ids:
+    if not must_differ(definition, first, then, done_by=done_by, actor=actor):
         return None
     return (
         f"{actor.label} {what} and so cannot {DUTIES[then]}: another person must"

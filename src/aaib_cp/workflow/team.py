@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aaib_cp.exceptions import ConflictOfInterest, InputError
-from aaib_cp.workflow.access import CaseService, check_actor, separation_problem
+from aaib_cp.workflow.access import CaseService, check_actor, must_differ
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case, EventKind, TeamMember
@@ -66,13 +66,8 @@ class Team(CaseService):
             refusal=f"role {role!r} may not appoint a {case_role}; it needs "
             f"{' or '.join(spec.appointed_by)}",
         )
-        if separation_problem(
-            definition,
-            "be_appointed",
-            "appoint",
-            done_by=frozenset({appointee.id}),
-            actor=who,
-            what="is the person appointed",
+        if must_differ(
+            definition, "be_appointed", "appoint", done_by=frozenset({appointee.id}), actor=who
         ):
             message = (
                 f"{who.label} cannot appoint {appointee.name} as {case_role}: nobody appoints"

@@ -158,8 +158,7 @@ _SPACED_LETTER = f"[^\\W\\d_{_UNSPACED}]"
 # a script written without spaces; likewise at its end.
 # Nor right after a letter and an apostrophe: "Hara" is not a name inside "O'Hara".
 NAME_START = f"(?:(?<!{_SPACED_LETTER})(?<!{_SPACED_LETTER}')|(?={_U}))"
-# Nor right before an apostrophe and a letter (a possessive 's aside): "AA" is not a name
-# inside "AA'A A", so the match goes on to the whole name the trie also holds.
+# Nor before an apostrophe and a letter, a possessive aside: "AA" is no name in "AA'A A".
 NAME_END = f"(?:(?!{_SPACED_LETTER})(?!'(?!s(?!{_SPACED_LETTER})){_SPACED_LETTER})|(?<={_U}))"
 # Between the words of a name: "J. Smith", "Smith, John", "john.smith", "Ŀ" as "L·", but
 # not a possessive: "O'Brien's" is not "O'Brien S." (Siobhán O'Brien's initial).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -75,10 +76,13 @@ def test_no_representation_cites_nothing(engine, drafted):
 @settings(max_examples=80, deadline=None)
 @given(st.text(max_size=12))
 def test_paragraph_number_accepts_only_numbers(text):
-    """1 to 3 positive whole numbers joined by dots, or InputError."""
+    """1 to 3 positive whole numbers joined by dots, or InputError (a control character,
+    even one Python counts as white space such as U+001F, is refused, not stripped)."""
     parts = text.strip().split(".")
-    valid = 1 <= len(parts) <= 3 and all(
-        p.isascii() and p.isdigit() and not p.startswith("0") for p in parts
+    valid = (
+        1 <= len(parts) <= 3
+        and all(p.isascii() and p.isdigit() and not p.startswith("0") for p in parts)
+        and not any(unicodedata.category(c) == "Cc" for c in text)
     )
     if valid:
         assert paragraph_number(text) == text.strip()

@@ -134,7 +134,7 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
         store.close()
 
         conn = _raw_connect(raw_path, synchronous)
-        heads = dict(conn.execute("SELECT case_id, n FROM audit_heads").fetchall())
+        heads = dict(conn.execute("SELECT id, audit_n FROM cases").fetchall())
         states = dict(conn.execute("SELECT id, state FROM cases").fetchall())
 
         def raw_run(
@@ -209,10 +209,9 @@ def open_and_fire(ctx: RunContext, size: int | None) -> list[Row]:
         case_id = next(raw_cases)
         conn = _raw_connect(path, "FULL")
         try:
-            state = conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()[5]
-            head = conn.execute("SELECT n FROM audit_heads WHERE case_id = ?", (case_id,))
-            (n,) = head.fetchone()
-            _raw_transition(conn, case_id, n + 1, state, "suspended")
+            cursor = conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,))
+            row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+            _raw_transition(conn, case_id, row["audit_n"] + 1, row["state"], "suspended")
         finally:
             conn.close()
 

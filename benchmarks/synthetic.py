@@ -376,8 +376,8 @@ def _insert(conn: Any, batch: list[SyntheticCase]) -> int:
         [tuple(e[k] for k in keys) for e in events],
     )
     conn.executemany(
-        "INSERT INTO audit_heads (case_id, n, hash) VALUES (?, ?, ?)",
-        [(c.id, len(c.events), c.events[-1]["hash"]) for c in batch],
+        "UPDATE cases SET audit_n = ?, audit_hash = ? WHERE id = ?",
+        [(len(c.events), c.events[-1]["hash"], c.id) for c in batch],
     )
     conn.executemany(
         "INSERT INTO team (case_id, name, role, appointed_at, appointed_by)"

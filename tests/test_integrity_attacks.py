@@ -122,7 +122,8 @@ def rechain(
     last = len(rows)
     mac = head_mac(*key, case, last, prev) if key else None
     conn.execute(
-        "UPDATE audit_heads SET n = ?, hash = ?, mac = coalesce(?, mac) WHERE case_id = ?",
+        "UPDATE cases SET audit_n = ?, audit_hash = ?, audit_mac = coalesce(?, audit_mac)"
+        " WHERE id = ?",
         [last, prev, mac, case],
     )
 
@@ -172,7 +173,7 @@ def test_truncation_with_the_head_fixed_is_detected(db):
     with tamper(db) as conn:
         conn.execute("DELETE FROM events WHERE case_id = ? AND n > 2", [OPEN])
         row = conn.execute("SELECT hash FROM events WHERE case_id = ? AND n = 2", [OPEN]).fetchone()
-        conn.execute("UPDATE audit_heads SET n = 2, hash = ? WHERE case_id = ?", [row[0], OPEN])
+        conn.execute("UPDATE cases SET audit_n = 2, audit_hash = ? WHERE id = ?", [row[0], OPEN])
         conn.execute(
             "UPDATE cases SET state = 'triage', previous_state = NULL WHERE id = ?", [OPEN]
         )
@@ -182,7 +183,7 @@ def test_truncation_with_the_head_fixed_is_detected(db):
 def test_truncation_back_to_an_earlier_real_head_is_caught_by_the_checkpoint(db):
     """The insider keeps the head row (with its MAC) from before later events: chain and
     MACs all hold; only the signed checkpoint shows the events were there."""
-    select = "SELECT n, hash, mac FROM audit_heads WHERE case_id = ?"
+    select = "SELECT audit_n, audit_hash, audit_mac FROM cases WHERE id = ?"
     with sqlite3.connect(db) as conn:
         saved = conn.execute(select, [OPEN]).fetchone()
         states = conn.execute("SELECT state, previous_state FROM cases WHERE id = ?", [OPEN])
@@ -193,7 +194,8 @@ def test_truncation_back_to_an_earlier_real_head_is_caught_by_the_checkpoint(db)
         conn.execute("DELETE FROM events WHERE case_id = ? AND n > ?", [OPEN, saved[0]])
         conn.execute("UPDATE cases SET state = ?, previous_state = ? WHERE id = ?", [*state, OPEN])
         conn.execute(
-            "UPDATE audit_heads SET n = ?, hash = ?, mac = ? WHERE case_id = ?", [*saved, OPEN]
+            "UPDATE cases SET audit_n = ?, audit_hash = ?, audit_mac = ? WHERE id = ?",
+            [*saved, OPEN],
         )
     one_line(db, OPEN, "rolled back or truncated", f"{saved[0]} event(s)")
 

@@ -25,12 +25,23 @@ import attrs
 from aaib_cp.db.connection import Database, fetch_rows
 from aaib_cp.workflow.audit import digest
 
-__all__ = ["RecordTable", "current_content", "install_change_log", "pending_content", "tables"]
+__all__ = [
+    "ChangeLog",
+    "RecordTable",
+    "current_content",
+    "install_change_log",
+    "pending_content",
+    "tables",
+]
 
 #: Tables that hold no case content of their own.
-_NOT_RECORDS = frozenset({"events", "audit_heads", "record_counters", "schema_migrations"})
-#: Columns of the case row that change with every event (the version counter).
-_VOLATILE = {"cases": frozenset({"version", "updated_at"})}
+_NOT_RECORDS = frozenset({"events", "record_counters", "schema_migrations"})
+#: Columns of the case row that change with every event: the version counter and the
+#: audit head (the trail's, not the case's content).
+_VOLATILE = {"cases": frozenset({"version", "updated_at", "audit_n", "audit_hash", "audit_mac"})}
+#: An update of the case row that also advances its audit head is the move that the
+#: event it writes accounts for itself (:func:`aaib_cp.db.trail.move`): not noted.
+_UNNOTED = {"cases": ("audit_n", " WHEN NEW.audit_n IS OLD.audit_n")}
 _LOG = "temp.aaib_changed"
 
 
@@ -115,15 +126,17 @@ def install_change_log(db: Database) -> list[RecordTable]:
     for t in record_tables:
         skip = _VOLATILE.get(t.name, frozenset())
         watched = ", ".join(_q(c) for c in t.columns if c not in skip)
-        for op, row, when in (
-            ("INSERT", "NEW", ""),
-            ("DELETE", "OLD", ""),
-            ("UPDATE", "NEW", f" OF {watched}"),
+        column, unless = _UNNOTED.get(t.name, ("", ""))
+        when_noted = unless if column in t.columns else ""
+        for op, row, when, only in (
+            ("INSERT", "NEW", "", ""),
+            ("DELETE", "OLD", "", ""),
+            ("UPDATE", "NEW", f" OF {watched}", when_noted),
         ):
             key = "json_array(" + ", ".join(f"{row}.{_q(k)}" for k in t.key) + ")"
             db.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS {_q('aaib_log_' + t.name + '_' + op)}"
-                f" AFTER {op}{when} ON main.{_q(t.name)} BEGIN"
+                f" AFTER {op}{when} ON main.{_q(t.name)}{only} BEGIN"
                 " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key) VALUES"
                 f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}); END"
             )
@@ -133,6 +146,47 @@ def install_change_log(db: Database) -> list[RecordTable]:
 def clear_change_log(db: Database) -> None:
     """Forget notes left by an earlier transaction on this connection."""
     db.execute(f"DELETE FROM {_LOG}")
+
+
+class ChangeLog:
+    """A store's change log: installed on first use, and known empty while the
+    connection's ``total_changes`` (every row changed by any statement or trigger
+    program, temporary tables included) has not moved since it was last emptied."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._tables: list[RecordTable] | None = None
+        self._by_name: dict[str, RecordTable] = {}
+        self._quiet: tuple[object, int] = (None, -1)
+
+    def tables(self) -> list[RecordTable]:
+        """The tables of case records (installing the log's triggers the first time)."""
+        if self._tables is None:
+            self._tables = install_change_log(self.db)
+            self._by_name = {t.name: t for t in self._tables}
+        return self._tables
+
+    def table(self, name: str) -> RecordTable:
+        """The table of case records called ``name``."""
+        if self._tables is None:
+            self.tables()
+        return self._by_name[name]
+
+    def start(self) -> None:
+        """At the start of a transaction: installed, and empty."""
+        self.tables()
+        if not self.is_empty():
+            clear_change_log(self.db)
+            self.emptied()
+
+    def is_empty(self) -> bool:
+        """True when the log is known to be empty (nothing changed since it was)."""
+        conn, changes = self._quiet
+        return conn is self.db.conn and changes == self.db.conn.total_changes
+
+    def emptied(self) -> None:
+        """Note that the log is empty now."""
+        self._quiet = (self.db.conn, self.db.conn.total_changes)
 
 
 def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTable]) -> dict:

@@ -160,3 +160,24 @@ def integrity(db: Database) -> None:
     """Events carry the content hash of what they changed and a keyed MAC; registrations."""
     for statement in _INTEGRITY:
         db.execute(statement)
+
+
+_HEAD_IN_CASE = [
+    # a case's audit head (last event number, hash, and its MAC under the audit key)
+    # now lives in the case row, written by the statement that moves the case
+    "ALTER TABLE cases ADD COLUMN audit_n INTEGER",
+    "ALTER TABLE cases ADD COLUMN audit_hash TEXT",
+    "ALTER TABLE cases ADD COLUMN audit_mac TEXT",
+    """
+    UPDATE cases SET (audit_n, audit_hash, audit_mac) =
+        (SELECT h.n, h.hash, h.mac FROM audit_heads h WHERE h.case_id = cases.id)
+    """,
+    "DROP TABLE audit_heads",
+]
+
+
+@MIGRATIONS.register("0004_audit_head_in_case")
+def audit_head_in_case(db: Database) -> None:
+    """Each case's audit head moves from the table ``audit_heads`` into the case row."""
+    for statement in _HEAD_IN_CASE:
+        db.execute(statement)

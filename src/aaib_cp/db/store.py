@@ -10,18 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from aaib_cp.db import trail
 from aaib_cp.db.accounts import AccountsSQL
 from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
-from aaib_cp.db.content import (
-    RecordTable,
-    clear_change_log,
-    install_change_log,
-    pending_content,
-)
+from aaib_cp.db.content import ChangeLog
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.db.keys import KeyRing
 from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
-from aaib_cp.workflow.audit import GENESIS, canonical, event_hash, event_mac, head_mac
+from aaib_cp.workflow.audit import event_mac
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
@@ -45,13 +41,6 @@ def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _differs(stored: Mapping[str, Any], given: Mapping[str, Any]) -> bool:
-    """True unless the stored event row is exactly what was given (plus its row number)."""
-    return any(
-        given[k] != v if k in given else (v is not None and k != "seq") for k, v in stored.items()
-    )
-
-
 class Store:
     """An aaib-cp database. Open with :meth:`open`; write inside :meth:`transaction`."""
 
@@ -61,7 +50,10 @@ class Store:
         self.accounts = AccountsSQL(db, mac=self._registry_mac)
         #: the audit keys held outside the database (none for an unkeyed one)
         self.keys = KeyRing.for_database(path)
-        self._record_tables: list[RecordTable] | None = None
+        #: the change log of the records each transaction touches (see :mod:`.content`)
+        self.changes = ChangeLog(db)
+        #: the raw row :meth:`get_case` read last (for :meth:`move_case`)
+        self._last_row: dict[str, Any] | None = None
 
     def _registry_mac(self, digest: str) -> str | None:
         """A registry event's MAC under the current audit key, if the database has one."""
@@ -105,10 +97,7 @@ class Store:
         """One ``BEGIN IMMEDIATE`` transaction: all of it commits, or none of it."""
         try:
             with transaction(self.db):
-                if self._record_tables is None:
-                    self._records()
-                else:
-                    clear_change_log(self.db)
+                self.changes.start()
                 yield self
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -200,13 +189,31 @@ class Store:
         rows = self._rows("SELECT * FROM cases WHERE id = ?", [case_id])
         if not rows:
             raise CaseNotFound(case_id)
+        self._last_row = rows[0]
         return Case.from_row(rows[0])
 
     def case_row(self, case_id: str) -> dict[str, Any]:
-        """The raw stored row of a case (for byte-level comparisons and exports)."""
+        """The raw stored row of a case, without its audit head (for byte-level comparisons
+        and exports)."""
         rows = self._rows("SELECT * FROM cases WHERE id = ?", [case_id])
         if not rows:
             raise CaseNotFound(case_id)
+        return {k: v for k, v in rows[0].items() if k not in trail.HEAD_COLUMNS}
+
+    def last_read(self, case: Case) -> dict[str, Any] | None:
+        """The raw row :meth:`get_case` last read, if it was ``case`` at its version."""
+        row = self._last_row
+        if row is not None and row["id"] == case.id and row["version"] == case.version:
+            return row
+        return None
+
+    def current_row(self, case: Case) -> dict[str, Any]:
+        """The raw row of ``case`` now; StaleCaseError if its version moved since ``case``."""
+        rows = self._rows("SELECT * FROM cases WHERE id = ?", [case.id])
+        if not rows:
+            raise CaseNotFound(case.id)
+        if rows[0]["version"] != case.version:
+            self._raise_stale(case)
         return rows[0]
 
     def list_cases(self, *, state: str | None = None) -> list[Case]:
@@ -282,7 +289,7 @@ class Store:
         """Record that the case's records changed (so stale guard checks are caught)."""
         return self.update_case(case, at=at)
 
-    # -- events ----------------------------------------------------------------
+    # -- events (see :mod:`.trail`) ---------------------------------------------
     def append_event(
         self,
         case_id: str,
@@ -304,56 +311,48 @@ class Store:
         content hash of every record of the case changed in this transaction (or
         ``content``, given), and a MAC when the database has an audit key.
         """
-        if not self.in_transaction:
-            raise StoreError("events are appended inside a transaction")
-        head = self.db.execute(
-            "SELECT n, hash FROM audit_heads WHERE case_id = ?", [case_id]
-        ).fetchone()
-        n, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        if content is None:
-            content = pending_content(self.db, case_id, self._records())
-        # Stored as canonical JSON; the hashed content is that JSON read back.
-        values: dict[str, Any] = {
-            "case_id": case_id,
-            "n": n,
-            "at": at.isoformat(),
-            "actor": actor.label,
-            "account_id": actor.id,
-            "delegate_id": actor.delegate.id if actor.delegate else None,
-            "role": role,
-            "kind": kind,
-            "trigger": trigger,
-            "from_state": from_state,
-            "to_state": to_state,
-            "reason": reason,
-            "detail": _dumps(detail) if detail else "{}",
-            "content": canonical(dict(content)),
-        }
-        digest = event_hash(prev, values)
-        key = self.keys.current
-        mac = event_mac(*key, digest) if key else None
-        heads_mac = head_mac(*key, case_id, n, digest) if key else None
-        values |= {"prev_hash": prev, "hash": digest, "mac": mac}
-        names = ", ".join(f'"{c}"' for c in values)
-        (stored,) = self._rows(
-            f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(values))}) RETURNING *",
-            list(values.values()),
+        return trail.append(
+            self,
+            case_id,
+            at=at,
+            actor=actor,
+            role=role,
+            kind=kind,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            detail=detail,
+            content=content,
         )
-        if _differs(stored, values) and event_hash(prev, stored) != digest:
-            # a column with a default not given above
-            raise StoreError(f"event {n} of {case_id} would not verify; nothing was written")
-        self.db.execute(
-            "INSERT INTO audit_heads (case_id, n, hash, mac) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(case_id) DO UPDATE SET n = excluded.n, hash = excluded.hash,"
-            " mac = excluded.mac",
-            [case_id, n, digest, heads_mac],
-        )
-        return Event.from_row(stored)
 
-    def _records(self) -> list[RecordTable]:
-        if self._record_tables is None:
-            self._record_tables = install_change_log(self.db)
-        return self._record_tables
+    def move_case(
+        self,
+        case: Case,
+        *,
+        at: datetime,
+        actor: Actor,
+        role: str | None,
+        trigger: str,
+        to_state: str,
+        reason: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Move ``case`` as read to ``to_state`` (and ``fields``) with its transition event,
+        in two statements (see :func:`.trail.move`); StaleCaseError if it changed since."""
+        return trail.move(
+            self,
+            case,
+            at=at,
+            actor=actor,
+            role=role,
+            trigger=trigger,
+            to_state=to_state,
+            reason=reason,
+            fields=fields,
+            detail=detail,
+        )
 
     def event_rows(self, case_id: str) -> list[dict[str, Any]]:
         """The raw event rows of a case, in order."""
@@ -382,8 +381,7 @@ class Store:
 
     def heads(self) -> dict[str, tuple[int, str, str | None]]:
         """Every case's recorded head: ``{case: (n, hash, mac)}``."""
-        rows = self._rows("SELECT * FROM audit_heads")  # no mac before 0003_integrity
-        return {r["case_id"]: (int(r["n"]), str(r["hash"]), r.get("mac")) for r in rows}
+        return trail.heads(self)
 
     def event_hash_at(self, case_id: str, n: int) -> str | None:
         """The stored hash of event ``n`` of a case (None if there is none)."""
@@ -394,10 +392,7 @@ class Store:
 
     def audit_head(self, case_id: str) -> tuple[int, str] | None:
         """The recorded last event number and hash of a case."""
-        row = self.db.execute(
-            "SELECT n, hash FROM audit_heads WHERE case_id = ?", [case_id]
-        ).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        return trail.head(self, case_id)
 
     # -- team ------------------------------------------------------------------
     def add_team_member(self, member: TeamMember, *, independent: bool = False) -> bool:

@@ -340,22 +340,20 @@ class Engine(ActingMixin):
         dest = self.compiled(definition).move(case.state, trigger, previous=case.previous_state)
         new_fields = {**case.fields, **clean_fields} if clean_fields else None
         with self.store.transaction():
-            version = self.store.update_case(
-                case, at=now, state=dest, previous_state=case.state, fields=new_fields
-            )
-            event = self.store.append_event(
-                case.id,
+            event = self.store.move_case(
+                case,
                 at=now,
                 actor=actor,
                 role=role,
-                kind=EventKind.TRANSITION,
                 trigger=trigger,
-                from_state=case.state,
                 to_state=dest,
                 reason=reason,
-                detail={"fields": clean_fields} if clean_fields else {},
+                fields=new_fields,
+                detail={"fields": clean_fields} if clean_fields else None,
             )
-            moved = attrs.evolve(case, state=dest, previous_state=case.state, version=version)
+            moved = attrs.evolve(
+                case, state=dest, previous_state=case.state, version=case.version + 1
+            )
             self.effects.run(
                 trigger,
                 self.store,

@@ -242,6 +242,23 @@ class CaseStore(Protocol):
         """Append one hash-chained event (inside a transaction)."""
         ...
 
+    def move_case(
+        self,
+        case: Case,
+        *,
+        at: datetime,
+        actor: Actor,
+        role: str | None,
+        trigger: str,
+        to_state: str,
+        reason: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Move ``case`` as read to ``to_state`` (and ``fields``) and append the transition
+        event (inside a transaction); StaleCaseError if the case changed since it was read."""
+        ...
+
     def events(self, case_id: str) -> list[Event]:
         """The events of a case, in order."""
         ...

@@ -8,7 +8,9 @@ read from the schema, so a table added by a later migration is covered unchanged
 On the store's own connection, temporary triggers note every record inserted,
 updated or deleted inside the transaction; :meth:`Store.append_event` turns those
 notes into ``{record: sha256}`` (``null`` when deleted) on the event it writes, and
-that map is covered by the event's hash. A row changed through another connection
+that map is covered by the event's hash. A transition's own update of the case row
+(the one that also writes the case's audit head, :func:`aaib_cp.db.trail.move`) is
+not noted: its event hashes the row itself. A row changed through another connection
 (an insider with a plain SQLite shell) is noted nowhere, so its current content no
 longer matches the event that last wrote it, which :func:`expected_content` and
 :func:`current_content` let ``aaib audit verify`` show.

@@ -62,17 +62,21 @@ _NOT_CONTENT = frozenset({"seq", "prev_hash", "hash", "mac"})
 _JSON = frozenset({"detail"})
 
 
-def canonical(value: Any) -> str:
-    """The canonical JSON text of ``value`` (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-    )
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return str(value)
+
+
+#: Built once: ``json.dumps`` with these options would build an encoder on every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+)
+
+
+def canonical(value: Any) -> str:
+    """The canonical JSON text of ``value`` (sorted keys, no spaces, UTF-8)."""
+    return _CANONICAL.encode(value)
 
 
 def digest(value: Any) -> str:

@@ -160,3 +160,11 @@ def integrity(db: Database) -> None:
     """Events carry the content hash of what they changed and a keyed MAC; registrations."""
     for statement in _INTEGRITY:
         db.execute(statement)
+
+
+@MIGRATIONS.register("workflow_spec_0001")
+def workflow_spec(db: Database) -> None:
+    """Each stored workflow keeps its validated copy as JSON (see db/workflow_specs.py)."""
+    from aaib_cp.db.workflow_specs import add_spec_columns
+
+    add_spec_columns(db)

@@ -20,11 +20,12 @@ from aaib_cp.db.content import (
 )
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.db.keys import KeyRing
+from aaib_cp.db.workflow_specs import save_spec, trusted_spec
 from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import GENESIS, canonical, event_hash, event_mac, head_mac
-from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
+from aaib_cp.workflow.spec import WorkflowDefinition
 
 __all__ = ["CONFLICTS_SQL", "Store", "sql_store"]
 
@@ -148,13 +149,15 @@ class Store:
                 at.isoformat(),
             ],
         )
+        save_spec(self.db, self.keys, definition)
 
     def workflow_source(self, content_hash: str) -> dict[str, Any]:
-        """The stored row of a workflow by content hash."""
+        """The stored row of a workflow by content hash; its ``spec_json`` (the validated
+        copy) is None unless this database vouches for it (:mod:`.workflow_specs`)."""
         rows = self._rows("SELECT * FROM workflows WHERE hash = ?", [content_hash])
         if not rows:
             raise StoreError(f"workflow {content_hash[:12]} is not stored in this database")
-        return rows[0]
+        return {**rows[0], "spec_json": trusted_spec(rows[0], self.keys)}
 
     # -- cases -----------------------------------------------------------------
     def next_case_id(self, year: int, prefix: str) -> str:

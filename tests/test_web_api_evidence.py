@@ -5,6 +5,11 @@ requester/approver separation, and report downloads with the screen's access rul
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -14,7 +19,7 @@ from aaib_cp.db import Store
 from aaib_cp.workflow.engine import Engine
 from tests.people import signed_in
 from tests.safety_helpers import case_at
-from tests.web_support import PASSWORD, app_for, make_site
+from tests.web_support import PASSWORD, app_for, make_site, start_serving
 
 LEAD = {"role": "lead_investigator"}
 CONTENT = b"Minutes of the strategy meeting, 3 January\n"
@@ -223,3 +228,42 @@ class TestReports:
             assert "attachment" in response.headers["content-disposition"]
             assert "sandbox" in response.headers["content-security-policy"]
         assert 403 == client.get(f"/api/cases/{case_id}/reports/restricted.md").status_code
+
+
+def _documented_curls() -> dict[str, str]:
+    """The upload and download commands of docs/web.md's API example, one line each."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "web.md").read_text()
+    block = text.split("## The JSON API")[1].split("```bash\n")[1].split("```")[0]
+    commands = block.replace("\\\n", " ").splitlines()
+    return {
+        "upload": next(c for c in commands if " -F file=@" in c),
+        "download": next(c for c in commands if "/reports/" in c),
+    }
+
+
+def test_the_documented_curl_commands_work_against_aaib_serve(site, tmp_path):
+    """docs/web.md's upload and report download, run by curl against a real server."""
+    token = _client(site[0], "lee.park").headers["authorization"].split()[1]
+    folder = tmp_path / "client"
+    folder.mkdir()
+    (folder / "minutes.pdf").write_bytes(b"%PDF-1.4 minutes of the strategy meeting\n")
+    process, base = start_serving(site[0])
+    try:
+        done = {}
+        for name, command in _documented_curls().items():
+            command = command.replace("http://127.0.0.1:8000", base)
+            assert site[1] in command
+            done[name] = subprocess.run(
+                ["bash", "-c", command], cwd=folder, capture_output=True, text=True,
+                env={**os.environ, "AAIB_TOKEN": token}, timeout=120,
+            )  # fmt: skip
+            assert 0 == done[name].returncode, done[name].stderr
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    item = json.loads(done["upload"].stdout)
+    sent = (folder / "minutes.pdf").read_bytes()
+    assert hashlib.sha256(sent).hexdigest() == item["file"]["sha256"]
+    saved = folder / f"{site[1]}-restricted.docx"
+    assert saved.read_bytes()[:2] == b"PK"  # a Word file, under the name the server gave
+    assert "report_generated" == _kinds(*site)[-1]

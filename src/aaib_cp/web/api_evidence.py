@@ -48,7 +48,8 @@ def evidence(ctx: Ctx) -> Response:
 def add_evidence(ctx: Ctx) -> Response:
     """Register an evidence item from a ``multipart/form-data`` body: the fields ``role``,
     ``kind``, ``description``, ``obtained_how``, ``obtained_on`` (YYYY-MM-DD), ``agency``,
-    and the ``file`` (optional); 201 with the item, its ``sha256`` among its fields."""
+    and the ``file`` (optional; an item with no file may come as a JSON object instead);
+    201 with the item, the file's ``sha256`` in its ``file``."""
     case = ctx.case()
     data = body(ctx)
     with uploaded(ctx, "file") as (path, name):
@@ -138,7 +139,8 @@ _UPLOAD = {
     "content": {
         "multipart/form-data": {
             "schema": {**_FIELDS, "properties": {**_FIELDS["properties"], "file": _FILE}}
-        }
+        },
+        "application/json": {"schema": _FIELDS},
     },
 }
 

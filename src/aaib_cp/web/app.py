@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aaib_cp.exceptions import AaibCpError, RoleRefused
+from aaib_cp.exceptions import AaibCpError, RoleRefused, StaleCaseError
 from aaib_cp.web import sessions
 from aaib_cp.web.context import Ctx, Web
 from aaib_cp.web.settings import Settings
@@ -72,7 +72,17 @@ def guarded(
                     status_code=403,
                 )
         if api and request.method == "POST":
-            request.state.body = await request.body()
+            request.state.body = b""
+            if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                try:
+                    form = await request.form(max_part_size=web.settings.max_upload)
+                except Exception:  # a malformed body: one line, as for bad JSON
+                    return JSONResponse(
+                        {"error": "request body: not a valid multipart/form-data body"},
+                        status_code=400,
+                    )
+            else:
+                request.state.body = await request.body()
         try:
             return await run_in_threadpool(_run, web, handler, request, session, form, public, api)
         finally:
@@ -112,6 +122,8 @@ def _run(
         return handler(ctx)
     except RoleRefused as exc:
         return ctx.problem(str(exc), 403)
+    except StaleCaseError as exc:
+        return ctx.problem(str(exc), 409)
     except LookupError as exc:
         return ctx.problem(str(exc), 404)
     except AaibCpError as exc:

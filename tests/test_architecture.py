@@ -211,13 +211,10 @@ class TestOneHomePerRule:
         import aaib_cp.wiring as wiring
 
         joined = {
-            id(r)
-            for r in (
-                *wiring.MIGRATION_SETS,
-                *wiring.FACT_SETS,
-                *wiring.GUARD_SETS,
-                *wiring.EFFECTS,
-            )
+            *(where for where, _ in wiring.MIGRATION_SETS),
+            *(where for where, _ in wiring.FACT_SETS),
+            *(where for where, _ in wiring.GUARD_SETS),
+            *wiring.EFFECTS,
         }
         missing = []
         for path in _modules():
@@ -234,15 +231,52 @@ class TestOneHomePerRule:
                 if isinstance(t, ast.Name)
             }
             wanted = names & {"MIGRATIONS", "FACTS", "GUARDS", "EFFECTS"}
-            if not wanted:
-                continue
-            module = __import__(module_name, fromlist=["_"])
             if module_name in ("aaib_cp.db.connection", "aaib_cp.db.facts"):
                 continue  # the shared defaults themselves
-            missing += [
-                f"{module_name}.{n}" for n in wanted if id(getattr(module, n)) not in joined
-            ]
+            missing += [f"{module_name}:{n}" for n in wanted if f"{module_name}:{n}" not in joined]
         assert [] == missing
+
+    def test_wiring_lists_each_registrys_own_names(self):
+        """The names the wiring lists for a registry are exactly those it registers."""
+        import aaib_cp.wiring as wiring
+        from aaib_cp.db.connection import MIGRATIONS
+        from aaib_cp.workflow.lazy import resolve
+
+        for where, names in wiring.MIGRATION_SETS:  # in the order they apply
+            assert resolve(where).names() == list(names), where
+        for where, names in (*wiring.FACT_SETS, *wiring.GUARD_SETS):
+            assert sorted(resolve(where).names()) == sorted(names), where
+        listed = [name for _, names in wiring.MIGRATION_SETS for name in names]
+        assert listed == MIGRATIONS.names()
+
+    def test_opening_a_database_imports_no_phase(self, tmp_path):
+        """Opening an existing database imports no phase's records or SQL, nor YAML."""
+        from aaib_cp import Store
+
+        path = tmp_path / "cases.db"
+        Store.open(path, create=True).close()  # a new one runs every migration: all phases
+        code = (
+            "import sys\n"
+            "import aaib_cp.wiring\n"
+            "from aaib_cp.db import Store\n"
+            "Store.open(sys.argv[1], readonly=True).close()\n"
+            "print(sorted(sys.modules))\n"
+        )
+        loaded = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+        ).stdout
+        assert "'aaib_cp.db.store'" in loaded
+        for name in (
+            "aaib_cp.evidence",
+            "aaib_cp.analysis",
+            "aaib_cp.recommendations.sql",
+            "aaib_cp.recommendations.model",
+            "aaib_cp.learning",
+            "aaib_cp.reports",
+            "aaib_cp.workflow.parse",
+            "yaml",
+        ):
+            assert f"'{name}" not in loaded, name
 
 
 class TestGenericServices:

@@ -56,6 +56,44 @@ def all_commands() -> list[tuple[str, click.Command]]:
 
 
 class TestHelp:
+    def test_summaries_table_is_current(self):
+        """The table `aaib --help` lists is exactly what the commands' own help says."""
+        from aaib_cp.cli import _summaries
+        from aaib_cp.cli.reference import render_summaries
+
+        assert sorted(_summaries.SUMMARIES) == sorted(COMMANDS)
+        assert render_summaries() == Path(_summaries.__file__).read_text(encoding="utf-8")
+
+    @pytest.mark.parametrize("width", [30, 50, 80, 100, 200])
+    def test_top_level_help_is_clicks_own(self, width):
+        """`aaib --help` from the table is what click writes from the imported commands."""
+
+        def render(format_commands) -> str:
+            ctx = click.Context(cli, info_name="aaib", terminal_width=width)
+            formatter = ctx.make_formatter()
+            format_commands(cli, ctx, formatter)
+            return formatter.getvalue()
+
+        from_table = render(type(cli).format_commands)
+        assert "status" in from_table
+        assert from_table == render(click.Group.format_commands)
+
+    def test_top_level_help_imports_no_command(self):
+        """`aaib --help` in a fresh process imports no command module and no wiring."""
+        code = (
+            "import sys\n"
+            "from click.testing import CliRunner\n"
+            "from aaib_cp.cli import cli\n"
+            "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+            "print(sorted(m for m in sys.modules if m.startswith('aaib_cp')))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        assert "'aaib_cp.cli._summaries'" in out
+        assert "aaib_cp.cli.cases" not in out
+        assert "aaib_cp.wiring" not in out
+
     @pytest.mark.parametrize(("name", "command"), all_commands())
     def test_every_command_has_help_with_example(self, name, command):
         """Every command and subcommand documents itself with an example."""

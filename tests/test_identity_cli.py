@@ -41,7 +41,9 @@ class Site:
         assert 0 == result.exit_code, result.output
         return result.output
 
-    def process(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    def process(
+        self, *args: str, stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         full = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AAIB_")},
             "AAIB_CONFIG_DIR": str(self.config),
@@ -49,7 +51,7 @@ class Site:
         }
         return subprocess.run(
             [sys.executable, "-m", "aaib_cp", "--db", str(self.db), *args],
-            env=full, capture_output=True, text=True, timeout=120,
+            env=full, capture_output=True, text=True, timeout=120, input=stdin,
         )  # fmt: skip
 
     def invite(self, login: str, name: str, *grants: str) -> str:

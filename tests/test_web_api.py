@@ -279,4 +279,35 @@ class TestRecordsApi:
             respond["requestBody"]["content"]["application/json"]["schema"]["required"]
         )
         posts = [op for ops in schema["paths"].values() for m, op in ops.items() if m == "post"]
-        assert len(posts) == 12 and all("requestBody" in op for op in posts)
+        routes = [r for r in api.app.routes if getattr(r, "path", "").startswith("/api/")]
+        assert len(posts) == len([r for r in routes if "POST" in r.methods]) == 21
+        assert all("requestBody" in op for op in posts)
+        every = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+        assert len(every) == len(set(every))  # each operation has its own id
+
+
+def test_every_case_operation_is_404_to_an_account_with_no_appointment(site):
+    """Enumerated from the app: each API route of a case answers an outsider 'no case'
+    (GET and POST alike), and nothing is written."""
+    app = app_for(site[0])
+    olive = TestClient(app)
+    olive.headers["authorization"] = "Bearer " + _token(site[0], "olive.stone")
+    with Store.open(site[0]) as store:
+        before = len(store.events(site[1]))
+    tried = []
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if not path.startswith("/api/cases/{case_id}"):
+            continue
+        concrete = (
+            path.replace("{case_id}", site[1]).replace("{ref}", "E1").replace("{act}", "A1")
+            .replace("{audience}", "public").replace("{fmt}", "md")
+        )  # fmt: skip
+        for method in sorted(route.methods - {"HEAD"}):
+            response = olive.request(method, concrete, json={"role": "reviewer"})
+            assert 404 == response.status_code, (method, path, response.text)
+            assert site[1] in response.json()["error"] and "Child A" not in response.text
+            tried.append((method, path))
+    assert len(tried) >= 35
+    with Store.open(site[0]) as store:
+        assert before == len(store.events(site[1]))

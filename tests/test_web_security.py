@@ -47,6 +47,40 @@ def _routes(app) -> list[tuple[str, str]]:
     ]
 
 
+def _raw_post(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
+    """POST through the ASGI interface: (status, how many times the body was asked for)."""
+    import asyncio
+
+    asked = 0
+    sent: list[dict] = []
+
+    async def receive():
+        nonlocal asked
+        asked += 1
+        return {"type": "http.request", "body": b"--x\r\n", "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    (start,) = [m for m in sent if m["type"] == "http.response.start"]
+    return start["status"], asked
+
+
 def _public(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)
 
@@ -59,7 +93,7 @@ class TestEveryRoute:
         assert len(paths) >= 15
 
     def test_anonymous_requests_get_no_data(self, app, site):
-        """Every non-public route: sign-in redirect (pages), 401 (API) or 403 (POST, no token)."""
+        """Every non-public route: the sign-in page (pages and forms) or 401 (API)."""
         client = TestClient(app, follow_redirects=False)
         leaked = []
         for method, path in _routes(app):
@@ -68,10 +102,8 @@ class TestEveryRoute:
             response = client.request(method, _concrete(path, site[1]))
             if path.startswith("/api/"):
                 ok = response.status_code == 401
-            elif method == "GET":
-                ok = response.status_code == 303 and "/sign-in" in response.headers["location"]
             else:
-                ok = response.status_code == 403
+                ok = response.status_code == 303 and "/sign-in" in response.headers["location"]
             if not ok or site[1] in response.text or "Child A" in response.text:
                 leaked.append((method, path, response.status_code))
         assert [] == leaked
@@ -100,6 +132,32 @@ class TestEveryRoute:
                 assert 403 == response.status_code, (path, data)
         with Store.open(site[0]) as store:
             assert before == store.get_case(site[1]).version  # nothing changed
+
+    @pytest.mark.parametrize("api", [False, True], ids=["form", "api"])
+    def test_an_anonymous_upload_is_refused_before_its_body_is_read(self, app, site, api):
+        """The server reads no byte of an anonymous POST, so cannot be made to spool it."""
+        path = f"/api/cases/{site[1]}/evidence" if api else f"/cases/{site[1]}/evidence"
+        headers = [
+            (b"content-type", b"multipart/form-data; boundary=x"),
+            (b"content-length", b"50000000"),
+        ]
+        if api:
+            headers.append((b"authorization", b"Bearer not-a-token"))
+        status, read = _raw_post(app, path, headers)
+        assert (status, read) == ((401 if api else 303), 0)
+
+    def test_an_upload_over_the_limit_is_refused_unread(self, app, site):
+        """Signed in or not, a body over the upload limit is 413 before it is read."""
+        too_big = str(200 * 1024 * 1024).encode()
+        headers = [(b"content-type", b"multipart/form-data; boundary=x")]
+        status, read = _raw_post(
+            app, f"/api/cases/{site[1]}/evidence", [*headers, (b"content-length", too_big)]
+        )
+        assert (status, read) == (413, 0)
+        status, read = _raw_post(
+            app, f"/api/cases/{site[1]}/evidence", [*headers, (b"transfer-encoding", b"chunked")]
+        )
+        assert (status, read) == (411, 0)
 
     def test_the_public_routes_are_only_these(self, app):
         """Reachable without signing in: sign-in, invitation, health, schema, static files."""

@@ -8,7 +8,9 @@ lists them, in order, and adds them to the shared defaults that :class:`~aaib_cp
 :class:`~aaib_cp.workflow.engine.Engine` (:func:`~aaib_cp.workflow.guards.default_registry`,
 :func:`~aaib_cp.workflow.effects.default_effects`) use.
 
-Importing it is enough, and doing so twice changes nothing. The package's public names
+Each phase is listed by where its registry lives, with the names it holds, and imported
+when first used (see :mod:`aaib_cp.workflow.lazy`). Importing this module is enough, and
+doing so twice changes nothing. The package's public names
 (``from aaib_cp import Store, Engine``), the command line, the demo and
 :mod:`aaib_cp.testing` import it first; a program that imports a phase's modules
 directly does ``import aaib_cp.wiring`` once at start-up. A new phase adds its lines here.
@@ -20,64 +22,103 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aaib_cp.analysis import guards as analysis_guards
-from aaib_cp.analysis import sql as analysis_sql
-from aaib_cp.analysis import sql_facts as analysis_facts
-from aaib_cp.db import FACTS, MIGRATIONS, FactRegistry, Migrations, accounts_schema
-from aaib_cp.db import schema as core_schema
-from aaib_cp.db import store as core_store
-from aaib_cp.evidence import guards as evidence_guards
-from aaib_cp.evidence import sql as evidence_sql
-from aaib_cp.evidence import sql_chronology as chronology_sql
-from aaib_cp.evidence import sql_protection as protection_sql
-from aaib_cp.learning import sql_search
-from aaib_cp.recommendations import consultation
-from aaib_cp.recommendations import guards as recommendations_guards
-from aaib_cp.recommendations import issuing as recommendations_issuing
-from aaib_cp.recommendations import sql as recommendations_sql
-from aaib_cp.recommendations import sql_consultation as consultation_sql
-from aaib_cp.reminders import sql as reminders_sql
+from aaib_cp.db.connection import MIGRATIONS
+from aaib_cp.db.facts import FACTS
+from aaib_cp.recommendations import numbering
 from aaib_cp.workflow import acting
-from aaib_cp.workflow.effects import EffectRegistry, default_effects
-from aaib_cp.workflow.guards import GuardRegistry, default_registry
+from aaib_cp.workflow.effects import default_effects
+from aaib_cp.workflow.guards import default_registry
 
 if TYPE_CHECKING:
     from aaib_cp.workflow.engine import Engine
 
 __all__ = ["EFFECTS", "FACT_SETS", "GUARD_SETS", "MIGRATION_SETS", "SERVICES", "wire"]
 
+# Each registry is named by where it lives ("module:ATTRIBUTE") with the names it holds,
+# and imported only when one of them is used: opening a database imports no phase (it
+# needs only the migrations' names), a status check only the guards its triggers name.
+# A registry that registers other names than listed here is refused when it is imported
+# (and by tests/test_architecture.py), so the lists cannot drift from the code.
+
 #: Schema changes, in the order they apply: a later phase's tables refer to earlier ones.
-MIGRATION_SETS: tuple[Migrations, ...] = (
-    core_schema.MIGRATIONS,
-    evidence_sql.MIGRATIONS,
-    chronology_sql.MIGRATIONS,
-    protection_sql.MIGRATIONS,
-    analysis_sql.MIGRATIONS,
-    recommendations_sql.MIGRATIONS,
-    consultation_sql.MIGRATIONS,
-    sql_search.MIGRATIONS,
-    accounts_schema.MIGRATIONS,
-    reminders_sql.MIGRATIONS,
+MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "aaib_cp.db.schema:MIGRATIONS",
+        (
+            "0001_core",
+            "0002_independence",
+            "0003_integrity",
+            "workflow_spec_0001",
+            "0004_audit_head_in_case",
+        ),
+    ),
+    ("aaib_cp.evidence.sql:MIGRATIONS", ("records_0001",)),
+    ("aaib_cp.evidence.sql_chronology:MIGRATIONS", ("records_0002_chronology_order",)),
+    ("aaib_cp.evidence.sql_protection:MIGRATIONS", ("protection_0001",)),
+    ("aaib_cp.analysis.sql:MIGRATIONS", ("analysis_0001",)),
+    ("aaib_cp.recommendations.sql:MIGRATIONS", ("safety_0001",)),
+    ("aaib_cp.recommendations.sql_consultation:MIGRATIONS", ("consultation_0001_paragraph",)),
+    ("aaib_cp.learning.sql_search:MIGRATIONS", ("search_0001", "search_0002_safety")),
+    (
+        "aaib_cp.db.accounts_schema:MIGRATIONS",
+        ("identity_0001", "identity_0002_totp", "identity_0003_sign_in_failures"),
+    ),
+    ("aaib_cp.reminders.sql:MIGRATIONS", ("reminders_0001",)),
 )
 
 #: Facts guards read, by phase.
-FACT_SETS: tuple[FactRegistry, ...] = (
-    core_store.FACTS,
-    evidence_sql.FACTS,
-    analysis_facts.FACTS,
-    recommendations_sql.FACTS,
-    consultation_sql.FACTS,
+FACT_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("aaib_cp.db.store:FACTS", ("independence_conflicts",)),
+    (
+        "aaib_cp.evidence.sql:FACTS",
+        ("agencies_without_chronology", "agencies_without_evidence", "agency_names"),
+    ),
+    (
+        "aaib_cp.analysis.sql_facts:FACTS",
+        (
+            "act_refs",
+            "acts_unclassified",
+            "acts_without_factors",
+            "classifications_unconfirmed",
+            "classifications_without_evidence",
+        ),
+    ),
+    ("aaib_cp.recommendations.sql:FACTS", ("recommendations_unsettled",)),
+    (
+        "aaib_cp.recommendations.sql_consultation:FACTS",
+        (
+            "consultation_parties",
+            "feedback_sessions",
+            "parties_not_answered",
+            "representations_undisposed",
+        ),
+    ),
 )
 
 #: Guards beyond the kernel's own (fields, team, facts), by phase.
-GUARD_SETS: tuple[GuardRegistry, ...] = (
-    evidence_guards.GUARDS,
-    analysis_guards.GUARDS,
-    recommendations_guards.GUARDS,
+GUARD_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "aaib_cp.evidence.guards:GUARDS",
+        ("chronology_covers_every_agency", "every_agency_supplied_evidence"),
+    ),
+    (
+        "aaib_cp.analysis.guards:GUARDS",
+        ("acts_classified", "acts_have_factors", "classifications_cite_evidence"),
+    ),
+    (
+        "aaib_cp.recommendations.guards:GUARDS",
+        (
+            "draft_sent_to_parties",
+            "every_party_answered",
+            "feedback_session_recorded",
+            "recommendations_settled",
+            "representations_dispositioned",
+        ),
+    ),
 )
 
-#: Effects run by the engine when a trigger fires.
-EFFECTS: tuple[EffectRegistry, ...] = (recommendations_issuing.EFFECTS,)
+#: Effects run by the engine when a trigger fires (imported when a case first moves).
+EFFECTS: tuple[str, ...] = ("aaib_cp.recommendations.issuing:EFFECTS",)
 
 
 #: Each phase's service, as ``act.<name>`` of :meth:`Engine.acting_as`: (module, class),
@@ -106,18 +147,19 @@ def _draft_paragraphs(engine: Engine, case_id: str) -> list[str]:
 
 
 def wire() -> None:
-    """Add every phase's migrations, facts, guards and effects to the shared defaults."""
-    for migrations in MIGRATION_SETS:
-        MIGRATIONS.extend(migrations)
-    for facts in FACT_SETS:
-        FACTS.update(facts)
-    for guards in GUARD_SETS:
-        default_registry().update(guards)
-    for effects in EFFECTS:
-        default_effects().update(effects)
+    """Add every phase's migrations, facts, guards and effects to the shared defaults
+    (each phase imported when first used)."""
+    for where, names in MIGRATION_SETS:
+        MIGRATIONS.add_lazy(where, names)
+    for where, names in FACT_SETS:
+        FACTS.add_lazy(where, names)
+    for where, names in GUARD_SETS:
+        default_registry().add_lazy(where, names)
+    for where in EFFECTS:
+        default_effects().add_lazy(where)
     acting.SERVICES.update({n: _service(*where) for n, where in SERVICES.items()})
     acting.SERVICES["accounts"] = lambda engine: engine.accounts
-    consultation.PARAGRAPHS["draft"] = _draft_paragraphs
+    numbering.PARAGRAPHS["draft"] = _draft_paragraphs
 
 
 wire()

@@ -1,7 +1,9 @@
 """The ``aaib`` command line: a thin click layer over the engine.
 
 Subcommands live in small modules loaded on first use, so ``aaib --help`` and
-simple reads start quickly. Every :class:`~aaib_cp.exceptions.AaibCpError`, and
+simple reads start quickly: ``aaib --help`` lists each command's first sentence from
+:mod:`aaib_cp.cli._summaries` (a table a test keeps equal to the commands' own help)
+and imports no command module. Every :class:`~aaib_cp.exceptions.AaibCpError`, and
 every operating-system or SQLite failure that reaches here (disk full, read-only,
 permission denied, name too long), becomes one line on stderr naming the file and
 the problem, and exit code 1; usage errors exit with 2.
@@ -74,6 +76,15 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The "Commands" section of ``aaib --help``, as click writes it, from the table."""
+        from aaib_cp.cli._summaries import SUMMARIES
+
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _shorten(SUMMARIES[name], limit)) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
@@ -95,6 +106,17 @@ class LazyGroup(click.Group):
             raise click.ClickException(database_problem(db_path, exc)) from None
         except OSError as exc:
             raise click.ClickException(os_problem(exc)) from None
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word, as click shortens a command's help."""
+    if len(text) <= limit:
+        return text
+    if limit < len("..."):
+        return "..."
+    import textwrap
+
+    return textwrap.shorten(text, limit, placeholder="...", break_on_hyphens=False)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -302,6 +302,26 @@ def user_enable(obj: Context, login: str) -> None:
     click.echo(f"{account.login} is active")
 
 
+@user.command("reset-otp")
+@click.argument("login")
+@pass_ctx
+def user_reset_otp(obj: Context, login: str) -> None:
+    """Remove the one-time code of someone who lost it (administrators only; audited).
+
+    They then sign in with their password alone, and may set up a new code on their
+    account page. Nobody resets their own: another administrator must.
+
+    \b
+    Example:
+      aaib user reset-otp lee.park
+    """
+    account = obj.credentials().second_factor_reset(login, actor=obj.acting())
+    click.echo(
+        f"{account.login}'s one-time code is removed: they sign in with their password"
+        " and may set up a new one"
+    )
+
+
 @user.command("passwd")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
 @pass_ctx

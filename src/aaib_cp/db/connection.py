@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aaib_cp.exceptions import StoreError
-from aaib_cp.workflow.safe_files import PRIVATE_FILE, file_kind
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -134,6 +133,29 @@ class Migrations:
 
     def __init__(self) -> None:
         self._items: list[Migration] = []
+        #: names listed but not yet imported: name -> where its registry lives
+        self._later: dict[str, str] = {}
+
+    def add_lazy(self, where: str, names: Sequence[str]) -> None:
+        """List the migrations of the registry at ``where`` (``"module:ATTRIBUTE"``), in
+        order, without importing it: :meth:`names` is known at once, the functions are
+        imported when the migrations are run (a database that needs them)."""
+        for name in names:
+            if self._later.get(name) == where:
+                continue
+            self.add(name, _not_loaded)
+            self._later[name] = where
+
+    def _load(self) -> None:
+        from aaib_cp.workflow.lazy import check_names, resolve
+
+        for where in dict.fromkeys(self._later.values()):
+            listed = [name for name, w in self._later.items() if w == where]
+            loaded: Migrations = resolve(where)
+            check_names(where, listed, loaded.names())
+            funcs = dict(loaded._items)
+            self._items = [(n, funcs[n] if n in listed else f) for n, f in self._items]
+        self._later.clear()
 
     def register(
         self, name: str
@@ -150,7 +172,7 @@ class Migrations:
         """Append one migration; the same name twice is a programming error."""
         for existing, other in self._items:
             if existing == name:
-                if other is func:
+                if other is func or self._later.get(name) is not None:
                     return
                 raise ValueError(f"migration {name!r} is registered twice")
         self._items.append((name, func))
@@ -165,10 +187,16 @@ class Migrations:
         return [name for name, _ in self._items]
 
     def __iter__(self) -> Iterator[Migration]:
+        if self._later:
+            self._load()
         return iter(list(self._items))
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _not_loaded(db: Database) -> None:
+    raise AssertionError("a migration listed lazily was run before it was imported")
 
 
 #: The migrations :func:`connect` applies: every phase's, joined by :mod:`aaib_cp.wiring`.
@@ -208,6 +236,8 @@ def _check_file(path: Path, *, create: bool) -> None:
     except FileNotFoundError:
         if not create:
             raise StoreError(f"no database at {path}; run 'aaib init' first") from None
+        from aaib_cp.workflow.safe_files import PRIVATE_FILE
+
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
         except OSError as exc:
@@ -218,6 +248,8 @@ def _check_file(path: Path, *, create: bool) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise StoreError(f"{path} is a directory, not a database file")
     if not stat.S_ISREG(info.st_mode):
+        from aaib_cp.workflow.safe_files import file_kind
+
         raise StoreError(f"{path} is {file_kind(info.st_mode)}, not a database file; refused")
     if info.st_size > 0:
         try:

@@ -23,6 +23,26 @@ class FactRegistry:
 
     def __init__(self) -> None:
         self._facts: dict[str, FactFunc] = {}
+        #: facts listed but not yet imported: name -> where their registry lives
+        self._later: dict[str, str] = {}
+
+    def add_lazy(self, where: str, names: Sequence[str]) -> None:
+        """List the facts of the registry at ``where`` (``"module:ATTRIBUTE"``) without
+        importing it; each is imported when first asked for."""
+        for name in names:
+            if name in self._facts or self._later.get(name, where) != where:
+                raise ValueError(f"fact {name!r} is registered twice")
+            self._later[name] = where
+
+    def _load(self, where: str) -> None:
+        from aaib_cp.workflow.lazy import check_names, resolve
+
+        listed = [name for name, w in self._later.items() if w == where]
+        loaded: FactRegistry = resolve(where)
+        check_names(where, listed, loaded.names())
+        for name in listed:
+            del self._later[name]
+        self.update(loaded)
 
     def register(self, name: str) -> Callable[[FactFunc], FactFunc]:
         """Decorator adding ``func`` as the fact called ``name``."""
@@ -40,20 +60,25 @@ class FactRegistry:
         self._facts[name] = func
 
     def update(self, other: FactRegistry) -> None:
-        """Add every fact of ``other``."""
+        """Add every fact of ``other`` (those it lists lazily, lazily)."""
         for name, func in other._facts.items():
             self.add(name, func)
+        for name, where in other._later.items():
+            self.add_lazy(where, [name])
 
     def get(self, name: str) -> FactFunc | None:
         """The fact called ``name``, or None."""
+        where = self._later.get(name)
+        if where is not None:
+            self._load(where)
         return self._facts.get(name)
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
-        return sorted(self._facts)
+        return sorted([*self._facts, *self._later])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._facts
+        return name in self._facts or name in self._later
 
 
 #: The facts every store view can compute: every phase's, joined by :mod:`aaib_cp.wiring`.

@@ -162,6 +162,14 @@ def integrity(db: Database) -> None:
         db.execute(statement)
 
 
+@MIGRATIONS.register("workflow_spec_0001")
+def workflow_spec(db: Database) -> None:
+    """Each stored workflow keeps its validated copy as JSON (see db/workflow_specs.py)."""
+    from aaib_cp.db.workflow_specs import add_spec_columns
+
+    add_spec_columns(db)
+
+
 _HEAD_IN_CASE = [
     # a case's audit head (last event number, hash, and its MAC under the audit key)
     # now lives in the case row, written by the statement that moves the case

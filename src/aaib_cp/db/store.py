@@ -16,11 +16,12 @@ from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
 from aaib_cp.db.content import ChangeLog
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.db.keys import KeyRing
+from aaib_cp.db.workflow_specs import save_spec, trusted_spec
 from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import event_mac
-from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
+from aaib_cp.workflow.spec import WorkflowDefinition
 
 __all__ = ["CONFLICTS_SQL", "Store", "sql_store"]
 
@@ -137,13 +138,15 @@ class Store:
                 at.isoformat(),
             ],
         )
+        save_spec(self.db, self.keys, definition)
 
     def workflow_source(self, content_hash: str) -> dict[str, Any]:
-        """The stored row of a workflow by content hash."""
+        """The stored row of a workflow by content hash; its ``spec_json`` (the validated
+        copy) is None unless this database vouches for it (:mod:`.workflow_specs`)."""
         rows = self._rows("SELECT * FROM workflows WHERE hash = ?", [content_hash])
         if not rows:
             raise StoreError(f"workflow {content_hash[:12]} is not stored in this database")
-        return rows[0]
+        return {**rows[0], "spec_json": trusted_spec(rows[0], self.keys)}
 
     # -- cases -----------------------------------------------------------------
     def next_case_id(self, year: int, prefix: str) -> str:
@@ -193,8 +196,7 @@ class Store:
         return Case.from_row(rows[0])
 
     def case_row(self, case_id: str) -> dict[str, Any]:
-        """The raw stored row of a case, without its audit head (for byte-level comparisons
-        and exports)."""
+        """The raw stored row of a case but its audit head (for comparisons and exports)."""
         rows = self._rows("SELECT * FROM cases WHERE id = ?", [case_id])
         if not rows:
             raise CaseNotFound(case_id)

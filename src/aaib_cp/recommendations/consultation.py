@@ -10,7 +10,7 @@ state of the workflow's ``draft`` phase; once the final report is issued (its
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -28,20 +28,16 @@ from aaib_cp.recommendations.model import (
     normalise_choice,
     not_future,
 )
+from aaib_cp.recommendations.numbering import PARAGRAPHS
 from aaib_cp.workflow.acting import needs
 from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.input_text import clean_line, clean_text
 from aaib_cp.workflow.model import EventKind
 
 if TYPE_CHECKING:
-    from aaib_cp.workflow.engine import Engine
+    pass
 
 __all__ = ["PARAGRAPHS", "ConsultationService", "paragraph_number"]
-
-#: The draft's paragraph numbers of a case, ``(engine, case_id) -> numbers``, under
-#: ``"draft"``. The reports phase numbers the draft, so :mod:`aaib_cp.wiring` puts its
-#: function here.
-PARAGRAPHS: dict[str, Callable[[Engine, str], Collection[str]]] = {}
 
 _NUMBER = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*){0,2}")
 

@@ -15,7 +15,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aaib_cp.exceptions import InputError
-from aaib_cp.web.api_records import RECORD_OPERATIONS, body, json_response, optional_text
+from aaib_cp.web.api_analysis import ANALYSIS_OPERATIONS
+from aaib_cp.web.api_evidence import EVIDENCE_OPERATIONS, RESPONSE_TYPES
+from aaib_cp.web.api_records import RECORD_OPERATIONS
+from aaib_cp.web.api_support import (
+    CASE,
+    Operation,
+    body,
+    json_response,
+    optional_text,
+    schema,
+    text,
+    who,
+)
 from aaib_cp.web.context import Ctx
 
 __all__ = ["OPERATIONS", "openapi", "routes"]
@@ -35,6 +47,34 @@ def case_status(ctx: Ctx) -> Response:
 
 def _team(ctx: Ctx, case_id: str) -> list[dict[str, Any]]:
     return [m.to_json() for m in ctx.engine.team(case_id)]
+
+
+def team(ctx: Ctx) -> Response:
+    """The case's investigation team (as ``aaib team list --json``)."""
+    case = ctx.case()
+    return json_response(_team(ctx, case.id))
+
+
+def appoint(ctx: Ctx) -> Response:
+    """Appoint the account ``login`` to the team in the case role ``case_role`` (as
+    ``aaib team appoint``): nobody appoints themselves, and an independent role goes only
+    to someone affiliated with no agency involved (each refusal recorded); 201 with the
+    member."""
+    case, data = ctx.case(), body(ctx)
+    appointee = ctx.engine.accounts.get(text(data, "login").strip())
+    member = ctx.engine.appoint(case.id, appointee, text(data, "case_role"), **who(ctx, data))
+    return json_response(member.to_json(), 201)
+
+
+def stand_down(ctx: Ctx) -> Response:
+    """Record that the account ``login`` no longer serves in ``case_role``, and why (as
+    ``aaib team stand-down``); the team as it now is."""
+    case, data = ctx.case(), body(ctx)
+    member = ctx.engine.accounts.get(text(data, "login").strip())
+    ctx.engine.stand_down(
+        case.id, member, text(data, "case_role"), reason=text(data, "reason"), **who(ctx, data)
+    )
+    return json_response(_team(ctx, case.id))
 
 
 def case_history(ctx: Ctx) -> Response:
@@ -74,7 +114,7 @@ def _version() -> str:
 def openapi(ctx: Ctx) -> Response:
     """The OpenAPI 3.1 document of this API."""
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, handler, summary, schema in OPERATIONS:
+    for path, method, handler, summary, body_schema in OPERATIONS:
         operation: dict[str, Any] = {
             "summary": summary,
             "description": handler.__doc__ or "",
@@ -88,13 +128,28 @@ def openapi(ctx: Ctx) -> Response:
                 "404": {"description": "no such case (or not visible to you) or record"},
             },
         }
-        if names := re.findall(r"{(\w+)}", path):
-            operation["parameters"] = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in names
-            ]
-        if schema is not None:
-            operation["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+        if handler is fire:
+            operation["responses"]["409"] = {"description": "the case changed since then"}
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", path)
+        ] + [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in QUERIES.get(handler.__name__, ())
+        ]
+        if parameters:
+            operation["parameters"] = parameters
+        if body_schema is not None:
+            operation["requestBody"] = (
+                body_schema
+                if "content" in body_schema
+                else {"content": {"application/json": {"schema": body_schema}}}
+            )
+        if handler.__name__ in RESPONSE_TYPES:
+            operation["responses"]["200"]["content"] = {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in RESPONSE_TYPES[handler.__name__]
+            }
         paths.setdefault(path, {})[method] = operation
     return json_response(
         {
@@ -105,6 +160,15 @@ def openapi(ctx: Ctx) -> Response:
         }
     )
 
+
+#: The query parameters an operation reads (by operationId).
+QUERIES = {
+    "list_cases": ("state",),
+    "evidence": ("all_versions",),
+    "item": ("role",),
+    "report": ("role",),
+    "classification": ("role", "all_versions"),
+}
 
 FIRE_BODY = {
     "type": "object",
@@ -119,12 +183,29 @@ FIRE_BODY = {
 }
 
 #: (path, method, handler, summary, request body schema) of every API operation.
-OPERATIONS: list[tuple[str, str, Callable[[Ctx], Response], str, dict[str, Any] | None]] = [
+OPERATIONS: list[Operation] = [
     ("/api/cases", "get", list_cases, "List the cases you may see", None),
-    ("/api/cases/{case_id}", "get", case_status, "A case's status", None),
-    ("/api/cases/{case_id}/history", "get", case_history, "A case's audit trail", None),
-    ("/api/cases/{case_id}/fire", "post", fire, "Fire a trigger", FIRE_BODY),
+    (CASE, "get", case_status, "A case's status", None),
+    (f"{CASE}/history", "get", case_history, "A case's audit trail", None),
+    (f"{CASE}/fire", "post", fire, "Fire a trigger", FIRE_BODY),
+    (f"{CASE}/team", "get", team, "The case's team", None),
+    (
+        f"{CASE}/team",
+        "post",
+        appoint,
+        "Appoint someone to the team",
+        schema(["login", "case_role"], login="text", case_role="text"),
+    ),
+    (
+        f"{CASE}/team/stand-down",
+        "post",
+        stand_down,
+        "Record that someone stands down",
+        schema(["login", "case_role", "reason"], login="text", case_role="text", reason="text"),
+    ),
     *RECORD_OPERATIONS,
+    *EVIDENCE_OPERATIONS,
+    *ANALYSIS_OPERATIONS,
 ]
 
 

@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aaib_cp.exceptions import AaibCpError, RoleRefused
+from aaib_cp.exceptions import AaibCpError, RoleRefused, StaleCaseError
 from aaib_cp.web import sessions
 from aaib_cp.web.context import Ctx, Web
 from aaib_cp.web.settings import Settings
@@ -58,6 +58,14 @@ def guarded(
     async def endpoint(request: Request) -> Response:
         session: sessions.Session = request.state.session
         form: FormData | None = None
+        if request.method == "POST":
+            # Refused before a byte of the body is read: an anonymous client must not make
+            # the server spool an upload to disk.
+            early = _body_refused(request, web.settings.max_upload)
+            if early is None and not public:
+                early = await run_in_threadpool(_unauthenticated, web, request, session, api)
+            if early is not None:
+                return early
         if request.method == "POST" and not api:
             try:
                 form = await request.form(max_part_size=web.settings.max_upload)
@@ -72,7 +80,17 @@ def guarded(
                     status_code=403,
                 )
         if api and request.method == "POST":
-            request.state.body = await request.body()
+            request.state.body = b""
+            if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                try:
+                    form = await request.form(max_part_size=web.settings.max_upload)
+                except Exception:  # a malformed body: one line, as for bad JSON
+                    return JSONResponse(
+                        {"error": "request body: not a valid multipart/form-data body"},
+                        status_code=400,
+                    )
+            else:
+                request.state.body = await request.body()
         try:
             return await run_in_threadpool(_run, web, handler, request, session, form, public, api)
         finally:
@@ -80,6 +98,46 @@ def guarded(
                 await form.close()
 
     return endpoint
+
+
+#: Room for a form's other fields and multipart framing beside an upload of the limit.
+_FORM_OVERHEAD = 1024 * 1024
+
+
+def _body_refused(request: Request, max_upload: int) -> Response | None:
+    """411 without a Content-Length, 413 over the upload limit; None when acceptable."""
+    length = request.headers.get("content-length")
+    if length is None:
+        if "transfer-encoding" not in request.headers:
+            return None  # no body at all
+        return PlainTextResponse("refused: send the body with a Content-Length", status_code=411)
+    if not length.isdigit():
+        return PlainTextResponse("refused: Content-Length is not a number", status_code=400)
+    if int(length) > max_upload + _FORM_OVERHEAD:
+        return PlainTextResponse(
+            f"refused: the body is over the {max_upload // (1024 * 1024)} MB upload limit",
+            status_code=413,
+        )
+    return None
+
+
+def _unauthenticated(
+    web: Web, request: Request, session: sessions.Session, api: bool
+) -> Response | None:
+    """The refusal a POST without a valid token or session gets, before its body is read."""
+    if not api:
+        # The session cookie is signed: without a sign-in token in it, nobody is signed in.
+        return None if session.token is not None else RedirectResponse("/sign-in", 303)
+    ctx = Ctx(web, request, session, None)
+    try:
+        failure = ctx.bearer()
+    finally:
+        ctx.close()
+    if failure is None:
+        return None
+    return JSONResponse(
+        {"error": failure}, status_code=401, headers={"www-authenticate": 'Bearer realm="aaib"'}
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -112,6 +170,8 @@ def _run(
         return handler(ctx)
     except RoleRefused as exc:
         return ctx.problem(str(exc), 403)
+    except StaleCaseError as exc:
+        return ctx.problem(str(exc), 409)
     except LookupError as exc:
         return ctx.problem(str(exc), 404)
     except AaibCpError as exc:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.routing import Route
 from aaib_cp.exceptions import InputError
 from aaib_cp.web.context import Ctx
 
-__all__ = ["REPORT_TYPES", "roles_with", "routes"]
+__all__ = ["REPORT_TYPES", "report_response", "roles_with", "routes", "uploaded"]
 
 #: Report formats and the media type each is served as.
 REPORT_TYPES = {
@@ -157,19 +158,26 @@ def evidence(ctx: Ctx) -> Response:
     )
 
 
+@contextmanager
+def uploaded(ctx: Ctx, field: str) -> Iterator[tuple[Path | None, str | None]]:
+    """The file uploaded in the form's ``field`` copied to a temporary folder, and the
+    name it was sent with (None, None when no file was sent); removed afterwards."""
+    upload = _upload(ctx, field)
+    with tempfile.TemporaryDirectory(prefix="aaib-upload-") as folder:
+        if upload is None:
+            yield None, None
+            return
+        path = Path(folder) / "upload"
+        with path.open("wb") as out:
+            while chunk := upload.file.read(1 << 20):
+                out.write(chunk)
+        yield path, Path(upload.filename or "upload").name
+
+
 def add_evidence(ctx: Ctx) -> Response:
     """Register an evidence item, with its file if one was uploaded."""
     case = ctx.case()
-    upload = _upload(ctx, "file")
-    with tempfile.TemporaryDirectory(prefix="aaib-upload-") as folder:
-        path: Path | None = None
-        name: str | None = None
-        if upload is not None:
-            name = Path(upload.filename or "upload").name
-            path = Path(folder) / "upload"
-            with path.open("wb") as out:
-                while chunk := upload.file.read(1 << 20):
-                    out.write(chunk)
+    with uploaded(ctx, "file") as (path, name):
 
         def act() -> Any:
             return _casebook(ctx).add_evidence(
@@ -205,6 +213,13 @@ def reports(ctx: Ctx) -> Response:
 
 def report(ctx: Ctx) -> Response:
     """A report's bytes (authorised and audited by the publisher); HTML shown, others saved."""
+    return report_response(ctx, shown=ctx.request.path_params["fmt"] == "html")
+
+
+def report_response(ctx: Ctx, *, shown: bool) -> Response:
+    """The report the path names (``{audience}.{fmt}``) in the ``?role=`` asked for, made
+    by the publisher (which authorises and audits it): ``shown`` in the browser, or
+    saved (``?download=1`` always saves)."""
     from aaib_cp.reports.build import Publisher
 
     case = ctx.case()
@@ -214,7 +229,7 @@ def report(ctx: Ctx) -> Response:
     content, written = Publisher(ctx.engine).produce(
         case.id, audience=audience, fmt=fmt, actor=ctx.me, role=ctx.query("role") or None
     )
-    shown = fmt == "html" and not ctx.query("download")
+    shown = shown and not ctx.query("download")
     disposition = "inline" if shown else f'attachment; filename="{written.path.name}"'
     headers = {"content-disposition": disposition, "x-report-sha256": written.sha256}
     if fmt == "html":

@@ -42,8 +42,8 @@ from aaib_cp.workflow.calendar import (
     days_left,
     due_date,
 )
-from aaib_cp.workflow.definition import TransitionDef, WorkflowDefinition
 from aaib_cp.workflow.model import Case, Event, EventKind
+from aaib_cp.workflow.spec import TransitionDef, WorkflowDefinition
 
 __all__ = [
     "KINDS",

@@ -219,6 +219,24 @@ class Credentials:
                 who, EventKind.SECOND_FACTOR_CHANGED, {"login": who.account.login, "now": "on"}
             )
 
+    def second_factor_reset(self, login: str, *, actor: object) -> Account:
+        """Remove the one-time code of ``login``, who lost it (administrators only; audited
+        on the registry trail). The account then signs in with its password alone and may
+        set up a new code. An administrator cannot reset their own: another must."""
+        admin = self.accounts.administrator(actor, "reset a second factor")
+        account = self.accounts.get(login)
+        if account.id == admin.id:
+            raise InputError("you cannot reset your own second factor; ask another administrator")
+        secret, _ = self.db.totp(account.id)
+        if secret is None:
+            raise InputError(f"{account.login} has no one-time code to reset")
+        with self.store.transaction():
+            self.db.set_totp(account.id, None, active=False)
+            self.accounts.audit(
+                admin, EventKind.SECOND_FACTOR_CHANGED, {"login": account.login, "now": "reset"}
+            )
+        return account
+
     def second_factor_in_force(self, account: Account) -> bool:
         """True when signing in needs a one-time code."""
         secret, active = self.db.totp(account.id)

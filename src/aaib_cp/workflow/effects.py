@@ -42,6 +42,21 @@ class EffectRegistry:
 
     def __init__(self) -> None:
         self._effects: dict[str, list[Effect]] = {}
+        #: registries listed but not yet imported (``"module:ATTRIBUTE"``), in order
+        self._later: list[str] = []
+
+    def add_lazy(self, where: str) -> None:
+        """Add the effects of the registry at ``where`` when an effect is first looked up
+        (a case moves), without importing it now."""
+        if where not in self._later:
+            self._later.append(where)
+
+    def _load(self) -> None:
+        from aaib_cp.workflow.lazy import resolve
+
+        later, self._later = self._later, []
+        for where in later:
+            self.update(resolve(where))
 
     def register(self, trigger: str) -> Callable[[Effect], Effect]:
         """Decorator registering ``func`` to run when ``trigger`` fires."""
@@ -61,6 +76,8 @@ class EffectRegistry:
         decides for itself from the case's new state, so a rule can follow a workflow's
         ``phases`` instead of one workflow's trigger names.
         """
+        if self._later:
+            self._load()
         return (*self._effects.get(trigger, ()), *self._effects.get(EVERY_TRIGGER, ()))
 
     def run(
@@ -80,6 +97,8 @@ class EffectRegistry:
 
     def update(self, other: EffectRegistry) -> None:
         """Add every effect of ``other``, after those already registered."""
+        if other._later:
+            other._load()
         for trigger, effects in other._effects.items():
             bucket = self._effects.setdefault(trigger, [])
             bucket.extend(e for e in effects if e not in bucket)
@@ -88,6 +107,7 @@ class EffectRegistry:
         """An independent copy, to extend without changing the shared registry."""
         other = EffectRegistry()
         other._effects = {k: list(v) for k, v in self._effects.items()}
+        other._later = list(self._later)
         return other
 
 

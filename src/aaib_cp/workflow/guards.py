@@ -172,8 +172,35 @@ class GuardRef:
 class GuardRegistry:
     """Maps guard names to :class:`Guard` objects."""
 
-    def __init__(self, guards: Mapping[str, Guard] | None = None) -> None:
+    def __init__(
+        self, guards: Mapping[str, Guard] | None = None, later: Mapping[str, str] | None = None
+    ) -> None:
         self._guards: dict[str, Guard] = dict(guards or {})
+        #: guards listed but not yet imported: name -> where their registry lives
+        self._later: dict[str, str] = dict(later or {})
+
+    def add_lazy(self, where: str, names: Sequence[str]) -> None:
+        """List the guards of the registry at ``where`` (``"module:ATTRIBUTE"``) without
+        importing it: names are known at once (so a workflow can be checked against
+        them), each guard is imported when first used."""
+        for name in names:
+            if name in self._guards or self._later.get(name, where) != where:
+                raise ValueError(f"guard {name!r} is registered twice")
+            self._later[name] = where
+
+    def _load(self, where: str) -> None:
+        from aaib_cp.workflow.lazy import check_names, resolve
+
+        listed = [name for name, w in self._later.items() if w == where]
+        loaded: GuardRegistry = resolve(where)
+        check_names(where, listed, loaded.names())
+        for name in listed:
+            del self._later[name]
+        self.update(loaded)
+
+    def _load_all(self) -> None:
+        for where in dict.fromkeys(self._later.values()):
+            self._load(where)
 
     def register(
         self,
@@ -206,33 +233,43 @@ class GuardRegistry:
 
     def get(self, name: str) -> Guard | None:
         """The guard called ``name``, or None."""
+        where = self._later.get(name)
+        if where is not None:
+            self._load(where)
         return self._guards.get(name)
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
-        return sorted(self._guards)
+        return sorted([*self._guards, *self._later])
 
     def copy(self) -> GuardRegistry:
         """An independent copy to extend without changing this one."""
-        return GuardRegistry(self._guards)
+        return GuardRegistry(self._guards, self._later)
 
     def update(self, other: GuardRegistry) -> None:
         """Add every guard of ``other`` (a phase's guards, joined by :mod:`aaib_cp.wiring`)."""
-        for guard in other:
+        for guard in other._guards.values():
             existing = self._guards.get(guard.name)
             if existing is not None and existing.check is not guard.check:
                 raise ValueError(f"guard {guard.name!r} is registered twice")
+            self._later.pop(guard.name, None)
             self._guards[guard.name] = guard
+        for name, where in other._later.items():
+            if name not in self._guards:
+                self.add_lazy(where, [name])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._guards
+        return name in self._guards or name in self._later
 
     def __iter__(self) -> Iterator[Guard]:
+        self._load_all()
         return iter(self._guards.values())
 
     def evaluate(self, ref: GuardRef, view: CaseView) -> str | None:
         """Run the guard named by ``ref``; None when it holds, else why not."""
-        guard = self._guards[ref.name]
+        guard = self.get(ref.name)
+        if guard is None:
+            raise KeyError(ref.name)
         return guard.check(view, ref.param)
 
 

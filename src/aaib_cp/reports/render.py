@@ -27,7 +27,6 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from html.parser import HTMLParser
 from typing import Any
 
 from aaib_cp.exceptions import InputError
@@ -35,6 +34,7 @@ from aaib_cp.reports.blocks import DRAFT_MARK, Document, Heading, Para, Table
 from aaib_cp.reports.document import outline, summary_outline
 from aaib_cp.reports.figures import process_svg
 from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, Factor, ReportData
+from aaib_cp.reports.visible import visible_text
 
 __all__ = [
     "AUDIENCES",
@@ -196,38 +196,6 @@ def render_document(document: Document, fmt: str) -> str:
         doc=document, draft_mark=DRAFT_MARK, Heading=Heading, Para=Para, Table=Table
     )
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-
-
-class _Visible(HTMLParser):
-    """Collects what a reader sees: text, and the attribute values read out or shown."""
-
-    _SHOWN = frozenset({"alt", "title", "aria-label", "aria-description", "placeholder"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script"):
-            self._skip += 1
-        self.parts += [v for k, v in attrs if k in self._SHOWN and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> str:
-    """The text of an HTML page and its shown attribute values, never its markup."""
-    parser = _Visible()
-    parser.feed(html)
-    parser.close()
-    return "\n".join(parser.parts)
 
 
 # -- views: what each audience may see ------------------------------------------------------

@@ -24,7 +24,7 @@ from aaib_cp.evidence.chronology_csv import (
     RowChecker,
     RowError,
     iter_csv,
-    read_file,
+    open_file,
     reject_invalid,
     row_validator,
 )
@@ -128,21 +128,23 @@ class ChronologyService(RecordService):
         :func:`~aaib_cp.evidence.chronology_csv.parse_mapping`). Raises
         :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
         """
-        data, filename = read_file(path)
-        case, actor = self._may_import(case_id, actor, role)
-        rows = iter_csv(data, filename=filename, mapping=mapping)
-        default = find_agency(self.store, case.id, agency) if agency else None
-        return self._import_rows(
-            case,
-            rows,
-            filename=filename,
-            source=f"import:{filename}",
-            actor=actor,
-            role=role,
-            default_agency=default,
-            progress=progress,
-            csv_bytes=data,
-        )
+        filename = Path(path).name
+        with open_file(path) as stream:
+            case, actor = self._may_import(case_id, actor, role)
+            sha = hashlib.sha256()
+            rows = iter_csv(stream, filename=filename, mapping=mapping, sha=sha)
+            default = find_agency(self.store, case.id, agency) if agency else None
+            return self._import_rows(
+                case,
+                rows,
+                filename=filename,
+                source=f"import:{filename}",
+                actor=actor,
+                role=role,
+                default_agency=default,
+                progress=progress,
+                file_sha=sha,
+            )
 
     @needs("register_evidence")
     def check_chronology(
@@ -220,7 +222,7 @@ class ChronologyService(RecordService):
         role: str,
         default_agency: Agency | None = None,
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-        csv_bytes: bytes | None = None,
+        file_sha: Any = None,
     ) -> list[str]:
         """Check every row and write the valid ones in batches, in one transaction.
 
@@ -276,7 +278,7 @@ class ChronologyService(RecordService):
             else:
                 detail = {
                     "file": filename,
-                    "sha256": hashlib.sha256(csv_bytes or b"").hexdigest(),
+                    "sha256": (file_sha or hashlib.sha256()).hexdigest(),
                     "rows": len(refs),
                     "entries": [refs[0], refs[-1]],
                     "agencies": sorted(named),

@@ -32,6 +32,7 @@ _NOT_RECORDS = frozenset({"events", "audit_heads", "record_counters", "schema_mi
 #: Columns of the case row that change with every event (the version counter).
 _VOLATILE = {"cases": frozenset({"version", "updated_at"})}
 _LOG = "temp.aaib_changed"
+LOG = _LOG
 
 
 @attrs.frozen
@@ -106,26 +107,36 @@ def tables(db: Database) -> list[RecordTable]:
 
 
 def install_change_log(db: Database) -> list[RecordTable]:
-    """Create this connection's temporary change log and its triggers; the record tables."""
+    """Create this connection's temporary change log and its triggers; the record tables.
+
+    Each note keeps the first change of a record in the transaction: ``op`` (``I``,
+    ``U`` or ``D``) and, for an update or a deletion of a record other than the case
+    row, ``old``: the record as it was before, as a JSON object.
+    """
     record_tables = tables(db)
     db.execute(
-        f"CREATE TABLE IF NOT EXISTS {_LOG} (case_id TEXT, tbl TEXT, key TEXT,"
-        " PRIMARY KEY (case_id, tbl, key)) WITHOUT ROWID"
+        f"CREATE TABLE IF NOT EXISTS {_LOG} (case_id TEXT, tbl TEXT, key TEXT, op TEXT,"
+        " old TEXT, PRIMARY KEY (case_id, tbl, key)) WITHOUT ROWID"
     )
     for t in record_tables:
         skip = _VOLATILE.get(t.name, frozenset())
-        watched = ", ".join(_q(c) for c in t.columns if c not in skip)
-        for op, row, when in (
-            ("INSERT", "NEW", ""),
-            ("DELETE", "OLD", ""),
-            ("UPDATE", "NEW", f" OF {watched}"),
+        kept = [c for c in t.columns if c not in skip]
+        watched = ", ".join(_q(c) for c in kept)
+        old = "NULL"
+        if t.name != "cases":
+            old = "json_object(" + ", ".join(f"'{c}', OLD.{_q(c)}" for c in kept) + ")"
+        for op, row, when, before in (
+            ("INSERT", "NEW", "", "NULL"),
+            ("DELETE", "OLD", "", old),
+            ("UPDATE", "NEW", f" OF {watched}", old),
         ):
             key = "json_array(" + ", ".join(f"{row}.{_q(k)}" for k in t.key) + ")"
             db.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS {_q('aaib_log_' + t.name + '_' + op)}"
                 f" AFTER {op}{when} ON main.{_q(t.name)} BEGIN"
-                " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key) VALUES"
-                f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}); END"
+                " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key, op, old) VALUES"
+                f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}, '{op[0]}', {before});"
+                " END"
             )
     return record_tables
 
@@ -135,16 +146,30 @@ def clear_change_log(db: Database) -> None:
     db.execute(f"DELETE FROM {_LOG}")
 
 
-def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTable]) -> dict:
-    """``{record: sha256 or None}`` for the case's records changed since the last event."""
+def pending_content(
+    db: Database, case_id: str, record_tables: Sequence[RecordTable]
+) -> dict[str, Any]:
+    """``{record: sha256 or None}`` for the case's records changed since the last event.
+
+    Records created in bulk (more than :data:`BULK` in one table) are one group under
+    ``"+created"`` instead (see :mod:`aaib_cp.db.content_groups`); a record of an
+    earlier group that is changed or deleted has its hash before the change under
+    ``"+was"``.
+    """
+    from aaib_cp.db import content_groups as groups
+
     by_name = {t.name: t for t in record_tables}
+    created = groups.created_groups(db, case_id, by_name)
     notes = db.execute(
-        f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key", [case_id]
+        f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key, old", [case_id]
     ).fetchall()
     keys: dict[str, list[str]] = {}
-    for tbl, key in notes:
+    changed: list[tuple[RecordTable, list[Any], dict[str, Any]]] = []
+    for tbl, key, old in notes:
         keys.setdefault(tbl, []).append(key)
-    out: dict[str, str | None] = {}
+        if old is not None:
+            changed.append((by_name[tbl], json.loads(key), json.loads(old)))
+    out: dict[str, Any] = {}
     for tbl, table_keys in keys.items():
         t = by_name[tbl]
         for start in range(0, len(table_keys), _CHUNK):
@@ -154,6 +179,11 @@ def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTa
                 out[t.row_key(dict(zip(t.key, values, strict=True)))] = (
                     t.row_digest(row) if row is not None else None
                 )
+    was = groups.hashes_before(db, case_id, changed) if changed else {}
+    if created:
+        out[groups.CREATED] = created
+    if was:
+        out[groups.WAS] = was
     return out
 
 

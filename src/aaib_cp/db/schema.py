@@ -160,3 +160,10 @@ def integrity(db: Database) -> None:
     """Events carry the content hash of what they changed and a keyed MAC; registrations."""
     for statement in _INTEGRITY:
         db.execute(statement)
+
+
+@MIGRATIONS.register("0004_deferred_indexes")
+def deferred_indexes(db: Database) -> None:
+    """Tables whose derived indexes are filled once, at the end of a bulk insert
+    (see :func:`aaib_cp.db.deferred.deferred_indexing`)."""
+    db.execute("CREATE TABLE deferred_indexes (tbl TEXT PRIMARY KEY, after INTEGER NOT NULL)")

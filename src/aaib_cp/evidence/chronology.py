@@ -7,6 +7,7 @@ An import is all or nothing: every row is checked first
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -246,7 +247,9 @@ class ChronologyService(RecordService):
             refs.extend(ref for ref, _ in numbered)
             batch.clear()
 
-        with self.store.transaction():
+        with self.store.transaction(), contextlib.ExitStack() as bulk:
+            if source != "manual":
+                bulk.enter_context(db.bulk_entries(self.store))
             for number, row in wrap(rows):
                 if isinstance(row, RowError):
                     errors.append(row)
@@ -266,6 +269,7 @@ class ChronologyService(RecordService):
             reject_invalid(filename, range(len(refs) + len(batch)) if not errors else [], errors)
             if batch:
                 flush()
+            bulk.close()  # index the entries before the event that records them
             assert first is not None
             if source == "manual":
                 detail: dict[str, Any] = {

@@ -52,6 +52,18 @@ class RecordTable:
         """The record's name in an event's content map: ``table/[key values]``."""
         return f"{self.name}/{json.dumps([row[k] for k in self.key], ensure_ascii=False)}"
 
+    def row_json(self, alias: str) -> str:
+        """SQL giving the row's content (every column but volatile counters) as SQLite's
+        ``json_object``, columns in name order (a blob as hex): what a group of records
+        created in bulk hashes (:mod:`aaib_cp.db.content_groups`)."""
+        skip = _VOLATILE.get(self.name, frozenset())
+        pairs = (
+            f"'{c}', iif(typeof({alias}.{_q(c)}) = 'blob', hex({alias}.{_q(c)}), {alias}.{_q(c)})"
+            for c in sorted(self.columns)
+            if c not in skip
+        )
+        return f"json_object({', '.join(pairs)})"
+
     def row_digest(self, row: Mapping[str, Any]) -> str:
         """SHA-256 of the row's content (every column but volatile counters)."""
         skip = _VOLATILE.get(self.name, frozenset())
@@ -111,7 +123,7 @@ def install_change_log(db: Database) -> list[RecordTable]:
 
     Each note keeps the first change of a record in the transaction: ``op`` (``I``,
     ``U`` or ``D``) and, for an update or a deletion of a record other than the case
-    row, ``old``: the record as it was before, as a JSON object.
+    row, ``old``: the record as it was before (:meth:`RecordTable.row_json`).
     """
     record_tables = tables(db)
     db.execute(
@@ -120,11 +132,8 @@ def install_change_log(db: Database) -> list[RecordTable]:
     )
     for t in record_tables:
         skip = _VOLATILE.get(t.name, frozenset())
-        kept = [c for c in t.columns if c not in skip]
-        watched = ", ".join(_q(c) for c in kept)
-        old = "NULL"
-        if t.name != "cases":
-            old = "json_object(" + ", ".join(f"'{c}', OLD.{_q(c)}" for c in kept) + ")"
+        watched = ", ".join(_q(c) for c in t.columns if c not in skip)
+        old = "NULL" if t.name == "cases" else t.row_json("OLD")
         for op, row, when, before in (
             ("INSERT", "NEW", "", "NULL"),
             ("DELETE", "OLD", "", old),
@@ -164,11 +173,11 @@ def pending_content(
         f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key, old", [case_id]
     ).fetchall()
     keys: dict[str, list[str]] = {}
-    changed: list[tuple[RecordTable, list[Any], dict[str, Any]]] = []
+    changed: list[tuple[RecordTable, list[Any], str]] = []
     for tbl, key, old in notes:
         keys.setdefault(tbl, []).append(key)
         if old is not None:
-            changed.append((by_name[tbl], json.loads(key), json.loads(old)))
+            changed.append((by_name[tbl], json.loads(key), old))
     out: dict[str, Any] = {}
     for tbl, table_keys in keys.items():
         t = by_name[tbl]

@@ -9,16 +9,17 @@ and the event, as large as the records themselves. Such records are recorded as 
     {"table": "chronology_entries", "count": 100000, "first": [7], "last": [100006],
      "sha256": "..."}
 
-``sha256`` is the SHA-256 of one line ``"<record> <sha256 of the record>\\n"`` for each
-record, in key order; the group's records are exactly the case's records of that
-table whose key lies between ``first`` and ``last`` (checked when the group is made:
-otherwise the records are listed one by one, as before). The digest is computed by
-reading the created records back from SQLite in key order, so nothing proportional to
-their number is held.
+``sha256`` is the SHA-256 of one line ``"<record> <hash>\\n"`` per record, in key
+order; a record's hash here is the SHA-256 of its content as SQLite's ``json_object``
+writes it, columns in name order (:meth:`RecordTable.row_json`). The group's records
+are exactly the case's records of that table whose key lies from ``first`` to
+``last`` (checked when the group is made; otherwise they are listed one by one, as
+before). The digest is computed by reading the created records back from SQLite in
+key order, so nothing proportional to their number is held.
 
 A record of a group that a later event changes or deletes is listed by that event as
-usual, and its hash *before* the change under ``"+was"``, so ``aaib audit verify``
-can still recompute the group's digest as it was written.
+usual, with its hash *before* the change (as its group hashes it) under ``"+was"``,
+so ``aaib audit verify`` can still recompute the group's digest as it was written.
 """
 
 from __future__ import annotations
@@ -56,21 +57,31 @@ def members(
     ``(key values, record name, sha256, label)``, read a row at a time."""
     columns = [f"r.{_q(k)}" for k in t.key]
     keys, marks = ", ".join(columns), ", ".join("?" * len(t.key))
-    select = "r.rowid AS rowid, r.*" if t.key == ("rowid",) else "r.*"
+    label = f"r.{_q(t.label)}" if t.label else "NULL"
     cursor = db.execute(
-        f"SELECT {select} FROM main.{_q(t.name)} r WHERE {t.case_expr} = ?"
-        f" AND ({keys}) >= ({marks}) AND ({keys}) <= ({marks}) ORDER BY {keys}",
+        f"SELECT {label}, {t.row_json('r')}, {keys} FROM main.{_q(t.name)} r"
+        f" WHERE {t.case_expr} = ? AND ({keys}) >= ({marks}) AND ({keys}) <= ({marks})"
+        f" ORDER BY {keys}",
         [case_id, *first, *last],
     )
-    names = [c[0] for c in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values, strict=True))
-        key = tuple(row[k] for k in t.key)
-        name = t.row_key(row)
-        if t.key == ("rowid",):
-            row.pop("rowid")
-        label = f"{t.name} {row[t.label]}" if t.label else name
-        yield key, name, t.row_digest(row), label
+    for shown, text, *key in cursor:
+        name = f"{t.name}/{_key_text(key)}"
+        label = f"{t.name} {shown}" if t.label else name
+        yield tuple(key), name, record_sha(text), label
+
+
+def record_sha(text: str) -> str:
+    """A record's hash in a group: SHA-256 of its :meth:`RecordTable.row_json` text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _key_text(key: Sequence[Any]) -> str:
+    """``json.dumps(key)`` (as :meth:`RecordTable.row_key` writes it), quicker for integers."""
+    if len(key) == 1 and type(key[0]) is int:
+        return f"[{key[0]}]"
+    if all(type(v) is int for v in key):
+        return "[" + ", ".join(map(str, key)) + "]"
+    return json.dumps(list(key), ensure_ascii=False)
 
 
 def created_groups(
@@ -114,7 +125,7 @@ def _end(db: Database, t: RecordTable, case_id: str, order: str) -> list[Any]:
 def hashes_before(
     db: Database,
     case_id: str,
-    changed: Sequence[tuple[RecordTable, list[Any], dict[str, Any]]],
+    changed: Sequence[tuple[RecordTable, list[Any], str]],
 ) -> dict[str, str]:
     """``{record: sha256 before this transaction}`` for each changed or deleted record
     (``(table, key values, old row)``) that belongs to a group of an earlier event."""
@@ -130,7 +141,7 @@ def hashes_before(
     out = {}
     for t, key, old in changed:
         if any(_within(tuple(key), lo, hi) for lo, hi in ranges.get(t.name, [])):
-            out[t.row_key(dict(zip(t.key, key, strict=True)))] = t.row_digest(old)
+            out[t.row_key(dict(zip(t.key, key, strict=True)))] = record_sha(old)
     return out
 
 

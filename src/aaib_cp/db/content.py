@@ -47,6 +47,9 @@ class RecordTable:
     #: for the NEW/OLD row in a trigger
     case_trigger: str
     label: str | None
+    #: its key is its rowid and it has a ``case_id``: rows it gets in bulk (while it is
+    #: in ``deferred_indexes``) are noted as one range, not one note each
+    ranged: bool = False
 
     def row_key(self, row: Mapping[str, Any]) -> str:
         """The record's name in an event's content map: ``table/[key values]``."""
@@ -93,7 +96,12 @@ def tables(db: Database) -> list[RecordTable]:
         if name == "cases":
             found[name] = RecordTable(name, columns, key, "r.id", "{row}.id", label="id")
         elif "case_id" in columns:
-            found[name] = RecordTable(name, columns, key, "r.case_id", "{row}.case_id", label)
+            ranged = len(key) == 1 and any(
+                c[1] == key[0] and str(c[2]).upper() == "INTEGER" for c in cols
+            )
+            found[name] = RecordTable(
+                name, columns, key, "r.case_id", "{row}.case_id", label, ranged
+            )
     for name, cols in info.items():
         if name in found:
             continue
@@ -134,6 +142,7 @@ def install_change_log(db: Database) -> list[RecordTable]:
         skip = _VOLATILE.get(t.name, frozenset())
         watched = ", ".join(_q(c) for c in t.columns if c not in skip)
         old = "NULL" if t.name == "cases" else t.row_json("OLD")
+        bulk = f" WHEN NOT EXISTS (SELECT 1 FROM main.deferred_indexes WHERE tbl = '{t.name}')"
         for op, row, when, before in (
             ("INSERT", "NEW", "", "NULL"),
             ("DELETE", "OLD", "", old),
@@ -142,12 +151,30 @@ def install_change_log(db: Database) -> list[RecordTable]:
             key = "json_array(" + ", ".join(f"{row}.{_q(k)}" for k in t.key) + ")"
             db.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS {_q('aaib_log_' + t.name + '_' + op)}"
-                f" AFTER {op}{when} ON main.{_q(t.name)} BEGIN"
+                f" AFTER {op}{when} ON main.{_q(t.name)}"
+                f"{bulk if t.ranged and op == 'INSERT' else ''} BEGIN"
                 " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key, op, old) VALUES"
                 f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}, '{op[0]}', {before});"
                 " END"
             )
     return record_tables
+
+
+def note_range(db: Database, table: str, after: int) -> None:
+    """Note the rows ``table`` got after rowid ``after`` as one range per case (op ``R``),
+    if this connection logs changes and did not note them one by one (see
+    :mod:`aaib_cp.db.deferred`)."""
+    trigger = db.execute(
+        "SELECT sql FROM sqlite_temp_master WHERE type = 'trigger' AND name = ?",
+        [f"aaib_log_{table}_INSERT"],
+    ).fetchone()
+    if trigger is None or "deferred_indexes" not in trigger[0]:
+        return
+    db.execute(
+        f"INSERT OR IGNORE INTO {_LOG} (case_id, tbl, key, op) SELECT case_id, ?,"
+        f" json_array(?, max(rowid)), 'R' FROM main.{_q(table)} WHERE rowid > ? GROUP BY case_id",
+        [table, after, after],
+    )
 
 
 def clear_change_log(db: Database) -> None:

@@ -88,6 +88,7 @@ def created_groups(
     db: Database, case_id: str, tables: Mapping[str, RecordTable]
 ) -> list[dict[str, Any]]:
     """Groups of the records the transaction created in bulk; their notes are dropped."""
+    _expand_ranges(db, case_id, tables)
     found = []
     counts = db.execute(
         f"SELECT tbl, count(*) FROM {LOG} WHERE case_id = ? AND op = 'I' GROUP BY tbl",
@@ -109,6 +110,23 @@ def created_groups(
         )
         db.execute(f"DELETE FROM {LOG} WHERE case_id = ? AND tbl = ? AND op = 'I'", [case_id, tbl])
     return found
+
+
+def _expand_ranges(db: Database, case_id: str, tables: Mapping[str, RecordTable]) -> None:
+    """Replace each range note (rows inserted in bulk, ``[after, last]``) by one note per
+    row: they are then grouped, or listed one by one if few, like any others."""
+    ranges = db.execute(
+        f"DELETE FROM {LOG} WHERE case_id = ? AND op = 'R' RETURNING tbl, key", [case_id]
+    ).fetchall()
+    for tbl, key in ranges:
+        after, last = json.loads(key)
+        t = tables[tbl]
+        db.execute(
+            f"INSERT OR IGNORE INTO {LOG} (case_id, tbl, key, op)"
+            f" SELECT ?, ?, json_array(rowid), 'I' FROM main.{_q(t.name)}"
+            " WHERE case_id = ? AND rowid > ? AND rowid <= ?",
+            [case_id, tbl, case_id, after, last],
+        )
 
 
 def _end(db: Database, t: RecordTable, case_id: str, order: str) -> list[Any]:

@@ -6,7 +6,9 @@ statement each, which costs more than the inserts themselves. Inside
 :func:`deferred_indexing`, a row in ``deferred_indexes`` names the table: the
 index's insert triggers skip its rows (``WHEN NOT EXISTS`` that row), and deleting
 the row at the end fires the index's own trigger, which indexes every row added
-after ``after`` (the largest rowid before) in one statement. It all happens in the
+after ``after`` (the largest rowid before) in one statement. The change log that the
+audit trail reads (:mod:`aaib_cp.db.content`) notes those rows the same way: as one
+range per case at the end, not one note per row. It all happens in the
 caller's transaction: the rows and their index entries are written together or not
 at all, and a search straight after sees every row.
 """
@@ -17,6 +19,7 @@ import contextlib
 from collections.abc import Iterator
 
 from aaib_cp.db.connection import Database
+from aaib_cp.db.content import note_range
 
 __all__ = ["deferred_indexing"]
 
@@ -33,4 +36,5 @@ def deferred_indexing(db: Database, table: str) -> Iterator[None]:
     try:
         yield
     finally:
+        note_range(db, table, after)
         db.execute("DELETE FROM deferred_indexes WHERE tbl = ?", [table])

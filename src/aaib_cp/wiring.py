@@ -44,7 +44,13 @@ __all__ = ["EFFECTS", "FACT_SETS", "GUARD_SETS", "MIGRATION_SETS", "SERVICES", "
 MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "aaib_cp.db.schema:MIGRATIONS",
-        ("0001_core", "0002_independence", "0003_integrity", "workflow_spec_0001"),
+        (
+            "0001_core",
+            "0002_independence",
+            "0003_integrity",
+            "workflow_spec_0001",
+            "0004_deferred_indexes",
+        ),
     ),
     ("aaib_cp.evidence.sql:MIGRATIONS", ("records_0001",)),
     ("aaib_cp.evidence.sql_chronology:MIGRATIONS", ("records_0002_chronology_order",)),
@@ -52,7 +58,10 @@ MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aaib_cp.analysis.sql:MIGRATIONS", ("analysis_0001",)),
     ("aaib_cp.recommendations.sql:MIGRATIONS", ("safety_0001",)),
     ("aaib_cp.recommendations.sql_consultation:MIGRATIONS", ("consultation_0001_paragraph",)),
-    ("aaib_cp.learning.sql_search:MIGRATIONS", ("search_0001", "search_0002_safety")),
+    (
+        "aaib_cp.learning.sql_search:MIGRATIONS",
+        ("search_0001", "search_0002_safety", "search_0003_deferred"),
+    ),
     (
         "aaib_cp.db.accounts_schema:MIGRATIONS",
         ("identity_0001", "identity_0002_totp", "identity_0003_sign_in_failures"),

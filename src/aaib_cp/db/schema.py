@@ -168,3 +168,10 @@ def workflow_spec(db: Database) -> None:
     from aaib_cp.db.workflow_specs import add_spec_columns
 
     add_spec_columns(db)
+
+
+@MIGRATIONS.register("0004_deferred_indexes")
+def deferred_indexes(db: Database) -> None:
+    """Tables whose derived indexes are filled once, at the end of a bulk insert
+    (see :func:`aaib_cp.db.deferred.deferred_indexing`)."""
+    db.execute("CREATE TABLE deferred_indexes (tbl TEXT PRIMARY KEY, after INTEGER NOT NULL)")

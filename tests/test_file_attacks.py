@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from aaib_cp.evidence.chronology_csv import MAX_BYTES
+from aaib_cp.evidence.chronology_csv import IMPORT_MAX_BYTES
 from aaib_cp.evidence.files import MAX_FILE_BYTES
 from aaib_cp.workflow.yaml_source import DEFAULT_MAX_BYTES
 from tests.file_helpers import (
@@ -68,7 +68,7 @@ INPUT_COMMANDS = {
                                        "--workflow", str(path)],
 }  # fmt: skip
 INPUT_LIMITS = {
-    "chronology import": MAX_BYTES,
+    "chronology import": IMPORT_MAX_BYTES,
     "evidence add": MAX_FILE_BYTES,
     "notify --workflow": DEFAULT_MAX_BYTES,
 }

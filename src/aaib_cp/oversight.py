@@ -15,15 +15,15 @@ What ``aaib deadlines`` and ``aaib audit verify`` show, for a library user:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from aaib_cp.db import Store, checkpoints, sql_store
-from aaib_cp.db.content import current_content
+from aaib_cp.db import Store, checkpoints, content_groups, sql_store
+from aaib_cp.db.content import RecordTable, current_content
 from aaib_cp.db.content import tables as content_tables
 from aaib_cp.db.registrations import verify_registrations
 from aaib_cp.evidence.service import Casebook
@@ -33,7 +33,7 @@ from aaib_cp.workflow.audit import ChainBreak, check_mac, head_mac, verify_chain
 from aaib_cp.workflow.clocks import CaseClock
 from aaib_cp.workflow.engine import Engine
 from aaib_cp.workflow.identity import Actor
-from aaib_cp.workflow.integrity import check_content, verify_case
+from aaib_cp.workflow.integrity import Members, check_content, verify_case
 from aaib_cp.workflow.model import Case, EventKind
 
 if TYPE_CHECKING:
@@ -122,7 +122,8 @@ def verify(engine: Engine, case_id: str | None = None, *, witness: Path | None =
     store = sql_store(engine.store)
     keys = store.keys.keys if store.keys.keyed else None
     ids = [case_id] if case_id else [c.id for c in store.list_cases()]
-    current = current_content(store.db, content_tables(store.db), case_id)
+    record_tables = content_tables(store.db)
+    current = current_content(store.db, record_tables, case_id)
     heads = store.heads()
     broken: list[ChainBreak] = []
     for cid in ids:
@@ -136,7 +137,9 @@ def verify(engine: Engine, case_id: str | None = None, *, witness: Path | None =
         if found is not None:
             broken.append(found)
             continue
-        broken += check_content(cid, rows, current.get(cid, {}))
+        broken += check_content(
+            cid, rows, current.get(cid, {}), _members(store, record_tables, cid)
+        )
     problems = checkpoints.schema_problems(store) + verify_registrations(store)
     registry = verify_chain("registry", store.accounts.registry_rows(), keys)
     if registry is not None:
@@ -146,6 +149,18 @@ def verify(engine: Engine, case_id: str | None = None, *, witness: Path | None =
     return Integrity(
         tuple(ids), tuple(broken), tuple(checks), tuple(problems), keys is not None, latest
     )
+
+
+def _members(store: Store, record_tables: Sequence[RecordTable], case_id: str) -> Members:
+    """The current records of a group of records created in bulk (see
+    :mod:`aaib_cp.db.content_groups`); none for a table the schema no longer has."""
+    by_name = {t.name: t for t in record_tables}
+
+    def read(table: str, first: Sequence[Any], last: Sequence[Any]) -> Iterator[Any]:
+        if table in by_name:
+            yield from content_groups.members(store.db, by_name[table], case_id, first, last)
+
+    return read
 
 
 def _head_mac(

@@ -49,7 +49,8 @@ MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "0002_independence",
             "0003_integrity",
             "workflow_spec_0001",
-            "0004_audit_head_in_case",
+            "0004_deferred_indexes",
+            "0005_audit_head_in_case",
         ),
     ),
     ("aaib_cp.evidence.sql:MIGRATIONS", ("records_0001",)),
@@ -58,7 +59,10 @@ MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aaib_cp.analysis.sql:MIGRATIONS", ("analysis_0001",)),
     ("aaib_cp.recommendations.sql:MIGRATIONS", ("safety_0001",)),
     ("aaib_cp.recommendations.sql_consultation:MIGRATIONS", ("consultation_0001_paragraph",)),
-    ("aaib_cp.learning.sql_search:MIGRATIONS", ("search_0001", "search_0002_safety")),
+    (
+        "aaib_cp.learning.sql_search:MIGRATIONS",
+        ("search_0001", "search_0002_safety", "search_0003_deferred"),
+    ),
     (
         "aaib_cp.db.accounts_schema:MIGRATIONS",
         ("identity_0001", "identity_0002_totp", "identity_0003_sign_in_failures"),

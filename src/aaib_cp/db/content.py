@@ -45,6 +45,7 @@ _VOLATILE = {"cases": frozenset({"version", "updated_at", "audit_n", "audit_hash
 #: event it writes accounts for itself (:func:`aaib_cp.db.trail.move`): not noted.
 _UNNOTED = {"cases": ("audit_n", " WHEN NEW.audit_n IS OLD.audit_n")}
 _LOG = "temp.aaib_changed"
+LOG = _LOG
 
 
 @attrs.frozen
@@ -59,10 +60,25 @@ class RecordTable:
     #: for the NEW/OLD row in a trigger
     case_trigger: str
     label: str | None
+    #: its key is its rowid and it has a ``case_id``: rows it gets in bulk (while it is
+    #: in ``deferred_indexes``) are noted as one range, not one note each
+    ranged: bool = False
 
     def row_key(self, row: Mapping[str, Any]) -> str:
         """The record's name in an event's content map: ``table/[key values]``."""
         return f"{self.name}/{json.dumps([row[k] for k in self.key], ensure_ascii=False)}"
+
+    def row_json(self, alias: str) -> str:
+        """SQL giving the row's content (every column but volatile counters) as SQLite's
+        ``json_object``, columns in name order (a blob as hex): what a group of records
+        created in bulk hashes (:mod:`aaib_cp.db.content_groups`)."""
+        skip = _VOLATILE.get(self.name, frozenset())
+        pairs = (
+            f"'{c}', iif(typeof({alias}.{_q(c)}) = 'blob', hex({alias}.{_q(c)}), {alias}.{_q(c)})"
+            for c in sorted(self.columns)
+            if c not in skip
+        )
+        return f"json_object({', '.join(pairs)})"
 
     def row_digest(self, row: Mapping[str, Any]) -> str:
         """SHA-256 of the row's content (every column but volatile counters)."""
@@ -93,7 +109,12 @@ def tables(db: Database) -> list[RecordTable]:
         if name == "cases":
             found[name] = RecordTable(name, columns, key, "r.id", "{row}.id", label="id")
         elif "case_id" in columns:
-            found[name] = RecordTable(name, columns, key, "r.case_id", "{row}.case_id", label)
+            ranged = len(key) == 1 and any(
+                c[1] == key[0] and str(c[2]).upper() == "INTEGER" for c in cols
+            )
+            found[name] = RecordTable(
+                name, columns, key, "r.case_id", "{row}.case_id", label, ranged
+            )
     for name, cols in info.items():
         if name in found:
             continue
@@ -119,30 +140,55 @@ def tables(db: Database) -> list[RecordTable]:
 
 
 def install_change_log(db: Database) -> list[RecordTable]:
-    """Create this connection's temporary change log and its triggers; the record tables."""
+    """Create this connection's temporary change log and its triggers; the record tables.
+
+    Each note keeps the first change of a record in the transaction: ``op`` (``I``,
+    ``U`` or ``D``) and, for an update or a deletion of a record other than the case
+    row, ``old``: the record as it was before (:meth:`RecordTable.row_json`).
+    """
     record_tables = tables(db)
     db.execute(
-        f"CREATE TABLE IF NOT EXISTS {_LOG} (case_id TEXT, tbl TEXT, key TEXT,"
-        " PRIMARY KEY (case_id, tbl, key)) WITHOUT ROWID"
+        f"CREATE TABLE IF NOT EXISTS {_LOG} (case_id TEXT, tbl TEXT, key TEXT, op TEXT,"
+        " old TEXT, PRIMARY KEY (case_id, tbl, key)) WITHOUT ROWID"
     )
     for t in record_tables:
         skip = _VOLATILE.get(t.name, frozenset())
         watched = ", ".join(_q(c) for c in t.columns if c not in skip)
         column, unless = _UNNOTED.get(t.name, ("", ""))
         when_noted = unless if column in t.columns else ""
-        for op, row, when, only in (
-            ("INSERT", "NEW", "", ""),
-            ("DELETE", "OLD", "", ""),
-            ("UPDATE", "NEW", f" OF {watched}", when_noted),
+        old = "NULL" if t.name == "cases" else t.row_json("OLD")
+        bulk = f" WHEN NOT EXISTS (SELECT 1 FROM main.deferred_indexes WHERE tbl = '{t.name}')"
+        for op, row, when, before, only in (
+            ("INSERT", "NEW", "", "NULL", bulk if t.ranged else ""),
+            ("DELETE", "OLD", "", old, ""),
+            ("UPDATE", "NEW", f" OF {watched}", old, when_noted),
         ):
             key = "json_array(" + ", ".join(f"{row}.{_q(k)}" for k in t.key) + ")"
             db.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS {_q('aaib_log_' + t.name + '_' + op)}"
                 f" AFTER {op}{when} ON main.{_q(t.name)}{only} BEGIN"
-                " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key) VALUES"
-                f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}); END"
+                " INSERT OR IGNORE INTO aaib_changed (case_id, tbl, key, op, old) VALUES"
+                f" ({t.case_trigger.format(row=row)}, '{t.name}', {key}, '{op[0]}', {before});"
+                " END"
             )
     return record_tables
+
+
+def note_range(db: Database, table: str, after: int) -> None:
+    """Note the rows ``table`` got after rowid ``after`` as one range per case (op ``R``),
+    if this connection logs changes and did not note them one by one (see
+    :mod:`aaib_cp.db.deferred`)."""
+    trigger = db.execute(
+        "SELECT sql FROM sqlite_temp_master WHERE type = 'trigger' AND name = ?",
+        [f"aaib_log_{table}_INSERT"],
+    ).fetchone()
+    if trigger is None or "deferred_indexes" not in trigger[0]:
+        return
+    db.execute(
+        f"INSERT OR IGNORE INTO {_LOG} (case_id, tbl, key, op) SELECT case_id, ?,"
+        f" json_array(?, max(rowid)), 'R' FROM main.{_q(table)} WHERE rowid > ? GROUP BY case_id",
+        [table, after, after],
+    )
 
 
 def clear_change_log(db: Database) -> None:
@@ -191,16 +237,30 @@ class ChangeLog:
         self._quiet = (self.db.conn, self.db.conn.total_changes)
 
 
-def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTable]) -> dict:
-    """``{record: sha256 or None}`` for the case's records changed since the last event."""
+def pending_content(
+    db: Database, case_id: str, record_tables: Sequence[RecordTable]
+) -> dict[str, Any]:
+    """``{record: sha256 or None}`` for the case's records changed since the last event.
+
+    Records created in bulk (more than :data:`BULK` in one table) are one group under
+    ``"+created"`` instead (see :mod:`aaib_cp.db.content_groups`); a record of an
+    earlier group that is changed or deleted has its hash before the change under
+    ``"+was"``.
+    """
+    from aaib_cp.db import content_groups as groups
+
     by_name = {t.name: t for t in record_tables}
+    created = groups.created_groups(db, case_id, by_name)
     notes = db.execute(
-        f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key", [case_id]
+        f"DELETE FROM {_LOG} WHERE case_id = ? RETURNING tbl, key, old", [case_id]
     ).fetchall()
     keys: dict[str, list[str]] = {}
-    for tbl, key in notes:
+    changed: list[tuple[RecordTable, list[Any], str]] = []
+    for tbl, key, old in notes:
         keys.setdefault(tbl, []).append(key)
-    out: dict[str, str | None] = {}
+        if old is not None:
+            changed.append((by_name[tbl], json.loads(key), old))
+    out: dict[str, Any] = {}
     for tbl, table_keys in keys.items():
         t = by_name[tbl]
         for start in range(0, len(table_keys), _CHUNK):
@@ -210,6 +270,11 @@ def pending_content(db: Database, case_id: str, record_tables: Sequence[RecordTa
                 out[t.row_key(dict(zip(t.key, values, strict=True)))] = (
                     t.row_digest(row) if row is not None else None
                 )
+    was = groups.hashes_before(db, case_id, changed) if changed else {}
+    if created:
+        out[groups.CREATED] = created
+    if was:
+        out[groups.WAS] = was
     return out
 
 

@@ -170,6 +170,13 @@ def workflow_spec(db: Database) -> None:
     add_spec_columns(db)
 
 
+@MIGRATIONS.register("0004_deferred_indexes")
+def deferred_indexes(db: Database) -> None:
+    """Tables whose derived indexes are filled once, at the end of a bulk insert
+    (see :func:`aaib_cp.db.deferred.deferred_indexing`)."""
+    db.execute("CREATE TABLE deferred_indexes (tbl TEXT PRIMARY KEY, after INTEGER NOT NULL)")
+
+
 _HEAD_IN_CASE = [
     # a case's audit head (last event number, hash, and its MAC under the audit key)
     # now lives in the case row, written by the statement that moves the case
@@ -184,7 +191,7 @@ _HEAD_IN_CASE = [
 ]
 
 
-@MIGRATIONS.register("0004_audit_head_in_case")
+@MIGRATIONS.register("0005_audit_head_in_case")
 def audit_head_in_case(db: Database) -> None:
     """Each case's audit head moves from the table ``audit_heads`` into the case row."""
     for statement in _HEAD_IN_CASE:

@@ -2,7 +2,7 @@
 
 A case's *head* (its last event's number and hash, and the head's MAC under the audit
 key) lives in the case row, in the columns ``audit_n``, ``audit_hash`` and
-``audit_mac`` (before migration ``0004_audit_head_in_case``, in a table
+``audit_mac`` (before migration ``0005_audit_head_in_case``, in a table
 ``audit_heads``). They are not the case's content: the record hash of the case row
 leaves them out, as it leaves out the version counter.
 

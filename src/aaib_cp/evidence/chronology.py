@@ -7,6 +7,7 @@ An import is all or nothing: every row is checked first
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,7 +25,7 @@ from aaib_cp.evidence.chronology_csv import (
     RowChecker,
     RowError,
     iter_csv,
-    read_file,
+    open_file,
     reject_invalid,
     row_validator,
 )
@@ -128,21 +129,23 @@ class ChronologyService(RecordService):
         :func:`~aaib_cp.evidence.chronology_csv.parse_mapping`). Raises
         :class:`~aaib_cp.evidence.chronology_csv.ImportRejected` listing every row error.
         """
-        data, filename = read_file(path)
-        case, actor = self._may_import(case_id, actor, role)
-        rows = iter_csv(data, filename=filename, mapping=mapping)
-        default = find_agency(self.store, case.id, agency) if agency else None
-        return self._import_rows(
-            case,
-            rows,
-            filename=filename,
-            source=f"import:{filename}",
-            actor=actor,
-            role=role,
-            default_agency=default,
-            progress=progress,
-            csv_bytes=data,
-        )
+        filename = Path(path).name
+        with open_file(path) as stream:
+            case, actor = self._may_import(case_id, actor, role)
+            sha = hashlib.sha256()
+            rows = iter_csv(stream, filename=filename, mapping=mapping, sha=sha)
+            default = find_agency(self.store, case.id, agency) if agency else None
+            return self._import_rows(
+                case,
+                rows,
+                filename=filename,
+                source=f"import:{filename}",
+                actor=actor,
+                role=role,
+                default_agency=default,
+                progress=progress,
+                file_sha=sha,
+            )
 
     @needs("register_evidence")
     def check_chronology(
@@ -220,7 +223,7 @@ class ChronologyService(RecordService):
         role: str,
         default_agency: Agency | None = None,
         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-        csv_bytes: bytes | None = None,
+        file_sha: Any = None,
     ) -> list[str]:
         """Check every row and write the valid ones in batches, in one transaction.
 
@@ -244,7 +247,9 @@ class ChronologyService(RecordService):
             refs.extend(ref for ref, _ in numbered)
             batch.clear()
 
-        with self.store.transaction():
+        with self.store.transaction(), contextlib.ExitStack() as bulk:
+            if source != "manual":
+                bulk.enter_context(db.bulk_entries(self.store))
             for number, row in wrap(rows):
                 if isinstance(row, RowError):
                     errors.append(row)
@@ -264,6 +269,7 @@ class ChronologyService(RecordService):
             reject_invalid(filename, range(len(refs) + len(batch)) if not errors else [], errors)
             if batch:
                 flush()
+            bulk.close()  # index the entries before the event that records them
             assert first is not None
             if source == "manual":
                 detail: dict[str, Any] = {
@@ -276,7 +282,7 @@ class ChronologyService(RecordService):
             else:
                 detail = {
                     "file": filename,
-                    "sha256": hashlib.sha256(csv_bytes or b"").hexdigest(),
+                    "sha256": (file_sha or hashlib.sha256()).hexdigest(),
                     "rows": len(refs),
                     "entries": [refs[0], refs[-1]],
                     "agencies": sorted(named),

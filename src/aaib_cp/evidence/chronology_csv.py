@@ -10,20 +10,22 @@ evidence items are passed in as callables, so this module needs no database.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
-import re
+import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import attrs
 
 from aaib_cp.evidence.model import When
 from aaib_cp.exceptions import InputError
 from aaib_cp.workflow.input_text import text_problem
-from aaib_cp.workflow.safe_files import read_input
+from aaib_cp.workflow.safe_files import open_input, read_input
 
 __all__ = [
     "COLUMNS",
@@ -32,6 +34,7 @@ __all__ = [
     "RowChecker",
     "RowError",
     "check_rows",
+    "open_file",
     "parse_flag",
     "parse_mapping",
     "read_csv",
@@ -49,7 +52,11 @@ COLUMNS: dict[str, tuple[bool, str]] = {
     "evidence": (False, "the source evidence item, e.g. E3"),
     "key_episode": (False, "yes if this is a key practice episode (yes/no, true/false, 1/0)"),
 }
-MAX_BYTES = 50 * 1024 * 1024
+_MB = 1024 * 1024
+#: The largest agencies' or people's CSV read (held whole while it is checked).
+MAX_BYTES = 50 * _MB
+#: The largest chronology CSV imported (read from disk as its rows are checked).
+IMPORT_MAX_BYTES = 256 * _MB
 MAX_TEXT = 20_000
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"", "no", "n", "false", "0"}
@@ -93,6 +100,12 @@ class DraftEntry:
     what: str
     evidence: Any
     key_episode: bool
+
+
+def open_file(path: str | Path) -> AbstractContextManager[BinaryIO]:
+    """A chronology CSV opened for :func:`iter_csv` (a regular file, at most
+    :data:`IMPORT_MAX_BYTES`, checked before anything is read)."""
+    return open_input(path, what="CSV file", limit=IMPORT_MAX_BYTES)
 
 
 def read_file(path: str | Path) -> tuple[bytes, str]:
@@ -197,35 +210,26 @@ def read_csv(
     return rows, errors
 
 
-#: One line of text and its ending, as ``open(newline="")`` splits them.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
 def iter_csv(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     filename: str,
     columns: Mapping[str, tuple[bool, str]] = COLUMNS,
     mapping: Mapping[str, str] | None = None,
+    sha: Any = None,
 ) -> Iterator[tuple[int, dict[str, str] | RowError]]:
     """:func:`read_csv` one row at a time: ``(row number, {column: value} or RowError)``.
 
-    The encoding and the header are checked before this returns; a row that is not valid
-    CSV raises :class:`InputError` when it is reached. Only the row being read is held,
-    so a large file is not split into a list first.
+    ``data`` is the file's bytes or a seekable binary stream, read as the rows are
+    (at most :data:`IMPORT_MAX_BYTES`); ``sha`` (a ``hashlib`` object) is fed every byte
+    read, so it holds the file's hash once the rows are exhausted. The header is
+    checked before this returns; a row that is not valid CSV or UTF-8 raises
+    :class:`InputError` when it is reached. Only the row being read is held.
     """
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{filename}: larger than {MAX_BYTES // (1024 * 1024)} MB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{filename}: line {line}, byte {exc.start + 1}: not valid UTF-8 "
-            f"(byte 0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'"
-        ) from None
-    text = text.removeprefix("\ufeff")
-    records = _records(text, filename)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    counted = _Counted(stream, filename=filename, sha=sha)
+    text = io.TextIOWrapper(io.BufferedReader(counted, 1 << 16), encoding="utf-8-sig", newline="")
+    records = _records(text, stream, filename)
     first = next(records, None)
     if first is None or not any(cell.strip() for cell in first[1]):
         raise InputError(
@@ -235,14 +239,60 @@ def iter_csv(
     return _rows(records, header, filename)
 
 
-def _records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader((m.group() for m in _LINE.finditer(text)), strict=True)
+class _Counted(io.RawIOBase):
+    """A binary stream read through: its bytes counted, hashed, and refused past the limit."""
+
+    def __init__(self, stream: BinaryIO, *, filename: str, sha: Any) -> None:
+        super().__init__()
+        self._stream, self._filename, self._sha, self.size = stream, filename, sha, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._stream.readinto(buffer)  # type: ignore[attr-defined]
+        self.size += n
+        if self.size > IMPORT_MAX_BYTES:  # it grew after its size was checked
+            raise InputError(f"{self._filename}: larger than {IMPORT_MAX_BYTES // _MB} MB")
+        if self._sha is not None and n:
+            self._sha.update(memoryview(buffer)[:n])
+        return int(n)
+
+
+def _records(
+    text: Iterator[str], stream: BinaryIO, filename: str
+) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(text, strict=True)
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
             yield number, record
     except csv.Error as exc:
         raise InputError(f"{filename}: row {number + 1}: not valid CSV ({exc})") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(stream, filename) from None
+
+
+def _not_utf8(stream: BinaryIO, filename: str) -> InputError:
+    """Where the file stops being UTF-8: found by reading it again, a chunk at a time."""
+    stream.seek(0)
+    offset, line, carry = 0, 1, b""
+    while True:
+        chunk = stream.read(1 << 20)
+        data = carry + chunk
+        try:
+            _, used = codecs.utf_8_decode(data, "strict", not chunk)
+        except UnicodeDecodeError as exc:
+            line += data[: exc.start].count(b"\n")
+            return InputError(
+                f"{filename}: line {line}, byte "
+                f"{offset + exc.start + 1}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                "save the file as 'CSV UTF-8'"
+            )
+        line += data[:used].count(b"\n")
+        offset, carry = offset + used, data[used:]
+        if not chunk:
+            return InputError(f"{filename}: not valid UTF-8; save the file as 'CSV UTF-8'")
 
 
 def _rows(

@@ -8,10 +8,12 @@ reference is never reused. Guard facts about these records are registered here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
 from aaib_cp.db.connection import Database, Migrations, fetch_rows
+from aaib_cp.db.deferred import deferred_indexing
 from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
 from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person
@@ -406,6 +408,12 @@ def insert_entries(
             for person_id in dict.fromkeys(p.id for p in d.people)
         ],
     )
+
+
+def bulk_entries(store: Store) -> AbstractContextManager[None]:
+    """Entries written in bulk inside this block are indexed for search once, at its
+    end, in the same transaction (see :mod:`aaib_cp.db.deferred`)."""
+    return deferred_indexing(store.db, "chronology_entries")
 
 
 def set_key_episode(store: Store, entry: ChronologyEntry, flag: bool) -> None:

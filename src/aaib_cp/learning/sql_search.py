@@ -186,6 +186,32 @@ def search_safety(db: Database) -> None:
     _create(db, "search_0002_safety")
 
 
+def _deferrable_statements(source: Source) -> list[str]:
+    """The insert trigger of ``source``, skipping rows while its table is in
+    ``deferred_indexes``, and the trigger that indexes those rows in one statement when
+    the deferral ends (see :mod:`aaib_cp.db.deferred`)."""
+    rowid = f"NEW.id * 16 + {source.number}"
+    columns = "(rowid, case_id, kind, ref, text)"
+    values = f"{rowid}, {source.case}, '{source.kind}', {source.ref}, {source.text}"
+    return [
+        f"DROP TRIGGER IF EXISTS search_{source.kind}_insert",
+        f"CREATE TRIGGER search_{source.kind}_insert AFTER INSERT ON {source.table}"
+        f" WHEN NOT EXISTS (SELECT 1 FROM deferred_indexes WHERE tbl = '{source.table}')"
+        f" BEGIN INSERT INTO search_index {columns} VALUES ({values}); END",
+        f"CREATE TRIGGER search_{source.kind}_deferred AFTER DELETE ON deferred_indexes"
+        f" WHEN OLD.tbl = '{source.table}' BEGIN INSERT INTO search_index {columns}"
+        f" SELECT {values} FROM {source.table} AS NEW WHERE NEW.id > OLD.after; END",
+    ]
+
+
+@MIGRATIONS.register("search_0003_deferred")
+def search_deferred(db: Database) -> None:
+    """Rows inserted in bulk are indexed once, at the end of their transaction."""
+    for source in SOURCES:
+        for statement in _deferrable_statements(source):
+            db.execute(statement)
+
+
 # -- queries --------------------------------------------------------------------------------
 _TOKEN = re.compile(r'"([^"]*)"(\*?)|(\S+)')
 _WORD = re.compile(r"\w", re.UNICODE)

@@ -20,6 +20,7 @@ This module imports nothing from SQLite or click.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -69,6 +70,7 @@ DOB_MARKER = "[date of birth withheld]"
 ADDRESS_MARKER = "[address withheld]"
 IDENTIFIER_MARKER = "[identifier withheld]"
 _MARKERS = (NAME_MARKER, DOB_MARKER, ADDRESS_MARKER, IDENTIFIER_MARKER)
+SEPARATOR = MASK  # what joins the texts :meth:`Anonymiser.redact_all` scans together
 
 
 # --- identities ----------------------------------------------------------------------
@@ -220,16 +222,7 @@ class Anonymiser:
     def _spans(self, text: str) -> list[tuple[int, int, str, list[int]]]:
         """Non-overlapping original spans ``(start, end, kind label, owners)``, in order."""
         source = Folded(text)
-        folded = self._protect.sub(lambda m: MASK * len(m[0]), source.folded)
-        found: list[tuple[int, int, str, list[int]]] = []
-        for kind in (self._addresses, self._others, self._names):
-            for start, end, owners in kind.find(folded):
-                found.append((start, end, kind.label, sorted(owners)))
-        if self._dobs:
-            for match in DATES.finditer(folded):
-                owners = self._dobs.get(self._date_of(match), set())
-                if owners:
-                    found.append((match.start(), match.end(), "date of birth", sorted(owners)))
+        found = self._found(source.folded)
         spans = sorted((*source.span(s, e), label, o) for s, e, label, o in found)
         merged: list[tuple[int, int, str, list[int]]] = []
         for span in spans:
@@ -241,6 +234,20 @@ class Anonymiser:
             else:
                 merged.append(span)
         return merged
+
+    def _found(self, folded: str) -> list[tuple[int, int, str, list[int]]]:
+        """Every identifier in a folded text: folded spans, possibly overlapping."""
+        folded = self._protect.sub(lambda m: MASK * len(m[0]), folded)
+        found: list[tuple[int, int, str, list[int]]] = []
+        for kind in (self._addresses, self._others, self._names):
+            for start, end, owners in kind.find(folded):
+                found.append((start, end, kind.label, sorted(owners)))
+        if self._dobs:
+            for match in DATES.finditer(folded):
+                owners = self._dobs.get(self._date_of(match), set())
+                if owners:
+                    found.append((match.start(), match.end(), "date of birth", sorted(owners)))
+        return found
 
     @staticmethod
     def _date_of(match: re.Match[str]) -> tuple[int, int, int]:
@@ -299,6 +306,25 @@ class Anonymiser:
                 # or punctuation on both sides, a second pass would find nothing new.
                 return text
         raise AnonymisationError("redaction did not settle after 8 passes")  # pragma: no cover
+
+    def redact_all(self, texts: Iterable[str]) -> dict[str, str]:
+        """Each distinct text of ``texts`` and what :meth:`redact` makes of it.
+
+        The texts are scanned together, joined by a NUL character: no pattern matches
+        one or looks past one differently from the end of a text (NUL is neither a
+        letter, a digit, white space nor punctuation, and is the mask of a pseudonym),
+        so a text holds an identifier alone exactly when it holds one joined. Only
+        those texts are then redacted one by one; the rest come back unchanged.
+        """
+        distinct = list(dict.fromkeys(texts))
+        result = dict(zip(distinct, distinct, strict=True))
+        if any(SEPARATOR in t for t in distinct):
+            return {t: self.redact(t) for t in distinct}
+        folded = fold(SEPARATOR.join(distinct))
+        ends = [m.start() for m in re.finditer(SEPARATOR, folded)]
+        for i in {bisect.bisect_left(ends, start) for start, *_ in self._found(folded)}:
+            result[distinct[i]] = self.redact(distinct[i])
+        return result
 
     def leaks(self, text: str) -> list[Leak]:
         """Every registered identifier still present in ``text``, in order of position."""

@@ -228,12 +228,20 @@ def timeline_png(
         return None
     from aaib_cp.evidence.timeline import timeline_picture
 
+    # thousands of entries share a handful of agencies: each is renamed once
+    names = {
+        a: lane(a)
+        for a in dict.fromkeys([*chronology.agencies, *(e.agency for e in chronology.entries)])
+    }
     renamed = attrs.evolve(
         chronology,
-        agencies=tuple(lane(a) for a in chronology.agencies),
-        entries=tuple(attrs.evolve(e, agency=lane(e.agency)) for e in chronology.entries),
+        agencies=tuple(names[a] for a in chronology.agencies),
+        entries=tuple(
+            e if names[e.agency] == e.agency else attrs.evolve(e, agency=names[e.agency])
+            for e in chronology.entries
+        ),
     )
-    labels = [title, *renamed.agencies, *(e.agency for e in renamed.entries)]
-    labels += [e.ref for e in renamed.entries]
-    check("\n".join(labels))
+    # every label the picture may show, each once
+    labels = [title, *names.values(), *(e.ref for e in renamed.entries)]
+    check("\n".join(dict.fromkeys(labels)))
     return timeline_picture(renamed, ".png", title=title)

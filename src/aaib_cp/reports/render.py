@@ -23,18 +23,18 @@ passes the anonymiser's). Templates live in ``aaib_cp/reports/templates``.
 from __future__ import annotations
 
 import base64
-import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from html.parser import HTMLParser
 from typing import Any
 
 from aaib_cp.exceptions import InputError
+from aaib_cp.reports.anonymise import Anonymiser
 from aaib_cp.reports.blocks import DRAFT_MARK, Document, Heading, Para, Table
 from aaib_cp.reports.document import outline, summary_outline
 from aaib_cp.reports.figures import process_svg
 from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, Factor, ReportData
+from aaib_cp.reports.visible import visible_text
 
 __all__ = [
     "AUDIENCES",
@@ -125,9 +125,8 @@ def document_for(
     if restricted:
         view = _restricted_view(data)
     else:
-        # The same text (agency names, dates, roles) recurs across thousands of rows:
-        # redact each distinct text once.
-        view = _redacted(_public_view(data), functools.lru_cache(maxsize=None)(redact or _identity))
+        view = _public_view(data)
+        view = _redacted(view, _redactions(view, redact or _identity).__getitem__)
     view["audience"] = audience
     view["report_id"] = report_id(data, audience)
     view["marking"] = _marking(marking, audience)
@@ -196,38 +195,6 @@ def render_document(document: Document, fmt: str) -> str:
         doc=document, draft_mark=DRAFT_MARK, Heading=Heading, Para=Para, Table=Table
     )
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-
-
-class _Visible(HTMLParser):
-    """Collects what a reader sees: text, and the attribute values read out or shown."""
-
-    _SHOWN = frozenset({"alt", "title", "aria-label", "aria-description", "placeholder"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script"):
-            self._skip += 1
-        self.parts += [v for k, v in attrs if k in self._SHOWN and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> str:
-    """The text of an HTML page and its shown attribute values, never its markup."""
-    parser = _Visible()
-    parser.feed(html)
-    parser.close()
-    return "\n".join(parser.parts)
 
 
 # -- views: what each audience may see ------------------------------------------------------
@@ -346,6 +313,34 @@ def _public_factor(factor: Factor) -> dict[str, Any]:
         "act_refs": [],
         "discloses_conduct": False,
     }
+
+
+def _texts(value: Any, out: list[str], key: str | None = None) -> list[str]:
+    """Every text of a view that :func:`_redacted` redacts, appended to ``out``."""
+    if key in _IMAGE_KEYS:
+        pass
+    elif isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _texts(v, out, k)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _texts(v, out)
+    return out
+
+
+def _redactions(view: Mapping[str, Any], redact: Callable[[str], str]) -> dict[str, str]:
+    """Each distinct text of ``view`` and its redaction.
+
+    The same text (agency names, dates, roles) recurs across thousands of rows: each
+    distinct one is redacted once; an :class:`Anonymiser`'s ``redact`` scans them all
+    together (:meth:`Anonymiser.redact_all`).
+    """
+    owner = getattr(redact, "__self__", None)
+    if isinstance(owner, Anonymiser) and getattr(redact, "__func__", None) is Anonymiser.redact:
+        return owner.redact_all(_texts(view, []))
+    return {text: redact(text) for text in dict.fromkeys(_texts(view, []))}
 
 
 def _redacted(value: Any, redact: Callable[[str], str], key: str | None = None) -> Any:

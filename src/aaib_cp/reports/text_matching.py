@@ -119,24 +119,24 @@ def fold(text: str) -> str:
 class Folded:
     """A folded copy of a text and the map from folded positions back to the original."""
 
-    __slots__ = ("_empty", "_owner", "folded", "original")
+    __slots__ = ("_empty", "_owner", "_same", "folded", "original")
 
     def __init__(self, original: str) -> None:
         self.original = original
         self.folded = original.translate(_table_for(original))
-        self._owner: list[int] | None = None
+        self._owner: list[int] | None = None  # the map, made when first needed
         self._empty: list[bool] | None = None
-        if len(self.folded) != len(original) or any(_FOLD_LEN[c] != 1 for c in set(original)):
-            owner: list[int] = []
-            for i, ch in enumerate(original):
-                owner.extend([i] * _FOLD_LEN[ch])
-            self._owner = owner
-            self._empty = [_FOLD_LEN[ch] == 0 for ch in original]
+        self._same = len(self.folded) == len(original) and all(
+            _FOLD_LEN[c] == 1 for c in set(original)
+        )
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering folded ``[start, end)``."""
-        if self._owner is None:
+        if self._same:
             return start, end
+        if self._owner is None:
+            self._owner = [i for i, ch in enumerate(self.original) for _ in range(_FOLD_LEN[ch])]
+            self._empty = [_FOLD_LEN[ch] == 0 for ch in self.original]
         assert self._empty is not None
         o_start, o_end = self._owner[start], self._owner[end - 1] + 1
         while o_end < len(self.original) and self._empty[o_end]:

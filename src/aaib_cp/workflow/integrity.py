@@ -7,9 +7,13 @@ checking its current records against the events that wrote them.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from aaib_cp.exceptions import WorkflowMismatch
 from aaib_cp.workflow.audit import ChainBreak, verify_chain
@@ -20,7 +24,14 @@ from aaib_cp.workflow.spec import WorkflowDefinition
 if TYPE_CHECKING:
     from aaib_cp.workflow.machine import CompiledWorkflow
 
-__all__ = ["check_content", "check_fits", "expected_content", "replay_state", "verify_case"]
+__all__ = [
+    "Written",
+    "check_content",
+    "check_fits",
+    "expected_content",
+    "replay_state",
+    "verify_case",
+]
 
 
 def replay_state(
@@ -105,10 +116,33 @@ def check_fits(case: Case, definition: WorkflowDefinition) -> None:
             )
 
 
-def expected_content(
-    rows: Sequence[Mapping[str, Any]],
-) -> tuple[dict[str, tuple[str | None, int]], bool]:
-    """``({record: (sha256 or None, event n)}, strict)`` as the case's events wrote them.
+#: Keys of an event's content map that are not records (see
+#: :mod:`aaib_cp.db.content_groups`): groups of records created in bulk, and the hash
+#: a record of such a group had before an event changed it.
+CREATED, WAS = "+created", "+was"
+
+#: ``members(table, first, last)``: the case's current records of ``table`` with a key
+#: from ``first`` to ``last`` in key order, as ``(key values, record, sha256, label)``.
+Members = Callable[
+    [str, Sequence[Any], Sequence[Any]], Iterable[tuple[tuple[Any, ...], str, str, str]]
+]
+
+
+@attrs.frozen
+class Written:
+    """What a case's events wrote: each record's last hash and event, whether every
+    record is known (``strict``), the groups of records created in bulk since the last
+    ``sealed`` event (``(event n, group)``) and the hashes records of a group had
+    before later events changed them (``{record: [(event n, sha256)]}``, in order)."""
+
+    records: dict[str, tuple[str | None, int]]
+    strict: bool
+    groups: list[tuple[int, dict[str, Any]]]
+    was: dict[str, list[tuple[int, str]]]
+
+
+def expected_content(rows: Sequence[Mapping[str, Any]]) -> Written:
+    """What the case's events wrote (see :class:`Written`).
 
     A ``sealed`` event holds every record at that moment and replaces what came
     before. ``strict`` is false for a case begun before events carried content (an
@@ -116,6 +150,8 @@ def expected_content(
     are known, so records nobody wrote since are not checked.
     """
     expected: dict[str, tuple[str | None, int]] = {}
+    groups: list[tuple[int, dict[str, Any]]] = []
+    was: dict[str, list[tuple[int, str]]] = {}
     strict = bool(rows) and rows[0].get("content") is not None
     for row in rows:
         text = row.get("content")
@@ -124,24 +160,39 @@ def expected_content(
         written = json.loads(text)
         n = int(row["n"])
         if row["kind"] == EventKind.SEALED:
-            expected, strict = {}, True
+            expected, groups, was, strict = {}, [], {}, True
+        groups += [(n, group) for group in written.pop(CREATED, [])]
+        for record, sha in written.pop(WAS, {}).items():
+            was.setdefault(record, []).append((n, sha))
         for record, sha in written.items():
             expected[record] = (sha, n)
-    return expected, strict
+    return Written(expected, strict, groups, was)
 
 
 def check_content(
     case_id: str,
     rows: Sequence[Mapping[str, Any]],
     current: Mapping[str, tuple[str, str]],
+    members: Members,
 ) -> list[ChainBreak]:
     """Each current record of the case (``{record: (sha256, label)}``) that differs from
-    what the events that wrote it recorded: edited, added or deleted behind the engine."""
-    expected, strict = expected_content(rows)
+    what the events that wrote it recorded: edited, added or deleted behind the engine.
+
+    Records created in bulk are checked by recomputing their group's digest from
+    ``members``; a mismatch names the event that created them."""
+    written = expected_content(rows)
+    expected = written.records
     problems = []
+    grouped: set[str] = set()
+    for created_by, group in written.groups:
+        problem = _check_group(case_id, created_by, group, written, members, grouped)
+        if problem is not None:
+            problems.append(problem)
     for record, (sha, label) in sorted(current.items()):
+        if record in grouped and record not in expected:
+            continue  # checked by its group's digest
         want, n = expected.get(record, (None, None))
-        if want is None and (strict or n is not None):
+        if want is None and (written.strict or n is not None):
             problems.append(ChainBreak(case_id, None, f"{label}: not written by any event (added)"))
         elif want is not None and want != sha:
             problems.append(ChainBreak(case_id, n, f"{label}: changed since this event wrote it"))
@@ -149,3 +200,53 @@ def check_content(
         if want is not None and record not in current:
             problems.append(ChainBreak(case_id, n, f"{record}: deleted since this event wrote it"))
     return problems
+
+
+def _check_group(
+    case_id: str,
+    n: int,
+    group: Mapping[str, Any],
+    written: Written,
+    members: Members,
+    grouped: set[str],
+) -> ChainBreak | None:
+    """Recompute the digest of the records event ``n`` created in bulk; None if it holds.
+
+    A record a later event changed counts with the hash it had before that change
+    (``+was``); one a later event created on its own in the range is not the group's.
+    The names of the group's current records are added to ``grouped``.
+    """
+    table, first, last = group["table"], group["first"], group["last"]
+    before = {
+        record: after[0][1]
+        for record, history in written.was.items()
+        if record.startswith(f"{table}/") and (after := [h for h in history if h[0] > n])
+    }
+    deleted = sorted(
+        (tuple(json.loads(record.partition("/")[2])), record, sha, record)
+        for record, sha in before.items()
+        if written.records.get(record, ("", 0))[0] is None
+    )
+    lo, hi = tuple(first), tuple(last)
+    in_range = [d for d in deleted if lo <= d[0] <= hi]
+    sha, count, labels = hashlib.sha256(), 0, list[str]()
+    merged = heapq.merge(members(table, first, last), in_range, key=lambda m: m[0])
+    for _, record, current, label in merged:
+        later = written.records.get(record)
+        if record in before:
+            current = before[record]
+        elif later is not None and later[1] > n:
+            continue  # created later, by an event of its own
+        grouped.add(record)
+        sha.update(f"{record} {current}\n".encode())
+        count += 1
+        labels = [labels[0] if labels else label, label]
+    if count == group["count"] and sha.hexdigest() == group["sha256"]:
+        return None
+    span = f" ({labels[0]} to {labels[-1]})" if labels else ""
+    return ChainBreak(
+        case_id,
+        n,
+        f"the {group['count']} {table} records it created{span} no longer match its digest"
+        f" ({count} found; edited, added or deleted behind the engine)",
+    )

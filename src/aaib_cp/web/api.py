@@ -28,6 +28,7 @@ from aaib_cp.web.api_support import (
     text,
     who,
 )
+from aaib_cp.web.api_work import WORK_OPERATIONS
 from aaib_cp.web.context import Ctx
 
 __all__ = ["OPERATIONS", "openapi", "routes"]
@@ -168,6 +169,9 @@ QUERIES = {
     "item": ("role",),
     "report": ("role",),
     "classification": ("role", "all_versions"),
+    "search": ("q",),
+    "themes": ("since",),
+    "import_chronology": ("role", "agency", "check", "filename"),
 }
 
 FIRE_BODY = {
@@ -206,6 +210,7 @@ OPERATIONS: list[Operation] = [
     *RECORD_OPERATIONS,
     *EVIDENCE_OPERATIONS,
     *ANALYSIS_OPERATIONS,
+    *WORK_OPERATIONS,
 ]
 
 

@@ -280,7 +280,7 @@ class TestRecordsApi:
         )
         posts = [op for ops in schema["paths"].values() for m, op in ops.items() if m == "post"]
         routes = [r for r in api.app.routes if getattr(r, "path", "").startswith("/api/")]
-        assert len(posts) == len([r for r in routes if "POST" in r.methods]) == 21
+        assert len(posts) == len([r for r in routes if "POST" in r.methods]) == 22
         assert all("requestBody" in op for op in posts)
         every = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
         assert len(every) == len(set(every))  # each operation has its own id

@@ -10,9 +10,8 @@ from aaib_cp.evidence.service import Casebook
 from aaib_cp.exceptions import CaseNotFound, RoleRefused
 from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.reports.build import Publisher
-from aaib_cp.workflow.credentials import Credentials
 from aaib_cp.workflow.engine import Engine
-from tests.web_support import PASSWORD, app_for, make_site
+from tests.web_support import api_token, app_for, make_site
 
 
 @pytest.fixture
@@ -20,15 +19,10 @@ def site(tmp_path):
     return make_site(tmp_path)
 
 
-def _token(db, login: str) -> str:
-    with Store.open(db) as store:
-        return Credentials(Engine(store).accounts).sign_in(login, PASSWORD, label="api")[1]
-
-
 @pytest.fixture
 def api(site):
     client = TestClient(app_for(site[0]))
-    client.headers["authorization"] = "Bearer " + _token(site[0], "lee.park")
+    client.headers["authorization"] = "Bearer " + api_token(site[0], "lee.park")
     return client
 
 
@@ -73,7 +67,7 @@ class TestApi:
 
     def test_outsider_sees_nothing(self, site):
         client = TestClient(app_for(site[0]))
-        client.headers["authorization"] = "Bearer " + _token(site[0], "olive.stone")
+        client.headers["authorization"] = "Bearer " + api_token(site[0], "olive.stone")
         assert [] == client.get("/api/cases").json()
         assert 404 == client.get(f"/api/cases/{site[1]}").status_code
 
@@ -246,7 +240,7 @@ class TestRecordsApi:
         case = f"/api/cases/{evidence_phase}"
         act = {"person": "Child A", "when": "2026-01-02", "description": "No referral"}
         rita = TestClient(api.app)
-        rita.headers["authorization"] = "Bearer " + _token(site[0], "rita.vale")
+        rita.headers["authorization"] = "Bearer " + api_token(site[0], "rita.vale")
         refused = rita.post(f"{case}/acts", json={**act, "role": "reviewer"})
         assert 403 == refused.status_code
         assert "reviewer" in refused.json()["error"]
@@ -263,7 +257,7 @@ class TestRecordsApi:
         case = f"/api/cases/{evidence_phase}"
         anonymous = TestClient(app_for(site[0]))
         outsider = TestClient(app_for(site[0]))
-        outsider.headers["authorization"] = "Bearer " + _token(site[0], "olive.stone")
+        outsider.headers["authorization"] = "Bearer " + api_token(site[0], "olive.stone")
         for path in ("agencies", "people", "evidence", "chronology", "acts", "consultation"):
             assert 401 == anonymous.get(f"{case}/{path}").status_code
             assert 404 == outsider.get(f"{case}/{path}").status_code
@@ -291,7 +285,7 @@ def test_every_case_operation_is_404_to_an_account_with_no_appointment(site):
     (GET and POST alike), and nothing is written."""
     app = app_for(site[0])
     olive = TestClient(app)
-    olive.headers["authorization"] = "Bearer " + _token(site[0], "olive.stone")
+    olive.headers["authorization"] = "Bearer " + api_token(site[0], "olive.stone")
     with Store.open(site[0]) as store:
         before = len(store.events(site[1]))
     tried = []

@@ -4,26 +4,16 @@ feedback sessions, and a stale expected_version: the same refusals as the screen
 from __future__ import annotations
 
 import pytest
-from starlette.testclient import TestClient
 
 from aaib_cp.analysis.service import Analysis
 from aaib_cp.db import Store
 from aaib_cp.evidence.service import Casebook
-from aaib_cp.workflow.credentials import Credentials
 from aaib_cp.workflow.engine import Engine
 from tests.journeys import PEERS, RECKLESS
-from tests.web_support import PASSWORD, app_for, make_site
+from tests.web_support import api_client, make_site
 
 LEAD = {"role": "lead_investigator"}
 CHIEF = {"role": "chief_investigator"}
-
-
-def _client(db, login: str) -> TestClient:
-    client = TestClient(app_for(db))
-    with Store.open(db) as store:
-        token = Credentials(Engine(store).accounts).sign_in(login, PASSWORD, label="api")[1]
-    client.headers["authorization"] = "Bearer " + token
-    return client
 
 
 @pytest.fixture
@@ -62,7 +52,7 @@ def _reckless(**extra):
 
 class TestTeam:
     def test_appoint_list_and_stand_down(self, site):
-        chris, olive = _client(site[0], "chris.ode"), _client(site[0], "olive.stone")
+        chris, olive = api_client(site[0], "chris.ode"), api_client(site[0], "olive.stone")
         team = f"/api/cases/{site[1]}/team"
         assert 404 == olive.get(team).status_code  # no appointment: no case
         done = chris.post(team, json={"login": "olive.stone", "case_role": "read_only", **CHIEF})
@@ -80,7 +70,7 @@ class TestTeam:
 
     def test_nobody_appoints_themselves(self, site):
         team = f"/api/cases/{site[1]}/team"
-        chris, lee = _client(site[0], "chris.ode"), _client(site[0], "lee.park")
+        chris, lee = api_client(site[0], "chris.ode"), api_client(site[0], "lee.park")
         own = lee.post(team, json={"login": "lee.park", "case_role": "investigator", **LEAD})
         assert 403 == own.status_code
         assert "nobody appoints themselves" in own.json()["error"]
@@ -90,12 +80,12 @@ class TestTeam:
 
     def test_a_role_not_held_and_bad_input(self, site):
         team = f"/api/cases/{site[1]}/team"
-        rita = _client(site[0], "rita.vale")
+        rita = api_client(site[0], "rita.vale")
         refused = rita.post(
             team, json={"login": "olive.stone", "case_role": "read_only", "role": "reviewer"}
         )
         assert 403 == refused.status_code and "may not appoint" in refused.json()["error"]
-        chris = _client(site[0], "chris.ode")
+        chris = api_client(site[0], "chris.ode")
         for data, status, words in (
             ({"login": "olive.stone", **CHIEF}, 400, "case_role: must not be empty"),
             ({"login": "olive.stone", "case_role": "pilot", **CHIEF}, 400, "unknown role"),
@@ -111,7 +101,7 @@ class TestTeam:
 
 class TestClassification:
     def test_classify_then_the_reviewer_confirms(self, site):
-        lee, rita = _client(site[0], "lee.park"), _client(site[0], "rita.vale")
+        lee, rita = api_client(site[0], "lee.park"), api_client(site[0], "rita.vale")
         path = f"/api/cases/{site[1]}/acts/A1/classification"
         done = lee.post(path, json=_reckless(**LEAD))
         assert 201 == done.status_code, done.text
@@ -132,7 +122,7 @@ class TestClassification:
 
     def test_the_classifier_may_not_confirm_their_own(self, site):
         """Four eyes: Lee, also appointed reviewer, is refused confirming what he classified."""
-        chris, lee = _client(site[0], "chris.ode"), _client(site[0], "lee.park")
+        chris, lee = api_client(site[0], "chris.ode"), api_client(site[0], "lee.park")
         appointed = chris.post(
             f"/api/cases/{site[1]}/team",
             json={"login": "lee.park", "case_role": "reviewer", **CHIEF},
@@ -148,7 +138,7 @@ class TestClassification:
         assert ["awaiting_confirmation"] == [c["status"] for c in still]
 
     def test_return_with_a_reason_and_a_new_version(self, site):
-        lee, rita = _client(site[0], "lee.park"), _client(site[0], "rita.vale")
+        lee, rita = api_client(site[0], "lee.park"), api_client(site[0], "rita.vale")
         path = f"/api/cases/{site[1]}/acts/A1/classification"
         lee.post(path, json=_reckless(**LEAD))
         no_reason = rita.post(f"{path}/return", json={"role": "reviewer"})
@@ -162,11 +152,13 @@ class TestClassification:
         assert 2 == again.json()["version"]
 
     def test_a_role_not_held_outsiders_and_bad_answers(self, site):
-        lee, rita = _client(site[0], "lee.park"), _client(site[0], "rita.vale")
+        lee, rita = api_client(site[0], "lee.park"), api_client(site[0], "rita.vale")
         path = f"/api/cases/{site[1]}/acts/A1/classification"
         refused = rita.post(path, json=_reckless(role="reviewer"))
         assert 403 == refused.status_code
-        assert 404 == _client(site[0], "olive.stone").post(path, json=_reckless(**LEAD)).status_code
+        assert (
+            404 == api_client(site[0], "olive.stone").post(path, json=_reckless(**LEAD)).status_code
+        )
         assert 404 == lee.post(path.replace("A1", "A9"), json=_reckless(**LEAD)).status_code
         blank = _reckless(**LEAD)
         blank["answers"]["actions_intended"]["rationale"] = " "
@@ -192,7 +184,7 @@ class TestClassification:
 
 class TestFeedback:
     def test_record_and_list(self, site):
-        lee, rita = _client(site[0], "lee.park"), _client(site[0], "rita.vale")
+        lee, rita = api_client(site[0], "lee.park"), api_client(site[0], "rita.vale")
         path = f"/api/cases/{site[1]}/feedback"
         data = {"held_on": "2026-01-20", "attendees": ["Sam Idowu", "Jo Bell"], **LEAD}
         done = lee.post(path, json=data)
@@ -206,12 +198,12 @@ class TestFeedback:
         ):
             response = lee.post(path, json=bad)
             assert 400 == response.status_code and words in response.json()["error"]
-        assert 404 == _client(site[0], "olive.stone").get(path).status_code
+        assert 404 == api_client(site[0], "olive.stone").get(path).status_code
         assert 1 == len(lee.get(path).json())
 
 
 def test_a_stale_expected_version_is_a_conflict(site):
-    lee = _client(site[0], "lee.park")
+    lee = api_client(site[0], "lee.park")
     before = _kinds(*site)
     stale = lee.post(
         f"/api/cases/{site[1]}/fire",
@@ -224,7 +216,7 @@ def test_a_stale_expected_version_is_a_conflict(site):
 
 
 def test_a_multipart_body_where_json_is_expected_is_one_line(site):
-    lee = _client(site[0], "lee.park")
+    lee = api_client(site[0], "lee.park")
     response = lee.post(f"/api/cases/{site[1]}/acts", data={"person": "Child A", **LEAD})
     assert 400 == response.status_code
     assert "\n" not in response.json()["error"]

@@ -19,7 +19,7 @@ from aaib_cp.db import Store
 from aaib_cp.workflow.engine import Engine
 from tests.people import signed_in
 from tests.safety_helpers import case_at
-from tests.web_support import PASSWORD, app_for, make_site, start_serving
+from tests.web_support import api_client, app_for, make_site, start_serving
 
 LEAD = {"role": "lead_investigator"}
 CONTENT = b"Minutes of the strategy meeting, 3 January\n"
@@ -30,17 +30,6 @@ FIELDS = {
     "obtained_on": "2026-01-10",
     "agency": "Northshire Police",
 }
-
-
-def _client(db, login: str | None) -> TestClient:
-    client = TestClient(app_for(db))
-    if login is not None:
-        from aaib_cp.workflow.credentials import Credentials
-
-        with Store.open(db) as store:
-            token = Credentials(Engine(store).accounts).sign_in(login, PASSWORD, label="api")[1]
-        client.headers["authorization"] = "Bearer " + token
-    return client
 
 
 @pytest.fixture
@@ -58,7 +47,7 @@ def site(tmp_path):
 
 @pytest.fixture
 def lee(site):
-    return _client(site[0], "lee.park")
+    return api_client(site[0], "lee.park")
 
 
 def _upload(client, case_id, content=CONTENT, **fields):
@@ -93,11 +82,11 @@ class TestUpload:
         assert 201 == done.status_code and done.json()["file"] is None
 
     def test_refusals_and_bad_input_write_nothing(self, lee, site):
-        rita, olive = _client(site[0], "rita.vale"), _client(site[0], "olive.stone")
+        rita, olive = api_client(site[0], "rita.vale"), api_client(site[0], "olive.stone")
         refused = _upload(rita, site[1], role="reviewer")
         assert 403 == refused.status_code and "reviewer" in refused.json()["error"]
         assert 404 == _upload(olive, site[1], role="reviewer").status_code
-        assert 401 == _upload(_client(site[0], None), site[1]).status_code
+        assert 401 == _upload(api_client(site[0], None), site[1]).status_code
         missing = _upload(lee, site[1], kind="")
         assert (400, "kind: must not be empty") == (missing.status_code, missing.json()["error"])
         bad_date = _upload(lee, site[1], obtained_on="10 January")
@@ -126,18 +115,18 @@ class TestItem:
         assert ["evidence_added", "evidence_accessed"] == [e["kind"] for e in shown["custody"]]
         assert "lead_investigator" == shown["custody"][-1]["role"]
         assert 404 == lee.get(item.replace("E1", "E9")).status_code
-        assert 404 == _client(site[0], "olive.stone").get(item).status_code
+        assert 404 == api_client(site[0], "olive.stone").get(item).status_code
 
     def test_protect_then_disclose_with_the_separation_refusal(self, lee, site, item):
         assert 400 == lee.post(f"{item}/protect", json=LEAD).status_code  # no reason
-        refused = _client(site[0], "rita.vale").post(
+        refused = api_client(site[0], "rita.vale").post(
             f"{item}/protect", json={"role": "reviewer", "reason": "Health data"}
         )
         assert 403 == refused.status_code
         done = lee.post(f"{item}/protect", json={"reason": "Health data", **LEAD})
         assert (200, {"ref": "E1", "protected": True}) == (done.status_code, done.json())
         assert lee.get(f"/api/cases/{site[1]}/evidence").json()[0]["protected"] is True
-        chris = _client(site[0], "chris.ode")
+        chris = api_client(site[0], "chris.ode")
         ask = {"role": "chief_investigator", "ground": "court_order",
                "recipient": "Coroner", "reason": "Inquest"}  # fmt: skip
         own = chris.post(f"{item}/disclosures", json={**ask, "requested_by": "chris.ode"})
@@ -155,7 +144,7 @@ class TestItem:
         assert {"evidence_protected", "disclosure_approved", "refused"} <= set(kinds)
 
     def test_a_disclosure_of_material_not_protected_is_bad_input(self, site, item):
-        chris = _client(site[0], "chris.ode")
+        chris = api_client(site[0], "chris.ode")
         done = chris.post(
             f"{item}/disclosures",
             json={"role": "chief_investigator", "ground": "court_order",
@@ -195,13 +184,13 @@ class TestReports:
 
     def test_the_restricted_report_only_to_those_allowed(self, site):
         path = f"/api/cases/{site[1]}/reports/restricted.md"
-        ana = _client(site[0], "ana.ruiz")  # sees the case (notifier), may not read restricted
+        ana = api_client(site[0], "ana.ruiz")  # sees the case (notifier), may not read restricted
         refused = ana.get(path + "?role=notifier")
         assert 403 == refused.status_code
         assert "may not produce the restricted report" in refused.json()["error"]
-        assert 404 == _client(site[0], "olive.stone").get(path + "?role=reviewer").status_code
-        assert 401 == _client(site[0], None).get(path).status_code
-        assert 200 == _client(site[0], "rita.vale").get(path + "?role=reviewer").status_code
+        assert 404 == api_client(site[0], "olive.stone").get(path + "?role=reviewer").status_code
+        assert 401 == api_client(site[0], None).get(path).status_code
+        assert 200 == api_client(site[0], "rita.vale").get(path + "?role=reviewer").status_code
 
     def test_bad_format_audience_or_phase_is_one_line(self, lee, site):
         case = f"/api/cases/{site[1]}/reports"
@@ -243,7 +232,7 @@ def _documented_curls() -> dict[str, str]:
 
 def test_the_documented_curl_commands_work_against_aaib_serve(site, tmp_path):
     """docs/web.md's upload and report download, run by curl against a real server."""
-    token = _client(site[0], "lee.park").headers["authorization"].split()[1]
+    token = api_client(site[0], "lee.park").headers["authorization"].split()[1]
     folder = tmp_path / "client"
     folder.mkdir()
     (folder / "minutes.pdf").write_bytes(b"%PDF-1.4 minutes of the strategy meeting\n")

@@ -4,24 +4,13 @@ refusals as their screens, nothing written by a check or a rejected file."""
 from __future__ import annotations
 
 import pytest
-from starlette.testclient import TestClient
 
 from aaib_cp.db import Store
-from aaib_cp.workflow.credentials import Credentials
-from aaib_cp.workflow.engine import Engine
-from tests.web_support import PASSWORD, SEARCHABLE, app_for, make_site
+from tests.web_support import SEARCHABLE, api_client, make_site
 
 GOOD = "when,what,key_episode\n2026-01-03,Strategy meeting held,yes\n2026-01-04,Visit,no\n"
 BAD = "when,what\n2026-13-01,Bad month\n2026-01-04,\nsoon,Bad date\n"
 POLICE = {"agency": "Northshire Police", "role": "lead_investigator"}
-
-
-def _client(db, login: str) -> TestClient:
-    client = TestClient(app_for(db))
-    with Store.open(db) as store:
-        token = Credentials(Engine(store).accounts).sign_in(login, PASSWORD, label="api")[1]
-    client.headers["authorization"] = "Bearer " + token
-    return client
 
 
 @pytest.fixture
@@ -45,13 +34,13 @@ def _events(db, case_id) -> int:
 class TestMyWork:
     def test_my_cases_roles_and_clocks(self, site):
         db, case_id = site
-        work = _client(db, "lee.park").get("/api/work").json()
+        work = api_client(db, "lee.park").get("/api/work").json()
         assert [c["id"] for c in work["cases"]] == [case_id]
         assert work["cases"][0]["my_roles"] == ["lead_investigator"]
         assert work["clocks"] and {c["case"] for c in work["clocks"]} == {case_id}
 
     def test_an_account_serving_nothing_has_no_work(self, site):
-        assert _client(site[0], "olive.stone").get("/api/work").json() == {
+        assert api_client(site[0], "olive.stone").get("/api/work").json() == {
             "cases": [],
             "clocks": [],
         }
@@ -60,26 +49,26 @@ class TestMyWork:
 class TestSearch:
     def test_finds_the_entry_in_a_case_i_may_see(self, site):
         db, case_id = site
-        hits = _client(db, "lee.park").get("/api/search", params={"q": "child seen"}).json()
+        hits = api_client(db, "lee.park").get("/api/search", params={"q": "child seen"}).json()
         assert [(h["case_id"], h["kind"]) for h in hits] == [(case_id, "chronology")]
         assert SEARCHABLE.split(";")[0] in hits[0]["snippet"] or "seen" in hits[0]["snippet"]
 
     def test_an_outsider_finds_nothing(self, site):
-        response = _client(site[0], "olive.stone").get("/api/search", params={"q": "child"})
+        response = api_client(site[0], "olive.stone").get("/api/search", params={"q": "child"})
         assert (200, []) == (response.status_code, response.json())
 
     def test_no_words_is_one_line(self, site):
-        response = _client(site[0], "lee.park").get("/api/search")
+        response = api_client(site[0], "lee.park").get("/api/search")
         assert 400 == response.status_code
         assert response.json() == {"error": "q: give the words to search for"}
 
 
 def test_themes_are_counts_naming_no_case(site):
     db, case_id = site
-    response = _client(db, "olive.stone").get("/api/learning/themes")
+    response = api_client(db, "olive.stone").get("/api/learning/themes")
     assert 200 == response.status_code
     assert case_id not in response.text and "case_ids" not in response.text
-    bad = _client(db, "olive.stone").get("/api/learning/themes", params={"since": "soon"})
+    bad = api_client(db, "olive.stone").get("/api/learning/themes", params={"since": "soon"})
     assert (400, "since: expected a date YYYY-MM-DD (got 'soon')") == (
         bad.status_code,
         bad.json()["error"],
@@ -98,7 +87,7 @@ class TestImport:
     def test_check_lists_every_row_error_and_writes_nothing(self, site):
         db, case_id = site
         before = (_entries(db, case_id), _events(db, case_id))
-        answer = self._post(_client(db, "lee.park"), case_id, BAD, check="true").json()
+        answer = self._post(api_client(db, "lee.park"), case_id, BAD, check="true").json()
         assert answer["written"] is False and answer["rows"] == 0
         assert [(e["row"], e["field"]) for e in answer["errors"]] == [
             (2, "when"),
@@ -110,7 +99,7 @@ class TestImport:
     def test_a_bad_file_is_400_with_every_error_and_nothing_written(self, site):
         db, case_id = site
         before = _entries(db, case_id)
-        response = self._post(_client(db, "lee.park"), case_id, BAD)
+        response = self._post(api_client(db, "lee.park"), case_id, BAD)
         assert 400 == response.status_code
         assert response.json()["error"] == "police.csv: 3 invalid row(s); nothing was imported"
         assert len(response.json()["errors"]) == 3
@@ -118,7 +107,7 @@ class TestImport:
 
     def test_a_good_file_imports_every_row(self, site):
         db, case_id = site
-        client = _client(db, "lee.park")
+        client = api_client(db, "lee.park")
         assert {"rows": 2, "errors": [], "written": False} == self._post(
             client, case_id, GOOD, check="1"
         ).json()
@@ -129,7 +118,7 @@ class TestImport:
 
     def test_as_a_multipart_file(self, site):
         db, case_id = site
-        response = _client(db, "lee.park").post(
+        response = api_client(db, "lee.park").post(
             f"/api/cases/{case_id}/chronology/import",
             params=POLICE,
             files={"file": ("police.csv", GOOD.encode(), "text/csv")},
@@ -148,7 +137,7 @@ class TestImport:
     def test_refusals_write_nothing(self, site, login, params, status, error):
         db, case_id = site
         before = _entries(db, case_id)
-        response = _client(db, login).post(
+        response = api_client(db, login).post(
             f"/api/cases/{case_id}/chronology/import",
             params=params,
             content=GOOD.encode(),
@@ -161,7 +150,7 @@ class TestImport:
 
     def test_no_body_is_one_line(self, site):
         db, case_id = site
-        response = _client(db, "lee.park").post(
+        response = api_client(db, "lee.park").post(
             f"/api/cases/{case_id}/chronology/import", params=POLICE
         )
         assert 400 == response.status_code
@@ -169,7 +158,7 @@ class TestImport:
 
 
 def test_the_schema_lists_the_operations(site):
-    paths = _client(site[0], "lee.park").get("/api/openapi.json").json()["paths"]
+    paths = api_client(site[0], "lee.park").get("/api/openapi.json").json()["paths"]
     assert {"/api/work", "/api/search", "/api/learning/themes"} <= set(paths)
     upload = paths["/api/cases/{case_id}/chronology/import"]["post"]
     assert {"text/csv", "multipart/form-data"} == set(upload["requestBody"]["content"])

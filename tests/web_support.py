@@ -97,6 +97,22 @@ def app_for(db: Path, **overrides: Any) -> Any:
     return create_app(settings(db, **overrides))
 
 
+def api_token(db: Path, login: str) -> str:
+    """A personal access token of ``login`` (signed in with :data:`PASSWORD`)."""
+    with Store.open(db) as store:
+        return Credentials(Engine(store).accounts).sign_in(login, PASSWORD, label="api")[1]
+
+
+def api_client(db: Path, login: str | None) -> Any:
+    """A test client of the application over ``db`` sending ``login``'s token (none if None)."""
+    from starlette.testclient import TestClient
+
+    client = TestClient(app_for(db))
+    if login is not None:
+        client.headers["authorization"] = "Bearer " + api_token(db, login)
+    return client
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token a page's forms carry."""
     found = re.search(r'name="csrf" value="([^"]+)"', html)

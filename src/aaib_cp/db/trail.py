@@ -228,7 +228,9 @@ def move(
             row = store.current_row(case)
         record = table.row_key(row)
         content: dict[str, str | None] = {record: table.row_digest({**row, **change})}
-        n, prev = (row["audit_n"] + 1, row["audit_hash"]) if row["audit_n"] else (1, GENESIS)
+        n, prev = (
+            (row["audit_n"] + 1, row["audit_hash"]) if row["audit_n"] is not None else (1, GENESIS)
+        )
         values = _values(
             case.id,
             n,

@@ -148,6 +148,13 @@ class TestImport:
             assert response.json()["error"].startswith(error)
         assert before == _entries(db, case_id)
 
+    def test_a_check_of_a_file_over_the_preview_limit_is_one_line(self, site):
+        db, case_id = site
+        big = "when,what\n" + "2026-01-03,Visit to the family home\n" * 80_000  # ~3 MB
+        response = self._post(api_client(db, "lee.park"), case_id, big, check="true")
+        assert 400 == response.status_code
+        assert response.json()["error"].startswith("check: the file is larger than 2 MB")
+
     def test_no_body_is_one_line(self, site):
         db, case_id = site
         response = api_client(db, "lee.park").post(

@@ -4,7 +4,8 @@ the services those screens use (``Engine``, ``Learning``, ``Casebook``).
 
 An import's CSV is the request body itself (``Content-Type: text/csv``) or the ``file``
 of a ``multipart/form-data`` body; ``?agency=`` and ``?role=`` say whose it is, and
-``?check=true`` answers with every row it would add and every row error instead.
+``?check=true`` answers with every row it would add and every row error instead (for a
+file of up to 2 MB, as the screen's preview).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from aaib_cp.exceptions import InputError
 from aaib_cp.web.api_support import CASE, Operation, json_response
 from aaib_cp.web.context import Ctx
-from aaib_cp.web.records import _casebook, uploaded
+from aaib_cp.web.records import MAX_IMPORT, _casebook, uploaded
 
 __all__ = ["WORK_OPERATIONS"]
 
@@ -105,6 +106,11 @@ def import_chronology(ctx: Ctx) -> Response:
         else:
             raise InputError("file: send the CSV as the body (text/csv) or as the form's file")
         if _flag(ctx, "check"):
+            if path.stat().st_size > MAX_IMPORT:  # a check holds every row, as the preview does
+                raise InputError(
+                    f"check: the file is larger than {MAX_IMPORT // 1024 // 1024} MB; import it"
+                    " without check (all rows or none, every row error listed)"
+                )
             drafts, errors = book.check_chronology(
                 case.id, path.read_bytes(), filename=name, agency=agency, actor=ctx.me, role=role
             )

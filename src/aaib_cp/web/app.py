@@ -124,7 +124,10 @@ def _body_refused(request: Request, max_upload: int) -> Response | None:
 def _unauthenticated(
     web: Web, request: Request, session: sessions.Session, api: bool
 ) -> Response | None:
-    """The refusal a POST without a valid token or session gets, before its body is read."""
+    """The refusal a POST without a valid token or session gets, before its body is read.
+
+    An API token found good is kept on the request, so the handler does not check it again.
+    """
     if not api:
         # The session cookie is signed: without a sign-in token in it, nobody is signed in.
         return None if session.token is not None else RedirectResponse("/sign-in", 303)
@@ -133,8 +136,12 @@ def _unauthenticated(
         failure = ctx.bearer()
     finally:
         ctx.close()
-    if failure is None:
-        return None
+    request.state.account = ctx.account
+    return None if failure is None else _no_token(failure)
+
+
+def _no_token(failure: str) -> Response:
+    """401 for an API call without a valid token, saying why."""
     return JSONResponse(
         {"error": failure}, status_code=401, headers={"www-authenticate": 'Bearer realm="aaib"'}
     )
@@ -156,13 +163,10 @@ def _run(
     ctx = Ctx(web, request, session, form)
     try:
         if api:
-            failure = ctx.bearer()
+            ctx.account = getattr(request.state, "account", None)
+            failure = None if ctx.account is not None else ctx.bearer()
             if failure is not None:
-                return JSONResponse(
-                    {"error": failure},
-                    status_code=401,
-                    headers={"www-authenticate": 'Bearer realm="aaib"'},
-                )
+                return _no_token(failure)
         elif not public and ctx.signed_in() is None:
             if request.method == "GET":
                 return ctx.redirect("/sign-in?next=" + _next(request))

@@ -21,15 +21,20 @@ from aaib_cp.workflow.names import agency_key, canonical
 __all__ = ["AccountsSQL"]
 
 _REGISTRY = "registry"
-#: An account with its roles and affiliations, in one statement (read on every action).
-_ACCOUNT_WITH_GRANTS = (
-    "SELECT a.*,"
-    " (SELECT json_group_array(role) FROM account_roles WHERE account_id = a.id) AS aaib_roles,"
+#: The columns an :class:`Account` is built from, with its roles and affiliations (JSON
+#: arrays), over an ``accounts`` row aliased ``a``: read with the case on every fire.
+ACCOUNT_FIELDS = (
+    "a.id, a.login, a.name, a.declared, a.active, a.email, a.created_at,"
+    " (SELECT json_group_array(role) FROM account_roles WHERE account_id = a.id),"
     " (SELECT json_group_array(organisation_id) FROM (SELECT organisation_id"
     "  FROM account_affiliations WHERE account_id = a.id ORDER BY organisation_id))"
-    " AS aaib_orgs"
-    " FROM accounts a WHERE a.id = ?"
 )
+#: How many values :data:`ACCOUNT_FIELDS` gives.
+ACCOUNT_WIDTH = 9
+#: An account with its roles and affiliations, in one statement (read on every action).
+_ACCOUNT_WITH_GRANTS = f"SELECT {ACCOUNT_FIELDS} FROM accounts a WHERE a.id = ?"
+#: Accounts kept built, by the values they were built from (see :meth:`AccountsSQL.built`).
+_BUILT_MAX = 256
 
 
 class AccountsSQL:
@@ -39,30 +44,28 @@ class AccountsSQL:
         self.db = db
         #: The MAC of a registry event's hash under the database's audit key (None if unkeyed).
         self.mac = mac
+        #: Accounts by the exact values they were built from (:meth:`built`).
+        self._built: dict[tuple[Any, ...], Account] = {}
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return fetch_rows(self.db, sql, params)
 
     # -- accounts ---------------------------------------------------------------
     def _account(self, row: Mapping[str, Any]) -> Account:
-        if "aaib_roles" in row:  # read with the account in one statement (see :meth:`get`)
-            roles = set(json.loads(row["aaib_roles"]))
-            orgs = tuple(json.loads(row["aaib_orgs"]))
-        else:
-            roles = {
-                r
-                for (r,) in self.db.execute(
-                    "SELECT role FROM account_roles WHERE account_id = ?", [row["id"]]
-                )
-            }
-            orgs = tuple(
-                o
-                for (o,) in self.db.execute(
-                    "SELECT organisation_id FROM account_affiliations WHERE account_id = ?"
-                    " ORDER BY organisation_id",
-                    [row["id"]],
-                )
+        roles = {
+            r
+            for (r,) in self.db.execute(
+                "SELECT role FROM account_roles WHERE account_id = ?", [row["id"]]
             )
+        }
+        orgs = tuple(
+            o
+            for (o,) in self.db.execute(
+                "SELECT organisation_id FROM account_affiliations WHERE account_id = ?"
+                " ORDER BY organisation_id",
+                [row["id"]],
+            )
+        )
         return Account(
             id=int(row["id"]),
             login=row["login"],
@@ -90,10 +93,35 @@ class AccountsSQL:
 
     def get(self, account_id: int) -> Account:
         """The account with ``account_id`` (RecordNotFound otherwise)."""
-        rows = self._rows(_ACCOUNT_WITH_GRANTS, [account_id])
-        if not rows:
+        values = self.db.conn.execute(_ACCOUNT_WITH_GRANTS, (account_id,)).fetchone()
+        if values is None:
             raise RecordNotFound(f"no account #{account_id}")
-        return self._account(rows[0])
+        return self.built(values)
+
+    def built(self, values: tuple[Any, ...]) -> Account:
+        """The account of one row of :data:`ACCOUNT_FIELDS`.
+
+        The values are read from the database every time (a disabled account or a
+        revoked grant counts at once); only the building of the (immutable) Account is
+        kept, by those exact values, so the same values give the same object.
+        """
+        account = self._built.get(values)
+        if account is None:
+            if len(self._built) >= _BUILT_MAX:
+                self._built.clear()
+            account_id, login, name, declared, active, email, created_at, roles, orgs = values
+            account = self._built[values] = Account(
+                id=int(account_id),
+                login=login,
+                name=name,
+                roles=frozenset(json.loads(roles)),
+                affiliations=tuple(json.loads(orgs)),
+                declared=bool(declared),
+                active=bool(active),
+                email=email,
+                created_at=datetime.fromisoformat(created_at) if "T" in created_at else None,
+            )
+        return account
 
     def by_login(self, login: str) -> Account | None:
         """The account whose login is ``login`` in any spelling, or None."""

@@ -22,7 +22,7 @@ import stat
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aaib_cp.exceptions import StoreError
 
@@ -34,6 +34,7 @@ __all__ = [
     "Database",
     "Migration",
     "Migrations",
+    "Transaction",
     "connect",
     "database_problem",
     "fetch_rows",
@@ -41,6 +42,8 @@ __all__ = [
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
 
 #: ``(name, func)``: a named schema change, applied once.
 Migration = tuple[str, "Callable[[Database], None]"]
@@ -388,32 +391,77 @@ def _migrate(db: Database, path: Path) -> None:
         raise StoreError(f"{path} cannot be used as an aaib-cp database: {exc}") from None
 
 
-@contextlib.contextmanager
-def transaction(db: Database) -> Iterator[Database]:
+class Transaction(Generic[T]):
     """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls everything back.
 
     A read-only connection is reopened for writing first. An SQLite failure (disk
     full, read-only file, locked ...) becomes one :class:`StoreError` line naming
-    the database file.
+    the database file. Entering gives ``value``, after calling ``started`` inside the
+    transaction (the store starts its change log). A plain class, not a generator:
+    one is entered on every fire.
     """
-    db.make_writable()
-    conn = db.conn
-    if conn.in_transaction:
-        raise StoreError("a transaction is already open on this connection")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+
+    __slots__ = ("busy_on_reopen", "db", "started", "value")
+
+    def __init__(
+        self,
+        db: Database,
+        value: T,
+        *,
+        started: Callable[[], object] | None = None,
+        busy_on_reopen: bool = False,
+    ) -> None:
+        self.db = db
+        self.value = value
+        self.started = started
+        #: a lock met while reopening a read-only connection is one "busy" line
+        self.busy_on_reopen = busy_on_reopen
+
+    def __enter__(self) -> T:
+        db = self.db
         try:
-            yield db
-        except BaseException:
-            _rollback(conn)
+            db.make_writable()
+        except sqlite3.OperationalError as exc:
+            if self.busy_on_reopen and ("locked" in str(exc) or "busy" in str(exc)):
+                raise StoreError(f"the database is busy ({exc}); try again") from None
             raise
+        conn = db.conn
+        if conn.in_transaction:
+            raise StoreError("a transaction is already open on this connection")
         try:
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
-    except sqlite3.OperationalError as exc:
-        raise StoreError(database_problem(db.path or ":memory:", exc)) from None
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(database_problem(db.path or ":memory:", exc)) from None
+        if self.started is not None:
+            try:
+                self.started()
+            except BaseException as exc:
+                self.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+        return self.value
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        conn = self.db.conn
+        if exc is None:
+            try:
+                conn.execute("COMMIT")
+            except BaseException as error:
+                _rollback(conn)
+                self._reraise(error)
+                raise
+            return
+        _rollback(conn)
+        self._reraise(exc)
+
+    def _reraise(self, exc: BaseException) -> None:
+        """An SQLite failure as one StoreError line (any other exception is left as it is)."""
+        if isinstance(exc, sqlite3.OperationalError):
+            raise StoreError(database_problem(self.db.path or ":memory:", exc)) from None
+
+
+def transaction(db: Database) -> Transaction[Database]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on ``db``, as a context manager (:class:`Transaction`)."""
+    return Transaction(db, db)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

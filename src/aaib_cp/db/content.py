@@ -44,6 +44,8 @@ _VOLATILE = {"cases": frozenset({"version", "updated_at", "audit_n", "audit_hash
 #: An update of the case row that also advances its audit head is the move that the
 #: event it writes accounts for itself (:func:`aaib_cp.db.trail.move`): not noted.
 _UNNOTED = {"cases": ("audit_n", " WHEN NEW.audit_n IS OLD.audit_n")}
+#: ``json.dumps(value, ensure_ascii=False)``, its encoder built once.
+_KEY_JSON = json.JSONEncoder(ensure_ascii=False).encode
 _LOG = "temp.aaib_changed"
 LOG = _LOG
 
@@ -66,7 +68,7 @@ class RecordTable:
 
     def row_key(self, row: Mapping[str, Any]) -> str:
         """The record's name in an event's content map: ``table/[key values]``."""
-        return f"{self.name}/{json.dumps([row[k] for k in self.key], ensure_ascii=False)}"
+        return f"{self.name}/{_KEY_JSON([row[k] for k in self.key])}"
 
     def row_json(self, alias: str) -> str:
         """SQL giving the row's content (every column but volatile counters) as SQLite's
@@ -82,7 +84,9 @@ class RecordTable:
 
     def row_digest(self, row: Mapping[str, Any]) -> str:
         """SHA-256 of the row's content (every column but volatile counters)."""
-        skip = _VOLATILE.get(self.name, frozenset())
+        skip = _VOLATILE.get(self.name)
+        if skip is None:
+            return digest(row if type(row) is dict else dict(row))
         return digest({k: v for k, v in row.items() if k not in skip})
 
 

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aaib_cp.db import trail
-from aaib_cp.db.accounts import AccountsSQL
-from aaib_cp.db.connection import Database, connect, fetch_rows, transaction
+from aaib_cp.db.accounts import ACCOUNT_FIELDS, ACCOUNT_WIDTH, AccountsSQL
+from aaib_cp.db.connection import Database, Transaction, connect, fetch_rows
 from aaib_cp.db.content import ChangeLog
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.db.keys import KeyRing
 from aaib_cp.db.workflow_specs import save_spec, trusted_spec
-from aaib_cp.exceptions import CaseNotFound, StaleCaseError, StoreError
+from aaib_cp.exceptions import CaseNotFound, RecordNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import event_mac
-from aaib_cp.workflow.identity import Actor
+from aaib_cp.workflow.identity import Account, Actor
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
 from aaib_cp.workflow.spec import WorkflowDefinition
 
@@ -36,6 +35,33 @@ CONFLICTS_SQL = (
     " WHERE t.case_id = ? AND t.independent = 1 AND t.stood_down_at IS NULL"
     " ORDER BY t.name, t.role, g.name"
 )
+
+
+_CASE = "SELECT * FROM cases WHERE id = ?"
+#: A case row and an account with its grants (:meth:`Store.case_and_account`).
+_CASE_AND_ACCOUNT = (
+    f"SELECT c.*, {ACCOUNT_FIELDS} FROM cases c LEFT JOIN accounts a ON a.id = ? WHERE c.id = ?"
+)
+#: The name of a column in ``cursor.description``.
+_name = operator.itemgetter(0)
+
+
+def _read_case(
+    db: Database, sql: str, params: Sequence[Any], case_id: str, extra: int
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The case row a query gives first, and the ``extra`` values after its columns."""
+    cursor = db.conn.execute(sql, params)
+    values = cursor.fetchone()
+    if values is None:
+        raise CaseNotFound(case_id)
+    width = len(values) - extra
+    names = map(_name, cursor.description[:width])
+    return dict(zip(names, values[:width], strict=True)), values[width:]
+
+
+def _case(row: dict[str, Any]) -> Case:
+    """:meth:`Case.from_row`, without parsing the text of empty fields."""
+    return Case.from_row({**row, "fields": None} if row["fields"] == "{}" else row)
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -93,17 +119,9 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self) -> Transaction[Store]:
         """One ``BEGIN IMMEDIATE`` transaction: all of it commits, or none of it."""
-        try:
-            with transaction(self.db):
-                self.changes.start()
-                yield self
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(f"the database is busy ({exc}); try again") from None
-            raise
+        return Transaction(self.db, self, started=self.changes.start, busy_on_reopen=True)
 
     @property
     def in_transaction(self) -> bool:
@@ -189,11 +207,17 @@ class Store:
 
     def get_case(self, case_id: str) -> Case:
         """The case with reference ``case_id``."""
-        rows = self._rows("SELECT * FROM cases WHERE id = ?", [case_id])
-        if not rows:
-            raise CaseNotFound(case_id)
-        self._last_row = rows[0]
-        return Case.from_row(rows[0])
+        self._last_row, _ = _read_case(self.db, _CASE, (case_id,), case_id, 0)
+        return _case(self._last_row)
+
+    def case_and_account(self, case_id: str, account_id: int) -> tuple[Case, Account]:
+        """The case and the account as stored now, in one statement (every fire reads both);
+        CaseNotFound if there is no such case, RecordNotFound if no such account."""
+        args, width = (account_id, case_id), ACCOUNT_WIDTH
+        self._last_row, account = _read_case(self.db, _CASE_AND_ACCOUNT, args, case_id, width)
+        if account[0] is None:
+            raise RecordNotFound(f"no account #{account_id}")
+        return _case(self._last_row), self.accounts.built(account)
 
     def case_row(self, case_id: str) -> dict[str, Any]:
         """The raw stored row of a case but its audit head (for comparisons and exports)."""

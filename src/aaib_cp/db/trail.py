@@ -24,6 +24,7 @@ skips clearing and reading it.
 from __future__ import annotations
 
 import json
+import json.encoder
 import weakref
 from collections.abc import Mapping
 from datetime import datetime
@@ -68,8 +69,20 @@ _INSERT = (
     f" VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 )
 _SET_HEAD = "UPDATE cases SET audit_n = ?, audit_hash = ?, audit_mac = ? WHERE id = ?"
+#: A transition: state, version and head in one statement, if the row is still as read.
+_MOVE = (
+    "UPDATE cases SET version = version + 1, updated_at = ?, state = ?, previous_state = ?,"
+    " audit_n = ?, audit_hash = ?, audit_mac = ?"
+    " WHERE id = ? AND version = ? AND audit_n IS ? AND audit_hash IS ?"
+)
+#: The same, with the case's fields.
+_MOVE_WITH_FIELDS = _MOVE.replace("previous_state = ?,", "previous_state = ?, fields = ?,")
 #: Per database: True when its events table has no column not in EVENT_COLUMNS (or seq).
 _COLUMNS_KNOWN: weakref.WeakKeyDictionary[Database, bool] = weakref.WeakKeyDictionary()
+
+
+#: A JSON string as the canonical encoder writes it (UTF-8, not escaped to ASCII).
+_quote = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 
 
 def _columns_known(db: Database) -> bool:
@@ -95,26 +108,40 @@ def _values(
     from_state: str | None,
     to_state: str | None,
     reason: str | None,
-    detail: Mapping[str, Any] | None,
+    detail: Mapping[str, Any] | str | None,
     content: Mapping[str, str | None],
 ) -> dict[str, Any]:
-    """The event's content columns (stored as canonical JSON; hashed as read back)."""
+    """The event's content columns (stored as canonical JSON; hashed as read back).
+
+    ``detail`` may be given as its stored text already."""
+    delegate = actor.delegate
     return {
         "case_id": case_id,
         "n": n,
         "at": at.isoformat(),
         "actor": actor.label,
         "account_id": actor.id,
-        "delegate_id": actor.delegate.id if actor.delegate else None,
+        "delegate_id": delegate.id if delegate is not None else None,
         "role": role,
         "kind": kind,
         "trigger": trigger,
         "from_state": from_state,
         "to_state": to_state,
         "reason": reason,
-        "detail": _dumps(detail) if detail else "{}",
-        "content": canonical(dict(content)),
+        "detail": detail if isinstance(detail, str) else _dumps(detail) if detail else "{}",
+        "content": _content_text(content),
     }
+
+
+def _content_text(content: Mapping[str, str | None]) -> str:
+    """``canonical(content)``; a map of one record to its hash (a transition's) spelt out
+    directly, exactly as the encoder spells it."""
+    if len(content) == 1:
+        ((record, digest),) = content.items()
+        if type(record) is str and (digest is None or type(digest) is str):
+            value = "null" if digest is None else _quote(digest)
+            return f"{{{_quote(record)}:{value}}}"
+    return canonical(content if type(content) is dict else dict(content))
 
 
 def _seal(store: Store, prev: str, values: dict[str, Any]) -> str | None:
@@ -133,8 +160,10 @@ def _insert(store: Store, values: dict[str, Any]) -> Event:
     by a later migration), the row is read back and refused unless it still verifies.
     """
     if _columns_known(store.db):
-        cursor = store.db.execute(_INSERT, [values[c] for c in EVENT_COLUMNS])
-        return Event.from_row({**values, "seq": cursor.lastrowid})
+        cursor = store.db.conn.execute(_INSERT, [values[c] for c in EVENT_COLUMNS])
+        # an empty detail is read as {} without parsing its text
+        detail = None if values["detail"] == "{}" else values["detail"]
+        return Event.from_row({**values, "seq": cursor.lastrowid, "detail": detail})
     names = ", ".join(f'"{c}"' for c in values)
     cursor = store.db.execute(
         f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(values))}) RETURNING *",
@@ -209,28 +238,22 @@ def move(
     if not store.in_transaction:
         raise StoreError("a case is moved inside a transaction")
     conn = store.db.conn
-    table = store.changes.table("cases")
-    fields_text = _dumps(fields) if fields is not None else None
+    changes = store.changes
+    table = changes.table("cases")
     change: dict[str, Any] = {"state": to_state, "previous_state": case.state}
-    sets = "state = ?, previous_state = ?"
-    if fields_text is not None:
-        change["fields"] = fields_text
-        sets += ", fields = ?"
-    sql = (
-        f"UPDATE cases SET version = version + 1, updated_at = ?, {sets},"
-        " audit_n = ?, audit_hash = ?, audit_mac = ?"
-        " WHERE id = ? AND version = ? AND audit_n IS ? AND audit_hash IS ?"
-    )
-    quiet = store.changes.is_empty()
+    if fields is not None:
+        change["fields"] = _dumps(fields)
+    sql = _MOVE if fields is None else _MOVE_WITH_FIELDS
+    detail_text = _dumps(detail) if detail else "{}"
+    quiet = changes.is_empty()
     row = store.last_read(case)
     for _ in range(2):
         if row is None:  # read inside the transaction: it cannot change underneath
             row = store.current_row(case)
         record = table.row_key(row)
         content: dict[str, str | None] = {record: table.row_digest({**row, **change})}
-        n, prev = (
-            (row["audit_n"] + 1, row["audit_hash"]) if row["audit_n"] is not None else (1, GENESIS)
-        )
+        head_n, prev = row["audit_n"], row["audit_hash"]
+        n, prev = (head_n + 1, prev) if head_n is not None else (1, GENESIS)
         values = _values(
             case.id,
             n,
@@ -242,14 +265,24 @@ def move(
             case.state,
             to_state,
             reason,
-            detail,
+            detail_text,
             content,
         )
         mac = _seal(store, prev, values)
         before = conn.total_changes
-        params = [at.isoformat(), *change.values(), n, values["hash"], mac]
         cursor = conn.execute(
-            sql, [*params, case.id, case.version, row["audit_n"], row["audit_hash"]]
+            sql,
+            (
+                values["at"],
+                *change.values(),
+                n,
+                values["hash"],
+                mac,
+                case.id,
+                case.version,
+                head_n,
+                row["audit_hash"],
+            ),
         )
         if cursor.rowcount == 1:
             break
@@ -258,14 +291,14 @@ def move(
         raise StoreError(f"case {case.id} could not be moved; nothing was written")
     if not (quiet and conn.total_changes == before + 1):
         # the update's triggers, or an earlier statement, changed other records too
-        more = pending_content(store.db, case.id, store.changes.tables())
+        more = pending_content(store.db, case.id, changes.tables())
         if more.keys() - content.keys():
             values["content"] = canonical({**more, **content})
             mac = _seal(store, prev, values)
             conn.execute(_SET_HEAD, [n, values["hash"], mac, case.id])
     event = _insert(store, values)
     if quiet and conn.total_changes == before + 2:
-        store.changes.emptied()  # nothing but the case row and the event was written
+        changes.emptied()  # nothing but the case row and the event was written
     return event
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aaib_cp.exceptions import CaseNotFound, InputError, RoleRefused, TransitionRefused
 from aaib_cp.workflow.guards import CaseView
-from aaib_cp.workflow.identity import ADMINISTRATOR, Actor, as_actor
+from aaib_cp.workflow.identity import ADMINISTRATOR, Account, Actor, as_actor
 from aaib_cp.workflow.model import Case, Event, EventKind
 from aaib_cp.workflow.ports import CaseStore, TimeSource
 from aaib_cp.workflow.spec import DUTIES, WorkflowDefinition, suggest
@@ -141,6 +141,8 @@ class Access:
         self.store = store
         self.clock = clock
         self.definition_for = definition_for
+        #: the actor :meth:`case_and_actor` last gave (the same account gives the same one)
+        self._last_actor: Actor | None = None
 
     def current(self, actor: object) -> Actor:
         """``actor`` re-read from the store, so a grant revoked or an account disabled since
@@ -149,6 +151,19 @@ class Access:
         accounts = self.store.accounts
         delegate = accounts.get(who.delegate.id) if who.delegate else None
         return Actor(accounts.get(who.id), delegate)
+
+    def case_and_actor(self, case_id: str, actor: object) -> tuple[Case, Actor]:
+        """The case, and ``actor`` re-read as :meth:`current` does, in one statement when
+        no one acts for the account (CaseNotFound before any problem with ``actor``)."""
+        if isinstance(actor, Account) or (isinstance(actor, Actor) and actor.delegate is None):
+            account_id = actor.id
+            case, account = self.store.case_and_account(case_id, account_id)
+            last = self._last_actor
+            if last is None or last.account is not account:
+                last = self._last_actor = Actor(account)
+            return case, last
+        case = self.store.get_case(case_id)
+        return case, self.current(actor)
 
     def readable(self, case_id: str, *, actor: object) -> Case:
         """The case, if ``actor`` may see it (:func:`may_read`); otherwise

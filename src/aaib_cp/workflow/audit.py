@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import json.encoder
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -60,6 +61,8 @@ LEGACY_COLUMNS = (
 _NOT_CONTENT = frozenset({"seq", "prev_hash", "hash", "mac"})
 #: Columns holding JSON text, hashed as the value they hold.
 _JSON = frozenset({"detail"})
+#: Texts of such a column that hold the empty object (most events' detail).
+_EMPTY_JSON = frozenset({"", "{}"})
 
 
 def _plain(value: Any) -> Any:
@@ -72,10 +75,21 @@ def _plain(value: Any) -> Any:
 _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
 )
+#: The same encoder's C core, called directly: what ``_CANONICAL.encode`` runs, without
+#: building it again on every call (values hashed here are never circular).
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_QUOTE = getattr(json.encoder, "c_encode_basestring", None)
+_C_CANONICAL = (
+    None
+    if _C_MAKE_ENCODER is None or _C_QUOTE is None
+    else _C_MAKE_ENCODER(None, _plain, _C_QUOTE, None, ":", ",", True, False, True)
+)
 
 
 def canonical(value: Any) -> str:
     """The canonical JSON text of ``value`` (sorted keys, no spaces, UTF-8)."""
+    if _C_CANONICAL is not None:
+        return "".join(_C_CANONICAL(value, 0))
     return _CANONICAL.encode(value)
 
 
@@ -85,13 +99,15 @@ def digest(value: Any) -> str:
 
 
 def _body(content: Mapping[str, Any]) -> dict[str, Any]:
-    body = {key: content.get(key) for key in LEGACY_COLUMNS}
+    get = content.get
+    body = {key: get(key) for key in LEGACY_COLUMNS}
     for key, value in content.items():
-        if key not in _NOT_CONTENT and value is not None:
+        if value is not None and key not in _NOT_CONTENT:
             body[key] = value
     for key in _JSON:
-        if isinstance(body.get(key), str):
-            body[key] = json.loads(body[key] or "{}")
+        text = body.get(key)
+        if isinstance(text, str):
+            body[key] = {} if text in _EMPTY_JSON else json.loads(text)
     return body
 
 
@@ -101,7 +117,7 @@ def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
 
 
 def _mac(key: bytes, purpose: str, value: str) -> str:
-    return hmac.new(key, f"aaib-cp/{purpose}\n{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"aaib-cp/{purpose}\n{value}".encode(), "sha256").hex()
 
 
 def event_mac(key_id: str, key: bytes, event_hash_: str) -> str:

@@ -44,6 +44,8 @@ class EffectRegistry:
         self._effects: dict[str, list[Effect]] = {}
         #: registries listed but not yet imported (``"module:ATTRIBUTE"``), in order
         self._later: list[str] = []
+        #: :meth:`for_trigger`'s answers, until an effect is added
+        self._by_trigger: dict[str, tuple[Effect, ...]] = {}
 
     def add_lazy(self, where: str) -> None:
         """Add the effects of the registry at ``where`` when an effect is first looked up
@@ -62,6 +64,7 @@ class EffectRegistry:
         """Decorator registering ``func`` to run when ``trigger`` fires."""
 
         def decorator(func: Effect) -> Effect:
+            self._by_trigger.clear()
             bucket = self._effects.setdefault(trigger, [])
             if func not in bucket:
                 bucket.append(func)
@@ -78,7 +81,11 @@ class EffectRegistry:
         """
         if self._later:
             self._load()
-        return (*self._effects.get(trigger, ()), *self._effects.get(EVERY_TRIGGER, ()))
+        found = self._by_trigger.get(trigger)
+        if found is None:
+            found = (*self._effects.get(trigger, ()), *self._effects.get(EVERY_TRIGGER, ()))
+            self._by_trigger[trigger] = found
+        return found
 
     def run(
         self,
@@ -99,6 +106,7 @@ class EffectRegistry:
         """Add every effect of ``other``, after those already registered."""
         if other._later:
             other._load()
+        self._by_trigger.clear()
         for trigger, effects in other._effects.items():
             bucket = self._effects.setdefault(trigger, [])
             bucket.extend(e for e in effects if e not in bucket)

@@ -203,6 +203,10 @@ class CaseStore(Protocol):
         """The case with reference ``case_id`` (CaseNotFound otherwise)."""
         ...
 
+    def case_and_account(self, case_id: str, account_id: int) -> tuple[Case, Account]:
+        """The case and the account as stored now, read together (CaseNotFound first)."""
+        ...
+
     def list_cases(self, *, state: str | None = None) -> list[Case]:
         """Every case, optionally only those in ``state``."""
         ...

@@ -4,12 +4,22 @@ existed hash exactly as they did."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aaib_cp.workflow.audit import GENESIS, LEGACY_COLUMNS, event_hash, event_mac, verify_chain
+from aaib_cp.db.trail import _content_text
+from aaib_cp.workflow.audit import (
+    GENESIS,
+    LEGACY_COLUMNS,
+    canonical,
+    event_hash,
+    event_mac,
+    head_mac,
+    verify_chain,
+)
 
 LEGACY = tuple(c for c in LEGACY_COLUMNS if c != "detail")
 text = st.text(max_size=20)
@@ -52,3 +62,36 @@ def test_a_rechained_event_without_the_key_fails_its_mac(key, event):
     forged["hash"] = event_hash(GENESIS, forged)
     broken = verify_chain("C", [forged], {"k1": key})
     assert broken is not None and "not authenticated" in broken.message
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_the_canonical_text_is_that_of_json_dumps(value):
+    """The encoder's C core called directly writes what ``json.dumps`` with the canonical
+    options writes (the hash of every event depends on it)."""
+    expected = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    assert expected == canonical(value)
+
+
+@given(st.dictionaries(text, st.one_of(st.none(), text), max_size=3))
+def test_an_event_content_map_is_written_canonically(content):
+    assert canonical(content) == _content_text(content)
+
+
+@given(st.binary(min_size=32, max_size=32), st.text(max_size=10), st.integers(1, 10**6))
+def test_the_macs_are_hmac_sha256_of_their_purpose_and_value(key, case_id, n):
+    digest = hashlib.sha256(case_id.encode()).hexdigest()
+    event = hmac.new(key, f"aaib-cp/event\n{digest}".encode(), hashlib.sha256).hexdigest()
+    head = hmac.new(key, f"aaib-cp/head\n{case_id}\n{n}\n{digest}".encode(), hashlib.sha256)
+    assert f"k1:{event}" == event_mac("k1", key, digest)
+    assert f"k1:{head.hexdigest()}" == head_mac("k1", key, case_id, n, digest)

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aaib_cp import InputError, RoleRefused
+from aaib_cp.exceptions import CaseNotFound, RecordNotFound
 from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.workflow.identity import Actor
 from aaib_cp.workflow.model import EventKind
@@ -127,6 +128,41 @@ class TestAccounts:
             engine.open_case(
                 workflow, title="A", known_on=date(2026, 2, 2), actor=ana, role="notifier"
             )
+
+    def test_an_account_disabled_after_it_was_read_cannot_fire(self, engine, workflow):
+        """The fire reads the account with the case: the Account held by the caller is old."""
+        admin = acct("Admin", "administrator")
+        chris = acct("Chris", "chief_investigator")
+        case_id = engine.open_case(
+            workflow, title="A", known_on=date(2026, 2, 25), **as_role("Ana", "notifier")
+        ).id
+        engine.accounts.set_active(chris.login, False, actor=admin)
+        with pytest.raises(RoleRefused, match="disabled"):
+            engine.fire(case_id, "start_triage", actor=chris, role="chief_investigator")
+        engine.accounts.set_active(chris.login, True, actor=admin)
+        engine.fire(case_id, "start_triage", actor=chris, role="chief_investigator")
+        assert "triage" == engine.get(case_id).state
+
+    def test_an_account_is_built_again_when_its_row_or_grants_change(self, engine, store):
+        admin = acct("Admin", "administrator")
+        chris = acct("Chris", "chief_investigator")
+        first = store.accounts.get(chris.id)
+        assert first is store.accounts.get(chris.id)  # the same values read: the same object
+        engine.accounts.revoke(chris.login, "chief_investigator", actor=admin)
+        assert not store.accounts.get(chris.id).holds("chief_investigator")
+        engine.accounts.grant(chris.login, "chief_investigator", actor=admin)
+        assert store.accounts.get(chris.id).holds("chief_investigator")
+        engine.accounts.set_active(chris.login, False, actor=admin)
+        assert not store.accounts.get(chris.id).active
+
+    def test_a_case_and_a_missing_account_read_together(self, engine, workflow, store):
+        case_id = engine.open_case(
+            workflow, title="A", known_on=date(2026, 2, 25), **as_role("Ana", "notifier")
+        ).id
+        with pytest.raises(CaseNotFound):
+            store.case_and_account("CP-1999-0001", 10_000)
+        with pytest.raises(RecordNotFound, match="no account #10000"):
+            store.case_and_account(case_id, 10_000)
 
     def test_a_name_is_not_an_actor(self, engine, workflow):
         with pytest.raises(TypeError, match="must be an Account"):

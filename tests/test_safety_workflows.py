@@ -15,7 +15,7 @@ from aaib_cp.exceptions import RoleRefused
 from aaib_cp.recommendations.issuing import issue_with_final_report
 from aaib_cp.recommendations.service import SafetyBook
 from aaib_cp.workflow.definition import shipped_workflow_path, workflow_from_text
-from aaib_cp.workflow.effects import default_effects
+from aaib_cp.workflow.effects import EVERY_TRIGGER, EffectRegistry, default_effects
 from aaib_cp.workflow.model import EventKind
 from tests.people import acct, as_role
 from tests.safety_helpers import CHAIR, LEAD, book, case_at
@@ -70,6 +70,20 @@ class TestAviation:
         """The issuing effect is registered for every trigger, not one workflow's name."""
         for trigger in ("issue_final_report", "publish_final_report", "track_responses"):
             assert issue_with_final_report in default_effects().for_trigger(trigger)
+
+    def test_an_effect_registered_after_a_lookup_runs(self):
+        """The effects of a trigger are kept once looked up, and looked up again when one
+        is added (to the registry or through another one)."""
+        registry = EffectRegistry()
+        assert () == registry.for_trigger("suspend")
+        first = registry.register("suspend")(lambda *a, **k: None)
+        assert (first,) == registry.for_trigger("suspend")
+        every = registry.register(EVERY_TRIGGER)(lambda *a, **k: None)
+        assert (first, every) == registry.for_trigger("suspend")
+        other = EffectRegistry()
+        later = other.register("suspend")(lambda *a, **k: None)
+        registry.update(other)
+        assert (first, later, every) == registry.for_trigger("suspend")
 
     def test_only_the_first_entry_into_published_issues(self, engine, workflow):
         """Moving on within the published phase issues nothing more."""

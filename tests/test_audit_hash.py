@@ -10,6 +10,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aaib_cp.db.content import RecordTable
 from aaib_cp.db.trail import _content_text
 from aaib_cp.workflow.audit import (
     GENESIS,
@@ -95,3 +96,9 @@ def test_the_macs_are_hmac_sha256_of_their_purpose_and_value(key, case_id, n):
     head = hmac.new(key, f"aaib-cp/head\n{case_id}\n{n}\n{digest}".encode(), hashlib.sha256)
     assert f"k1:{event}" == event_mac("k1", key, digest)
     assert f"k1:{head.hexdigest()}" == head_mac("k1", key, case_id, n, digest)
+
+
+@given(st.one_of(st.text(max_size=10), st.integers()))
+def test_a_record_is_named_by_the_json_of_its_key(value):
+    table = RecordTable("cases", ("id",), ("id",), "r.id", "{row}.id", "id")
+    assert f"cases/{json.dumps([value], ensure_ascii=False)}" == table.row_key({"id": value})

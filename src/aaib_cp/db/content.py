@@ -19,6 +19,7 @@ longer matches the event that last wrote it, which :func:`expected_content` and
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,6 +47,8 @@ _VOLATILE = {"cases": frozenset({"version", "updated_at", "audit_n", "audit_hash
 _UNNOTED = {"cases": ("audit_n", " WHEN NEW.audit_n IS OLD.audit_n")}
 #: ``json.dumps(value, ensure_ascii=False)``, its encoder built once.
 _KEY_JSON = json.JSONEncoder(ensure_ascii=False).encode
+#: One string as that encoder writes it.
+_QUOTE = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _LOG = "temp.aaib_changed"
 LOG = _LOG
 
@@ -68,6 +71,10 @@ class RecordTable:
 
     def row_key(self, row: Mapping[str, Any]) -> str:
         """The record's name in an event's content map: ``table/[key values]``."""
+        if len(self.key) == 1:
+            value = row[self.key[0]]
+            if type(value) is str:  # a case's reference: the same text, written directly
+                return f"{self.name}/[{_QUOTE(value)}]"
         return f"{self.name}/{_KEY_JSON([row[k] for k in self.key])}"
 
     def row_json(self, alias: str) -> str:

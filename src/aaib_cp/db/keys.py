@@ -20,9 +20,8 @@ import os
 import secrets
 from pathlib import Path
 
-import attrs
-
 from aaib_cp.exceptions import StoreError
+from aaib_cp.workflow.record import Record
 
 __all__ = ["KEY_DIR_ENV", "KeyRing", "key_dir_for"]
 
@@ -67,13 +66,20 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
-@attrs.frozen
-class KeyRing:
+class KeyRing(Record):
     """The audit keys of one database (current and retired, by id) and its folder."""
 
     folder: Path
     current_id: str | None
     keys: dict[str, bytes]
+
+    def __init__(
+        self,
+        folder: Path,
+        current_id: str | None,
+        keys: dict[str, bytes],
+    ) -> None:
+        self._set_fields(folder, current_id, keys)
 
     @classmethod
     def load(cls, folder: Path) -> KeyRing:

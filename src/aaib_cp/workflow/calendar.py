@@ -24,9 +24,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 
-import attrs
-
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.record import Record
 
 __all__ = [
     "NATIONS",
@@ -77,12 +76,18 @@ def _is_whole(value: object) -> bool:
 # --------------------------------------------------------------------------- calendar
 
 
-@attrs.frozen
-class _YearTable:
+class _YearTable(Record):
     """The public holidays of one nation in one year."""
 
     names: Mapping[date, str]
     weekday_ordinals: tuple[int, ...]  # sorted ordinals of holidays falling Monday-Friday
+
+    def __init__(
+        self,
+        names: Mapping[date, str],
+        weekday_ordinals: tuple[int, ...],
+    ) -> None:
+        self._set_fields(names, weekday_ordinals)
 
 
 @functools.cache
@@ -119,17 +124,20 @@ def _add_weekdays(start: date, n: int) -> date:
     return start + timedelta(days=days)
 
 
-def _check_nation(_instance: object, _attribute: object, value: object) -> None:
+def _check_nation(value: object) -> None:
     if value not in NATIONS:
         hint = _suggest(value, NATIONS) if isinstance(value, str) else ""
         raise InputError(f"unknown nation {value!r}{hint}; expected one of {', '.join(NATIONS)}")
 
 
-@attrs.frozen
-class WorkingCalendar:
+class WorkingCalendar(Record):
     """Working days of one UK nation: Monday to Friday, except its public holidays."""
 
-    nation: str = attrs.field(default="england", validator=_check_nation)
+    nation: str
+
+    def __init__(self, nation: str = "england") -> None:
+        _check_nation(nation)
+        self._set_fields(nation)
 
     @property
     def _subdiv(self) -> str:
@@ -191,8 +199,7 @@ def _check_rule(rule: DeadlineRule) -> None:
         raise InputError(f"label must be a string (got {_show(rule.label)})")
 
 
-@attrs.frozen
-class DeadlineRule:
+class DeadlineRule(Record):
     """A clock: ``amount`` ``unit`` counted from the date named ``anchor``.
 
     ``unit`` is ``working_days``, ``days`` or ``months``; ``anchor`` (``entered``,
@@ -201,10 +208,17 @@ class DeadlineRule:
 
     amount: int
     unit: str
-    anchor: str = "entered"
-    label: str | None = None
+    anchor: str
+    label: str | None
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        amount: int,
+        unit: str,
+        anchor: str = "entered",
+        label: str | None = None,
+    ) -> None:
+        self._set_fields(amount, unit, anchor, label)
         _check_rule(self)
 
     def describe(self) -> str:

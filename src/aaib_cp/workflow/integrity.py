@@ -13,12 +13,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from aaib_cp.exceptions import WorkflowMismatch
 from aaib_cp.workflow.audit import ChainBreak, verify_chain
 from aaib_cp.workflow.model import Case, Event, EventKind
 from aaib_cp.workflow.ports import CaseStore
+from aaib_cp.workflow.record import Record
 from aaib_cp.workflow.spec import WorkflowDefinition
 
 if TYPE_CHECKING:
@@ -128,8 +127,7 @@ Members = Callable[
 ]
 
 
-@attrs.frozen
-class Written:
+class Written(Record):
     """What a case's events wrote: each record's last hash and event, whether every
     record is known (``strict``), the groups of records created in bulk since the last
     ``sealed`` event (``(event n, group)``) and the hashes records of a group had
@@ -139,6 +137,15 @@ class Written:
     strict: bool
     groups: list[tuple[int, dict[str, Any]]]
     was: dict[str, list[tuple[int, str]]]
+
+    def __init__(
+        self,
+        records: dict[str, tuple[str | None, int]],
+        strict: bool,
+        groups: list[tuple[int, dict[str, Any]]],
+        was: dict[str, list[tuple[int, str]]],
+    ) -> None:
+        self._set_fields(records, strict, groups, was)
 
 
 def expected_content(rows: Sequence[Mapping[str, Any]]) -> Written:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from pathlib import Path
 
 from aaib_cp.exceptions import StoreError
@@ -127,6 +126,8 @@ class KeyRing(Record):
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not (self.folder / AUDIT_KEY).exists():
+                import secrets  # on first use: ``aaib status`` never writes a key
+
                 _write_private(self.folder / AUDIT_KEY, secrets.token_hex(32).encode() + b"\n")
             if not (self.folder / SIGNING_KEY).exists():
                 private = Ed25519PrivateKey.generate()

@@ -17,8 +17,6 @@ This module is pure: no storage, no command line.
 
 from __future__ import annotations
 
-import calendar as _calendar
-import difflib
 import functools
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -45,6 +43,7 @@ UNITS = ("working_days", "days", "months")
 _SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
 _RULE_KEYS = (*UNITS, "from", "label")
 _ONE_DAY = timedelta(days=1)
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 Suspension = tuple[date, date | None]
 """A suspension ``(start, end)``: the clock stops on ``start`` and restarts on ``end``.
@@ -55,6 +54,8 @@ Suspension = tuple[date, date | None]
 
 def _suggest(word: str, options: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` when a close option exists, else an empty string."""
+    import difflib  # only for a mistake: not on the way of a command that succeeds
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -66,6 +67,13 @@ def _show(value: object) -> str:
     if value is None:
         return "null"
     return repr(value)
+
+
+def _month_days(year: int, month: int) -> int:
+    """Days in ``month`` of ``year`` (``calendar.monthrange``, without importing it)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
 
 
 def _is_whole(value: object) -> bool:
@@ -281,7 +289,7 @@ def add_months(start: date, months: int) -> date:
     month += 1
     if not 1 <= year <= 9999:
         raise InputError(f"{start.isoformat()} plus {months} months is out of range")
-    last = _calendar.monthrange(year, month)[1]
+    last = _month_days(year, month)
     return date(year, month, min(start.day, last))
 
 

@@ -8,7 +8,6 @@ Loading lives in :mod:`aaib_cp.workflow.definition`, validation in
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -96,6 +95,8 @@ def suggest(name: object, options: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` when a close option exists, else an empty string."""
     if not isinstance(name, str):
         return ""
+    import difflib  # only for a mistake: not on the way of a command that succeeds
+
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

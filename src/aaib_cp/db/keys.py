@@ -15,7 +15,6 @@ releases until ``aaib init`` upgrades them).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -41,6 +40,8 @@ def key_dir_for(db_path: str | Path) -> Path:
 
 
 def _key_id(key: bytes) -> str:
+    import hashlib  # only with a key: a database without one imports no hash
+
     return hashlib.sha256(b"aaib-cp/key-id\n" + key).hexdigest()[:12]
 
 

@@ -7,8 +7,6 @@ checking its current records against the events that wrote them.
 
 from __future__ import annotations
 
-import hashlib
-import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -236,6 +234,9 @@ def _check_group(
     )
     lo, hi = tuple(first), tuple(last)
     in_range = [d for d in deleted if lo <= d[0] <= hi]
+    import hashlib  # here: reading a case (``aaib status``) neither hashes nor merges
+    import heapq
+
     sha, count, labels = hashlib.sha256(), 0, list[str]()
     merged = heapq.merge(members(table, first, last), in_range, key=lambda m: m[0])
     for _, record, current, label in merged:

@@ -22,6 +22,7 @@ Fields left out of equality, repr or the constructor are named in ``_no_eq``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
@@ -68,6 +69,8 @@ class Record(metaclass=_RecordType):
     _eq_key: ClassVar[attrgetter[Any]] = attrgetter("__class__")
     _repr_fields: ClassVar[tuple[str, ...]] = ()
     _init_fields: ClassVar[tuple[str, ...]] = ()
+    #: each field's slot setter, in ``_fields`` order (they bypass ``__setattr__``)
+    _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,6 +80,7 @@ class Record(metaclass=_RecordType):
         cls._eq_key = attrgetter(*compared) if compared else attrgetter("__class__")
         cls._repr_fields = tuple(f for f in cls._fields if f not in cls._no_repr)
         cls._init_fields = tuple(f for f in cls._fields if f not in cls._no_init)
+        cls._setters = tuple(getattr(cls, f).__set__ for f in cls._fields)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenError(f"{type(self).__name__} is frozen: cannot set {name!r}")
@@ -99,15 +103,16 @@ class Record(metaclass=_RecordType):
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._repr_fields)
-        return f"{self.__class__.__qualname__}({shown})"
+        name = self.__class__.__qualname__.rsplit(">.", 1)[-1]  # as attrs: no "<locals>."
+        return f"{name}({shown})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (self.__class__, tuple(getattr(self, f) for f in self._fields))
 
     def _set_fields(self, *values: Any) -> None:
         """Set every field, in ``_fields`` order: what ``__init__`` does."""
-        for name, value in zip(self._fields, values, strict=True):
-            object.__setattr__(self, name, value)
+        for set_field, value in zip(self._setters, values, strict=True):
+            set_field(self, value)
 
     def evolve(self: _R, **changes: Any) -> _R:
         """A copy with ``changes`` (constructor argument names), checked again by ``__init__``."""

@@ -77,7 +77,7 @@ MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
 FACT_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aaib_cp.db.store:FACTS", ("independence_conflicts",)),
     (
-        "aaib_cp.evidence.sql:FACTS",
+        "aaib_cp.evidence.sql_facts:FACTS",
         ("agencies_without_chronology", "agencies_without_evidence", "agency_names"),
     ),
     (

@@ -67,7 +67,12 @@ def _read_key(path: Path) -> bytes:
 
 
 class KeyRing(Record):
-    """The audit keys of one database (current and retired, by id) and its folder."""
+    """The audit keys of one database (current and retired, by id) and its folder.
+
+    Its repr names the folder and the key ids, never the keys (a repr ends up in logs
+    and tracebacks)."""
+
+    _no_repr = frozenset({"keys"})
 
     folder: Path
     current_id: str | None

@@ -387,7 +387,13 @@ class Publisher:
             if check is not None:
                 check(document.text())
             return docx_bytes(document), data
-        text = render(data, fmt="md" if fmt == "md" else "html", check=check, **options)
+        text = render(
+            data,
+            fmt="md" if fmt == "md" else "html",
+            check=check,
+            medium="print" if fmt == "pdf" else "screen",
+            **options,
+        )
         if fmt == "pdf":
             return pdf_bytes(text), data
         return text.encode("utf-8"), data

@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from aaib_cp.exceptions import (
     InputError,
     RoleRefused,
@@ -67,25 +65,6 @@ __all__ = [
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _moved(case: Case, dest: str) -> Case:
-    """``case`` as moved to ``dest``: its new state and version, its fields as read
-    (``attrs.evolve`` spelt out, which takes three times as long)."""
-    return Case(
-        id=case.id,
-        title=case.title,
-        workflow_name=case.workflow_name,
-        workflow_version=case.workflow_version,
-        workflow_hash=case.workflow_hash,
-        state=dest,
-        previous_state=case.state,
-        version=case.version + 1,
-        opened_at=case.opened_at,
-        opened_by=case.opened_by,
-        known_on=case.known_on,
-        fields=case.fields,
-    )
 
 
 class Engine(ActingMixin):
@@ -239,7 +218,7 @@ class Engine(ActingMixin):
         if not transition.guards:
             return Decision(case, trigger, transition, tuple(blockers))
         merged = {**case.fields, **{k: v for k, v in given.items() if v not in (None, "")}}
-        would_be = attrs.evolve(case, fields=merged)
+        would_be = case.evolve(fields=merged)
         guard_view = base.with_case(would_be) if hasattr(base, "with_case") else base
         blockers += guard_blockers(self.guards, transition, guard_view)
         return Decision(case, trigger, transition, tuple(blockers))
@@ -350,7 +329,7 @@ class Engine(ActingMixin):
                 role=role,
                 trigger=trigger,
                 message=str(error),
-                blockers=[attrs.asdict(b) for b in decision.blockers],
+                blockers=[b.as_dict() for b in decision.blockers],
                 reason=reason,
                 at=now,
             )
@@ -370,7 +349,7 @@ class Engine(ActingMixin):
                 fields=new_fields,
                 detail={"fields": clean_fields} if clean_fields else None,
             )
-            moved = _moved(case, dest)
+            moved = case.evolve(state=dest, previous_state=case.state, version=case.version + 1)
             self.effects.run(
                 trigger,
                 self.store,

@@ -33,12 +33,15 @@ _CASE_SQL = (
 _FAKE_HASH = "ab" * 32
 
 
-def _database(ctx: RunContext, cases: int, tag: str = "") -> tuple[Path, dict[str, Any]]:
-    """A synthetic database of ``cases`` cases, built once per run (per tag)."""
-    key = f"db:{cases}:{tag}"
+def _database(
+    ctx: RunContext, cases: int, tag: str = "", *, keyed: bool = False
+) -> tuple[Path, dict[str, Any]]:
+    """A synthetic database of ``cases`` cases, built once per run (per tag); ``keyed``:
+    with audit keys and every case sealed, as ``aaib init`` leaves a database."""
+    key = f"db:{cases}:{tag}:{keyed}"
     if key not in ctx.cache:
         path = ctx.workdir / f"cases-{cases}{tag}.db"
-        summary = build_database(path, cases=cases, seed=ctx.seed)
+        summary = build_database(path, cases=cases, seed=ctx.seed, keyed=keyed)
         ctx.cache[key] = (path, summary)
     return ctx.cache[key]  # type: ignore[no-any-return]
 
@@ -105,7 +108,7 @@ def fire_throughput(ctx: RunContext, size: int | None) -> list[Row]:
     fires = int(size or 2000)
     rows = []
     for synchronous in ("FULL", "NORMAL"):
-        engine_path, summary = _database(ctx, 300, f"-fire-{synchronous}")
+        engine_path, summary = _database(ctx, 300, f"-fire-{synchronous}", keyed=True)
         raw_path, _ = _database(ctx, 300, f"-raw-{synchronous}")
         cases = _open_cases(summary)
 
@@ -279,7 +282,7 @@ def _run(argv: list[str], env: dict[str, str]) -> float:
 )
 def startup(ctx: RunContext, size: int | None) -> list[Row]:
     """Wall time of fresh ``aaib`` processes against a process that only imports click."""
-    path, summary = _database(ctx, 100, "-cli")
+    path, summary = _database(ctx, 100, "-cli", keyed=True)
     env = {**os.environ, "AAIB_DB": str(path), "AAIB_SYNCHRONOUS": "FULL"}
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     # An installed wheel ships (or pip compiles) bytecode; an editable install writes

@@ -326,8 +326,14 @@ def build_database(
     seed: int = 8,
     synchronous: str = "NORMAL",
     verify_sample: int = 20,
+    keyed: bool = False,
 ) -> dict[str, Any]:
-    """Create ``path`` with ``cases`` synthetic cases; returns a summary (ids by state, counts)."""
+    """Create ``path`` with ``cases`` synthetic cases; returns a summary (ids by state, counts).
+
+    ``keyed``: then give it audit keys and seal every case as ``aaib init`` does, so
+    each later event carries a MAC and its workflow copy is checked against one, as in
+    a database made by ``aaib init`` (one ``sealed`` event more per case).
+    """
     from aaib_cp import Engine, Store, load_workflow
 
     workflow = load_workflow("child-protection")
@@ -352,9 +358,11 @@ def build_database(
             conn.executemany(
                 "INSERT INTO case_counters (year, last) VALUES (?, ?)", sorted(counters.items())
             )
+        engine = Engine(store)
+        if keyed:
+            n_events += _seal(store, engine)
         ids = [case_id for group in by_state.values() for case_id in group]
         sample = random.Random(seed).sample(ids, min(verify_sample, len(ids)))
-        engine = Engine(store)
         for case_id in sample:
             broken = engine.verify(case_id)
             if broken is not None:
@@ -362,6 +370,21 @@ def build_database(
     finally:
         store.close()
     return {"cases": cases, "events": n_events, "by_state": by_state, "verified": len(sample)}
+
+
+def _seal(store: Any, engine: Any) -> int:
+    """Create the audit keys and seal every case, as ``aaib init`` does; events added."""
+    from aaib_cp.oversight import init_keys
+    from aaib_cp.testing.accounts import sample_account
+
+    admin = sample_account(store, "Ada Administrator", "administrator")
+    before = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    init_keys(
+        store,
+        at=datetime(2026, 6, 1, tzinfo=UTC),
+        sealer=lambda: engine.accounts.administrator(admin, "seal the synthetic cases"),
+    )
+    return int(store.db.execute("SELECT count(*) FROM events").fetchone()[0] - before)
 
 
 def _insert(conn: Any, batch: list[SyntheticCase]) -> int:

@@ -149,3 +149,27 @@ def test_the_migration_writes_the_copy_of_workflows_stored_before_it(keyed_db):
         assert engine.definition_for(engine.get(case)) == load_workflow("child-protection")
     [(spec, mac)] = _spec_rows(db)
     assert spec and mac
+
+
+def test_a_workflow_stored_before_the_key_is_vouched_for_when_the_key_is_made(tmp_path):
+    """A database that got its key after its workflows (an upgrade, or a store made by
+    the library before ``aaib init``): making the key signs their copies, so reading a
+    case does not fall back to validating the YAML every time."""
+    from datetime import UTC, datetime
+
+    from aaib_cp.oversight import init_keys
+
+    db = tmp_path / "cases.db"
+    definition = load_workflow("child-protection")
+    with Store.open(db, create=True) as store:
+        with store.transaction():
+            store.save_workflow(definition, at=datetime(2026, 1, 1, tzinfo=UTC))
+        assert not store.keys.keyed
+    [(spec, mac)] = _spec_rows(db)
+    assert spec and mac is None
+    with Store.open(db) as store:
+        init_keys(store, at=datetime(2026, 1, 2, tzinfo=UTC), sealer=lambda: None)  # type: ignore[arg-type,return-value]
+    [(spec, mac)] = _spec_rows(db)
+    assert spec and mac
+    with Store.open(db, readonly=True) as store:
+        assert store.workflow_source(definition.content_hash)["spec_json"] == spec

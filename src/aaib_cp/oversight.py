@@ -250,6 +250,7 @@ def init_keys(store: Store, *, at: datetime, sealer: Callable[[], Actor]) -> lis
                 kind=EventKind.SEALED,
                 detail={"key": store.keys.current_id, "trail": "registry"},
             )
+            store.vouch_for_workflows()
         said.append(
             f"Audit key created in {store.keys.folder} (keep it apart from the database;"
             " see docs/reliability.md)"

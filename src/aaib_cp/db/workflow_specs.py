@@ -18,7 +18,7 @@ from aaib_cp.workflow.audit import check_mac, record_mac
 if TYPE_CHECKING:
     from aaib_cp.workflow.spec import WorkflowDefinition
 
-__all__ = ["add_spec_columns", "save_spec", "trusted_spec"]
+__all__ = ["add_spec_columns", "save_spec", "save_specs", "trusted_spec"]
 
 
 def _mac_text(content_hash: str, spec: str) -> str:
@@ -55,12 +55,18 @@ def trusted_spec(row: dict[str, Any], keys: KeyRing) -> str | None:
 
 def add_spec_columns(db: Database) -> None:
     """The migration: the columns, and the copy of every workflow already stored."""
+    db.execute("ALTER TABLE workflows ADD COLUMN spec_json TEXT")
+    db.execute("ALTER TABLE workflows ADD COLUMN spec_mac TEXT")
+    save_specs(db, KeyRing.for_database(db.path))
+
+
+def save_specs(db: Database, keys: KeyRing) -> None:
+    """Validate every stored workflow's YAML again and keep its copy, with a MAC under
+    ``keys``' current key if there is one: when a database gets its key (``aaib init``),
+    the copies stored before it are vouched for from then on instead of being ignored."""
     from aaib_cp.exceptions import DefinitionError
     from aaib_cp.workflow.definition import workflow_from_text
 
-    db.execute("ALTER TABLE workflows ADD COLUMN spec_json TEXT")
-    db.execute("ALTER TABLE workflows ADD COLUMN spec_mac TEXT")
-    keys = KeyRing.for_database(db.path)
     rows = db.execute("SELECT source_text, filename FROM workflows").fetchall()
     for source_text, filename in rows:
         try:

@@ -37,7 +37,7 @@ def _database(
     ctx: RunContext, cases: int, tag: str = "", *, keyed: bool = False
 ) -> tuple[Path, dict[str, Any]]:
     """A synthetic database of ``cases`` cases, built once per run (per tag); ``keyed``:
-    with audit keys and every case sealed, as ``aaib init`` leaves a database."""
+    with audit keys made first, as ``aaib init`` makes them: every event and head MAC'd."""
     key = f"db:{cases}:{tag}:{keyed}"
     if key not in ctx.cache:
         path = ctx.workdir / f"cases-{cases}{tag}.db"
@@ -188,7 +188,7 @@ def open_and_fire(ctx: RunContext, size: int | None) -> list[Row]:
     from aaib_cp.testing.accounts import sample_account
 
     cases = int(size or 1000)
-    path, summary = _database(ctx, cases)
+    path, summary = _database(ctx, cases, keyed=True)
     eligible = _open_cases(summary)
     # Distinct cases for each repeat, spread over the whole table.
     step = max(1, len(eligible) // (2 * ctx.repeat + 2))

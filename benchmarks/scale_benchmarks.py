@@ -217,7 +217,7 @@ def audit_verify(ctx: RunContext, size: int | None) -> list[Row]:
     from aaib_cp.oversight import verify
 
     cases = int(size or 10_000)
-    path, _ = _database(ctx, cases, "-verify")  # (measurement 2 writes fake events)
+    path, _ = _database(ctx, cases, "-verify", keyed=True)  # (measurement 2 writes fake events)
     store = Store.open(path)
     engine = Engine(store)
 

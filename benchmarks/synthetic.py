@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aaib_cp.workflow.audit import GENESIS, event_hash
+from aaib_cp.workflow.audit import GENESIS, event_hash, event_mac, head_mac
 
 __all__ = [
     "SyntheticCase",
@@ -330,9 +330,8 @@ def build_database(
 ) -> dict[str, Any]:
     """Create ``path`` with ``cases`` synthetic cases; returns a summary (ids by state, counts).
 
-    ``keyed``: then give it audit keys and seal every case as ``aaib init`` does, so
-    each later event carries a MAC and its workflow copy is checked against one, as in
-    a database made by ``aaib init`` (one ``sealed`` event more per case).
+    ``keyed``: with audit keys made first, as ``aaib init`` makes them, so every event
+    carries its MAC, every case head its MAC and the workflow's copy its MAC.
     """
     from aaib_cp import Engine, Store, load_workflow
 
@@ -343,6 +342,9 @@ def build_database(
     counters: dict[int, int] = {}
     try:
         conn = store.db.conn
+        if keyed:
+            _make_keys(store)
+        key = store.keys.current
         with store.transaction():
             store.save_workflow(workflow, at=datetime(2015, 1, 1, tzinfo=UTC))
             batch: list[SyntheticCase] = []
@@ -352,15 +354,13 @@ def build_database(
                 year = int(case.id.split("-")[1])
                 counters[year] = max(counters.get(year, 0), int(case.id.split("-")[2]))
                 if len(batch) >= 2000:
-                    n_events += _insert(conn, batch)
+                    n_events += _insert(conn, batch, key)
                     batch = []
-            n_events += _insert(conn, batch)
+            n_events += _insert(conn, batch, key)
             conn.executemany(
                 "INSERT INTO case_counters (year, last) VALUES (?, ?)", sorted(counters.items())
             )
         engine = Engine(store)
-        if keyed:
-            n_events += _seal(store, engine)
         ids = [case_id for group in by_state.values() for case_id in group]
         sample = random.Random(seed).sample(ids, min(verify_sample, len(ids)))
         for case_id in sample:
@@ -372,22 +372,18 @@ def build_database(
     return {"cases": cases, "events": n_events, "by_state": by_state, "verified": len(sample)}
 
 
-def _seal(store: Any, engine: Any) -> int:
-    """Create the audit keys and seal every case, as ``aaib init`` does; events added."""
+def _make_keys(store: Any) -> None:
+    """The audit keys, made as ``aaib init`` makes them in a new database."""
     from aaib_cp.oversight import init_keys
-    from aaib_cp.testing.accounts import sample_account
 
-    admin = sample_account(store, "Ada Administrator", "administrator")
-    before = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
-    init_keys(
-        store,
-        at=datetime(2026, 6, 1, tzinfo=UTC),
-        sealer=lambda: engine.accounts.administrator(admin, "seal the synthetic cases"),
-    )
-    return int(store.db.execute("SELECT count(*) FROM events").fetchone()[0] - before)
+    init_keys(store, at=datetime(2015, 1, 1, tzinfo=UTC), sealer=_nobody)
 
 
-def _insert(conn: Any, batch: list[SyntheticCase]) -> int:
+def _nobody() -> Any:
+    raise AssertionError("a new database has no case to seal")
+
+
+def _insert(conn: Any, batch: list[SyntheticCase], key: tuple[str, bytes] | None) -> int:
     conn.executemany(
         f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES ({', '.join('?' * 13)})",
         [tuple(c.case_row[k.strip()] for k in _CASE_COLUMNS.split(",")) for c in batch],
@@ -395,12 +391,20 @@ def _insert(conn: Any, batch: list[SyntheticCase]) -> int:
     events = [e for c in batch for e in c.events]
     keys = [k.strip() for k in _EVENT_COLUMNS.split(",")]
     conn.executemany(
-        f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 13)})",
-        [tuple(e[k] for k in keys) for e in events],
+        f"INSERT INTO events ({_EVENT_COLUMNS}, mac) VALUES ({', '.join('?' * 14)})",
+        [(*(e[k] for k in keys), event_mac(*key, e["hash"]) if key else None) for e in events],
     )
     conn.executemany(
-        "UPDATE cases SET audit_n = ?, audit_hash = ? WHERE id = ?",
-        [(len(c.events), c.events[-1]["hash"], c.id) for c in batch],
+        "UPDATE cases SET audit_n = ?, audit_hash = ?, audit_mac = ? WHERE id = ?",
+        [
+            (
+                len(c.events),
+                c.events[-1]["hash"],
+                head_mac(*key, c.id, len(c.events), c.events[-1]["hash"]) if key else None,
+                c.id,
+            )
+            for c in batch
+        ],
     )
     conn.executemany(
         "INSERT INTO team (case_id, name, role, appointed_at, appointed_by)"

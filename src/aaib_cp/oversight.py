@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from aaib_cp.db import Store, checkpoints, content_groups, sql_store
+from aaib_cp.db import Store, checkpoints, content_groups, sql_store, workflow_specs
 from aaib_cp.db.content import RecordTable, current_content
 from aaib_cp.db.content import tables as content_tables
 from aaib_cp.db.registrations import verify_registrations
@@ -250,7 +250,8 @@ def init_keys(store: Store, *, at: datetime, sealer: Callable[[], Actor]) -> lis
                 kind=EventKind.SEALED,
                 detail={"key": store.keys.current_id, "trail": "registry"},
             )
-            store.vouch_for_workflows()
+            # the workflows stored before the key: their copies vouched for from now on
+            workflow_specs.save_specs(store.db, store.keys)
         said.append(
             f"Audit key created in {store.keys.folder} (keep it apart from the database;"
             " see docs/reliability.md)"

@@ -15,7 +15,7 @@ from aaib_cp.db.connection import Database, Transaction, connect, fetch_rows
 from aaib_cp.db.content import ChangeLog
 from aaib_cp.db.facts import FactRegistry, StoreCaseView
 from aaib_cp.db.keys import KeyRing
-from aaib_cp.db.workflow_specs import save_spec, save_specs, trusted_spec
+from aaib_cp.db.workflow_specs import save_spec, trusted_spec
 from aaib_cp.exceptions import CaseNotFound, RecordNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import event_mac
 from aaib_cp.workflow.identity import Account, Actor
@@ -157,11 +157,6 @@ class Store:
             ],
         )
         save_spec(self.db, self.keys, definition)
-
-    def vouch_for_workflows(self) -> None:
-        """Validate every stored workflow again and keep its copy under the current audit
-        key (after the key is made: the copies stored before had no MAC)."""
-        save_specs(self.db, self.keys)
 
     def workflow_source(self, content_hash: str) -> dict[str, Any]:
         """The stored row of a workflow by content hash; its ``spec_json`` (the validated

@@ -184,7 +184,7 @@ def build_report_data(
     )
     factors = analysis.factors(case.id)
 
-    timeline_png = None
+    timeline_svg = None
     if pictures:
         title = f"{case.id}: integrated multi-agency chronology"
         if audience in PUBLIC_AUDIENCES:
@@ -193,9 +193,9 @@ def build_report_data(
             def check(text: str) -> None:
                 anon.check(text, where=f"{audience} report timeline")
 
-            timeline_png = cp.timeline_png(chronology, title=title, lane=anon.redact, check=check)
+            timeline_svg = cp.timeline(chronology, title=title, lane=anon.redact, check=check)
         else:
-            timeline_png = cp.timeline_png(
+            timeline_svg = cp.timeline(
                 chronology, title=title, lane=lambda s: s, check=lambda _s: None
             )
 
@@ -265,7 +265,7 @@ def build_report_data(
         feedback=parts["feedback"],
         glossary=cp.glossary(definition, factors, _taxonomy()),
         process=cp.process(case, definition, history),
-        timeline_png=timeline_png,
+        timeline_svg=timeline_svg,
     )
 
 

@@ -6,7 +6,7 @@
 - :func:`process`: the phases from the first state to the last, in plain words;
 - :func:`glossary`: the terms of the method, the workflow's roles and the taxonomy
   codes the case's factors use;
-- :func:`timeline_png`: the chronology's timeline, its lanes renamed (anonymised) and checked.
+- :func:`timeline`: the chronology's timeline (SVG), its lanes renamed (anonymised) and checked.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-
-import attrs
 
 from aaib_cp.exceptions import InputError
 from aaib_cp.reports import model as rm
@@ -29,7 +27,7 @@ __all__ = [
     "key_dates",
     "process",
     "synopsis",
-    "timeline_png",
+    "timeline",
 ]
 
 _CONDUCT = re.compile(r"violation|error|unsafe act", re.I)
@@ -220,28 +218,20 @@ def glossary(
     return tuple(terms)
 
 
-def timeline_png(
+def timeline(
     chronology: Any, *, title: str, lane: Callable[[str], str], check: Callable[[str], None]
 ) -> bytes | None:
-    """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
+    """The timeline picture (SVG), its agency lanes passed through ``lane`` (and checked)."""
     if not chronology.entries:
         return None
-    from aaib_cp.evidence.timeline import timeline_picture
+    from aaib_cp.reports.timeline_figure import timeline_svg
 
     # thousands of entries share a handful of agencies: each is renamed once
     names = {
         a: lane(a)
         for a in dict.fromkeys([*chronology.agencies, *(e.agency for e in chronology.entries)])
     }
-    renamed = attrs.evolve(
-        chronology,
-        agencies=tuple(names[a] for a in chronology.agencies),
-        entries=tuple(
-            e if names[e.agency] == e.agency else attrs.evolve(e, agency=names[e.agency])
-            for e in chronology.entries
-        ),
-    )
     # every label the picture may show, each once
-    labels = [title, *names.values(), *(e.ref for e in renamed.entries)]
+    labels = [title, *names.values(), *(e.ref for e in chronology.entries)]
     check("\n".join(dict.fromkeys(labels)))
-    return timeline_picture(renamed, ".png", title=title)
+    return timeline_svg(chronology, title=title, lane=names.__getitem__)

@@ -34,6 +34,7 @@ from aaib_cp.reports.blocks import DRAFT_MARK, Document, Heading, Para, Table
 from aaib_cp.reports.document import outline, summary_outline
 from aaib_cp.reports.figures import process_svg
 from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, Factor, ReportData
+from aaib_cp.reports.templating import environment, markdown_escape
 from aaib_cp.reports.visible import visible_text
 
 __all__ = [
@@ -190,7 +191,7 @@ def render(
 
 def render_document(document: Document, fmt: str) -> str:
     """A document as Markdown or self-contained HTML."""
-    template = _environment(fmt).get_template(f"document.{fmt}.j2")
+    template = environment(fmt).get_template(f"document.{fmt}.j2")
     text = template.render(
         doc=document, draft_mark=DRAFT_MARK, Heading=Heading, Para=Para, Table=Table
     )
@@ -251,7 +252,8 @@ def _common(data: ReportData) -> dict[str, Any]:
         "feedback": [f.to_json() for f in data.feedback],
         "glossary": [g.to_json() for g in data.glossary],
         "process": [p.to_json() for p in data.process],
-        "timeline_src": _data_uri("image/png", data.timeline_png),
+        "timeline_src": _data_uri("image/svg+xml", data.timeline_svg)
+        or _data_uri("image/png", data.timeline_png),
         "process_src": process,
     }
 
@@ -394,134 +396,3 @@ def _redacted(value: Any, redact: Mapping[str, str], key: str | None = None) -> 
     if isinstance(value, list | tuple):
         return [_redacted(v, redact) for v in value]
     return value
-
-
-# -- templates ------------------------------------------------------------------------------
-
-
-class Raw(str):
-    """Markdown that is already safe (built by a filter); the finaliser leaves it alone."""
-
-
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]()#|~!])")
-_MD_LINE_START = re.compile(r"^([ \t]*)([-+=>]|\d+[.)])", re.M)
-
-
-def markdown_escape(text: object) -> str:
-    """Free text made inert in Markdown: no markup, no raw HTML, no block structure."""
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _MD_INLINE.sub(r"\\\1", s)
-    s = _MD_LINE_START.sub(_escape_line_start, s)
-    return s
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    """``- x`` as ``\\- x``; ``1. x`` as ``1\\. x`` (a backslash escapes punctuation only,
-    so before a digit it would be shown)."""
-    indent, start = match.group(1), match.group(2)
-    if start[0].isdigit():
-        return f"{indent}{start[:-1]}\\{start[-1]}"
-    return f"{indent}\\{start}"
-
-
-def _md_finalize(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Raw):
-        return value
-    return markdown_escape(value)
-
-
-def _md_cell(value: Any) -> Raw:
-    """A Markdown table cell: escaped, line breaks as <br>."""
-    if value is None or value == "":
-        return Raw("—")
-    return Raw(markdown_escape(value).replace("\r\n", "\n").replace("\n", "<br>"))
-
-
-def _md_para(value: Any) -> Raw:
-    """A Markdown paragraph: escaped, blank lines kept as paragraph breaks."""
-    return Raw(markdown_escape("" if value is None else value))
-
-
-def _css_string(value: Any) -> Any:
-    """A CSS string literal: every character but letters, digits and spaces escaped."""
-    import markupsafe
-
-    body = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in str(value))
-    return markupsafe.Markup(f'"{body}"')
-
-
-def _html_finalize(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def _html_rows(rows: Sequence[Sequence[str | None]], classes: Sequence[str] = ()) -> Any:
-    """A table's body rows as HTML, the first cell of each heading its row.
-
-    The same markup as a loop in the template, built in one pass: a chronology has
-    tens of thousands of cells, and every cell's text is escaped in one call (the cells
-    joined by NUL, which escaping leaves alone, then split again).
-    """
-    import markupsafe
-
-    cells = ["" if c is None else str(c) for row in rows for c in row]
-    escaped = str(markupsafe.escape("\x00".join(cells))).split("\x00")
-    if len(escaped) != len(cells):  # a cell held a NUL itself: escape one by one
-        escaped = [str(markupsafe.escape(c)) for c in cells]
-    out, at = [], 0
-    for i, row in enumerate(rows):
-        n = len(row)
-        cls = classes[i] if i < len(classes) else ""
-        start = f'<tr class="{markupsafe.escape(cls)}">' if cls else "<tr>"
-        if n:
-            head = f'<th scope="row">{escaped[at]}</th>'
-            body = "<td>" + "</td><td>".join(escaped[at + 1 : at + n]) + "</td>" if n > 1 else ""
-            out.append(f"{start}{head}{body}</tr>")
-        else:
-            out.append(f"{start}</tr>")
-        at += n
-    return markupsafe.Markup("\n".join(out))
-
-
-def _words(value: Any) -> str:
-    """``honest_error`` -> ``honest error``."""
-    return str(value).replace("_", " ")
-
-
-_ENVIRONMENTS: dict[str, Any] = {}
-
-
-def _environment(fmt: str) -> Any:
-    env = _ENVIRONMENTS.get(fmt)
-    if env is None:
-        import jinja2
-
-        loader = jinja2.PackageLoader("aaib_cp.reports", "templates")
-        if fmt == "html":
-            env = jinja2.Environment(
-                loader=loader,
-                autoescape=True,
-                finalize=_html_finalize,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-        else:
-            env = jinja2.Environment(
-                loader=loader,
-                autoescape=False,
-                finalize=_md_finalize,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-            env.filters["cell"] = _md_cell
-            env.filters["raw"] = Raw
-            env.filters["para"] = _md_para
-        env.filters["words"] = _words
-        env.filters["html_rows"] = _html_rows
-        env.tests["instance_of"] = isinstance
-        env.filters["css_string"] = _css_string
-        _ENVIRONMENTS[fmt] = env
-    return env

@@ -116,8 +116,23 @@ _RAW_TEXT = "|".join(
 _DECLARATION = r"(?P<decl><!--.*?--\s*>|<!\[.*?\]\s*\]\s*>|<!\[.*?\]\s*>|<[!?][^>]*>?)"
 # One pass over the page, as a parser reads it: each construct from where the last ended.
 # Anything else that opens like a tag is text up to its first ">", markup and all.
+MARKUP_AS_READ = (
+    rf"{_DECLARATION}|(?P<raw>{_RAW_TEXT})|(?P<tags>(?:(?!{_RAW})(?:{_TAG}))+)"
+    r"|(?P<text><[a-zA-Z/][^>]*>?)"
+)
+# MARKUP_AS_READ with the "<" that each of its alternatives opens with taken first, so that
+# re skips from one "<" to the next instead of trying every alternative at every character
+# of the text (a third of the time of reading a long report).
 _MARKUP = re.compile(
-    rf"{_DECLARATION}|(?P<raw>{_RAW_TEXT})|(?P<tags>(?:(?!{_RAW})(?:{_TAG}))+)|(?P<text><[a-zA-Z/][^>]*>?)",
+    "<(?:"
+    r"(?P<decl>!--.*?--\s*>|!\[.*?\]\s*\]\s*>|!\[.*?\]\s*>|[!?][^>]*>?)"
+    "|(?P<raw>"
+    + "|".join(
+        rf"{name}(?=[\t\n\r\f />]){_ATTRIBUTES}(?<!/)>.*?</\s*{name}\s*>" for name in _RAW_NAMES
+    )
+    + ")"
+    + rf"|(?P<tags>(?!{_RAW[1:]})(?:{_NAME}{_ATTRIBUTES}/?>|/[^>]*>)(?:(?!{_RAW})(?:{_TAG}))*)"
+    + r"|(?P<text>[a-zA-Z/][^>]*>?))",
     re.S,
 )
 _SHOWN_HINT = re.compile("|".join(_anycase(a) for a in sorted(SHOWN_ATTRIBUTES)))

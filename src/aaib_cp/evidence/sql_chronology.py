@@ -61,8 +61,12 @@ def _entries(store: Store, case_id: str, rows: Sequence[dict[str, Any]]) -> list
         ):
             who.setdefault(r["entry_id"], []).append((r["pseudonym"], r["role"]))
     out = []
+    parsed: dict[str, When] = {}  # a long chronology repeats its dates: each is parsed once
     for r in rows:
         people_here = who.get(r["id"], [])
+        when = parsed.get(r["when_text"])
+        if when is None:
+            when = parsed[r["when_text"]] = When.parse(r["when_text"])
         evidence = None
         if r["ev_ref"] is not None:
             evidence = r["ev_ref"] if r["ev_version"] == 1 else f"{r['ev_ref']}v{r['ev_version']}"
@@ -71,7 +75,7 @@ def _entries(store: Store, case_id: str, rows: Sequence[dict[str, Any]]) -> list
                 id=r["id"],
                 case_id=case_id,
                 ref=r["ref"],
-                when=When.parse(r["when_text"]),
+                when=when,
                 agency=r["agency"],
                 people=tuple(p for p, _ in people_here),
                 what=r["what"],

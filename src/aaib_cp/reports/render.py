@@ -373,7 +373,9 @@ def _redactions(view: Mapping[str, Any], redact: Callable[[str], str]) -> dict[s
 def _redacted(value: Any, redact: Mapping[str, str], key: str | None = None) -> Any:
     """``value`` with every text in it replaced by its redaction (pictures excepted).
 
-    ``redact`` maps each text of the view to its redaction (:func:`_redactions`).
+    ``redact`` maps each text of the view to its redaction (:func:`_redactions`). The
+    view's own dicts and lists (built for this document by :func:`_public_view`) are
+    changed in place where a text changes, as most texts hold no identifier.
     """
     if key in _IMAGE_KEYS:
         return value
@@ -381,16 +383,21 @@ def _redacted(value: Any, redact: Mapping[str, str], key: str | None = None) -> 
     if kind is str or isinstance(value, str):
         return redact[value]
     if kind is dict:
-        return {
-            k: redact[v]
-            if type(v) is str and k not in _IMAGE_KEYS
-            else v
-            if v is None or type(v) is bool or type(v) is int
-            else _redacted(v, redact, k)
-            for k, v in value.items()
-        }
+        for k, v in value.items():
+            if type(v) is str:
+                if k not in _IMAGE_KEYS and (new := redact[v]) is not v:
+                    value[k] = new
+            elif v is not None and type(v) is not bool and type(v) is not int:
+                value[k] = _redacted(v, redact, k)
+        return value
     if kind is list:
-        return [redact[v] if type(v) is str else _redacted(v, redact) for v in value]
+        for i, v in enumerate(value):
+            if type(v) is str:
+                if (new := redact[v]) is not v:
+                    value[i] = new
+            else:
+                value[i] = _redacted(v, redact)
+        return value
     if isinstance(value, Mapping):
         return {k: _redacted(v, redact, k) for k, v in value.items()}
     if isinstance(value, list | tuple):

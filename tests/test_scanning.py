@@ -141,3 +141,22 @@ def test_redaction_is_unchanged():
     assert "Mother" in ANONYMISER.redact(text)
     assert [] == ANONYMISER.leaks(ANONYMISER.redact(text))
     assert 4 <= len(ANONYMISER.leaks(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [*"aZ`'-_ 1\n", "İ", "ß", "ﬁ", "｀", "é", "\u0301", "—", "\u00ad", "Ø"]
+        )
+        | st.characters(),
+        max_size=40,
+    )
+)
+def test_folding_runs_of_ascii_by_lower_case_is_folding_each_character(text):
+    """ASCII runs are folded by str.lower: the same as folding each character."""
+    from aaib_cp.reports.text_matching import Folded, _fold_char
+
+    each = "".join(_fold_char(c) for c in text)
+    assert each == fold(text) == Folded(text).folded
+    assert Folded(text)._same == all(len(_fold_char(c)) == 1 for c in text)

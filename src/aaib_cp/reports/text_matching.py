@@ -114,9 +114,31 @@ def _table_for(text: str) -> dict[int, str]:
     return _FOLD
 
 
+_NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
+_table_for("".join(map(chr, range(128))))  # every ASCII character is in the table
+
+
+def _fold_text(text: str) -> tuple[str, bool]:
+    """The folded form of ``text``, and whether every character folded to one.
+
+    In ASCII, folding is lower case with the backtick as an apostrophe: runs of ASCII
+    are folded by ``str.lower`` (much faster than a table on a long page), the rest by
+    the table.
+    """
+    if text.isascii():
+        return text.lower().replace("`", "'"), True
+    parts = _NON_ASCII.split(text)
+    others = parts[1::2]
+    table = _table_for("".join(others))
+    parts[1::2] = [p.translate(table) for p in others]
+    parts[0::2] = [p.lower() for p in parts[0::2]]
+    same = all(_FOLD_LEN[c] == 1 for c in set("".join(others)))
+    return "".join(parts).replace("`", "'"), same
+
+
 def fold(text: str) -> str:
     """The folded form of ``text``: NFKD, no combining marks, case-folded, unified '-."""
-    return text.translate(_table_for(text))
+    return _fold_text(text)[0]
 
 
 class Folded:
@@ -126,12 +148,9 @@ class Folded:
 
     def __init__(self, original: str) -> None:
         self.original = original
-        self.folded = original.translate(_table_for(original))
+        self.folded, self._same = _fold_text(original)
         self._owner: list[int] | None = None  # the map, made when first needed
         self._empty: list[bool] | None = None
-        self._same = len(self.folded) == len(original) and all(
-            _FOLD_LEN[c] == 1 for c in set(original)
-        )
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering folded ``[start, end)``."""

@@ -77,12 +77,12 @@ def _entries(store: Store, case_id: str, rows: Sequence[dict[str, Any]]) -> list
                 ref=r["ref"],
                 when=when,
                 agency=r["agency"],
-                people=tuple(p for p, _ in people_here),
+                people=tuple([p for p, _ in people_here]) if people_here else (),
                 what=r["what"],
                 evidence=evidence,
                 key_episode=bool(r["key_episode"]),
                 source=r["source"],
-                involves_child=any(role == "child" for _, role in people_here),
+                involves_child=bool(people_here) and any(r == "child" for _, r in people_here),
             )
         )
     return out

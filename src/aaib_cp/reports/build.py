@@ -217,19 +217,7 @@ def build_report_data(
             rm.Agency(name=a.name, kind=AGENCY_KINDS.get(a.kind, _words(a.kind) or ""))
             for a in book.agencies(case.id)
         ),
-        chronology=tuple(
-            rm.ChronologyEntry(
-                when=e.when.text,
-                sort_key="{} {} {}".format(*e.when.sort_key),
-                text=e.what,
-                agency=e.agency,
-                people=e.people,
-                people_real=tuple(real.get(p, p) for p in e.people),
-                key_practice_episode=e.key_episode,
-                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
-            )
-            for e in chronology.entries
-        ),
+        chronology=_chronology(chronology.entries, real),
         evidence=tuple(
             rm.EvidenceSummary(
                 ref=i.ref,
@@ -267,6 +255,29 @@ def build_report_data(
         process=cp.process(case, definition, history),
         timeline_svg=timeline_svg,
     )
+
+
+def _chronology(entries: Any, real: dict[str, str]) -> tuple[rm.ChronologyEntry, ...]:
+    """The report's chronology entries (each date's sort key worded once)."""
+    keys: dict[str, str] = {}
+    out = []
+    for e in entries:
+        key = keys.get(e.when.text)
+        if key is None:
+            key = keys[e.when.text] = "{} {} {}".format(*e.when.sort_key)
+        out.append(
+            rm.ChronologyEntry(
+                when=e.when.text,
+                sort_key=key,
+                text=e.what,
+                agency=e.agency,
+                people=e.people,
+                people_real=tuple([real.get(p, p) for p in e.people]) if e.people else (),
+                key_practice_episode=e.key_episode,
+                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
+            )
+        )
+    return tuple(out)
 
 
 @attrs.frozen

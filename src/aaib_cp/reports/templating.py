@@ -7,7 +7,7 @@ made once; the templates live in ``aaib_cp/reports/templates``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 __all__ = ["Raw", "environment", "markdown_escape"]
@@ -75,7 +75,8 @@ def _html_rows(rows: Sequence[Sequence[str | None]], classes: Sequence[str] = ()
 
     The same markup as a loop in the template, built in one pass: a chronology has
     tens of thousands of cells, and every cell's text is escaped in one call (the cells
-    joined by NUL, which escaping leaves alone, then split again).
+    joined by NUL, which escaping leaves alone, then split again), and the markup
+    between cells is laid between them in one join.
     """
     import markupsafe
 
@@ -83,19 +84,38 @@ def _html_rows(rows: Sequence[Sequence[str | None]], classes: Sequence[str] = ()
     escaped = str(markupsafe.escape("\x00".join(cells))).split("\x00")
     if len(escaped) != len(cells):  # a cell held a NUL itself: escape one by one
         escaped = [str(markupsafe.escape(c)) for c in cells]
-    out, at = [], 0
-    for i, row in enumerate(rows):
-        n = len(row)
-        cls = classes[i] if i < len(classes) else ""
-        start = f'<tr class="{markupsafe.escape(cls)}">' if cls else "<tr>"
-        if n:
-            head = f'<th scope="row">{escaped[at]}</th>'
-            body = "<td>" + "</td><td>".join(escaped[at + 1 : at + n]) + "</td>" if n > 1 else ""
-            out.append(f"{start}{head}{body}</tr>")
-        else:
-            out.append(f"{start}</tr>")
-        at += n
-    return markupsafe.Markup("\n".join(out))
+    starts = [
+        f'<tr class="{markupsafe.escape(c)}"><th scope="row">' if c else '<tr><th scope="row">'
+        for c in [*classes[: len(rows)], *[""] * (len(rows) - len(classes))]
+    ]
+    width = len(rows[0]) if rows else 0
+    if width < 2 or any(len(row) != width for row in rows):
+        return markupsafe.Markup(
+            "\n".join(_html_row(*r) for r in _row_cells(rows, escaped, starts))
+        )
+    # every row as wide: before each cell its markup, then the cells between them
+    between = ["</td><td>"] * len(cells)
+    between[1::width] = ["</th><td>"] * len(rows)
+    between[0::width] = [starts[0], *("</td></tr>\n" + s for s in starts[1:])]
+    joined = [""] * (2 * len(cells))
+    joined[0::2], joined[1::2] = between, escaped
+    return markupsafe.Markup("".join(joined) + "</td></tr>")
+
+
+def _row_cells(
+    rows: Sequence[Sequence[object]], escaped: list[str], starts: list[str]
+) -> Iterator[tuple[str, list[str]]]:
+    at = 0
+    for row, start in zip(rows, starts, strict=True):
+        yield start, escaped[at : at + len(row)]
+        at += len(row)
+
+
+def _html_row(start: str, cells: list[str]) -> str:
+    if not cells:
+        return start.removesuffix('<th scope="row">') + "</tr>"
+    body = "<td>" + "</td><td>".join(cells[1:]) + "</td>" if len(cells) > 1 else ""
+    return f"{start}{cells[0]}</th>{body}</tr>"
 
 
 def _words(value: Any) -> str:

@@ -114,12 +114,16 @@ def timeline_svg(
     height = _TOP + plot_h + 76
 
     moments = []
+    seen: dict[str, tuple[float, float]] = {}  # a long chronology repeats its dates
     for e in entries:
-        if e.when.precision in ("year", "month"):
-            moments.append((float(e.when.earliest.toordinal()), e.when.latest.toordinal() + 1.0))
-        else:
-            day = _day(e.when)
-            moments.append((day, day))
+        moment = seen.get(e.when.text)
+        if moment is None:
+            if e.when.precision in ("year", "month"):
+                moment = (float(e.when.earliest.toordinal()), e.when.latest.toordinal() + 1.0)
+            else:
+                moment = (_day(e.when), _day(e.when))
+            seen[e.when.text] = moment
+        moments.append(moment)
     first = min(m[0] for m in moments)
     last = max(m[1] for m in moments)
     for gap in chronology.gaps:

@@ -160,12 +160,27 @@ _SVG_URI = re.compile(
 )
 
 
+_READ: dict[str, str] = {}  # tags with attributes as read: a table repeats its row markup
+
+
 def _markup(match: re.Match[str]) -> str:
     """Markup -> a line break and the values of its shown attributes; text stays text."""
     if match.lastgroup in ("decl", "text"):
         return match[0]
     tags = match[0]
-    if match.lastgroup == "raw" or "=" not in tags or not _SHOWN_HINT.search(tags):
+    if match.lastgroup == "raw" or "=" not in tags:
+        return "\n"
+    read = _READ.get(tags)
+    if read is None:
+        if len(_READ) > 4096:
+            _READ.clear()
+        read = _READ[tags] = _attribute_values(tags)
+    return read
+
+
+def _attribute_values(tags: str) -> str:
+    """A line break and the values of the shown attributes of a run of tags."""
+    if not _SHOWN_HINT.search(tags):
         return "\n"
     values = [""]
     for tag in _ONE_TAG.finditer(tags):

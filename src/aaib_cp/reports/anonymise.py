@@ -147,6 +147,7 @@ class Anonymiser:
         self._addresses = Kind("address", addr_units, addr_keys, not_after, f"(?!{AN})")
         self._others = Kind("identifier", id_units, id_keys, not_after, f"(?!{AN})")
         self._dobs: dict[tuple[int, int, int], set[int]] = {}
+        self._days: dict[str, tuple[int, int, int]] = {}  # each date text read
         protected = set(_MARKERS)
         everyone = [(i, False) for i in identities] + [(i, True) for i in also_withhold]
         for owner, (identity, withheld) in enumerate(everyone):
@@ -260,8 +261,16 @@ class Anonymiser:
             for start, end, owners in kind.find(folded):
                 found.append((start, end, kind.label, sorted(owners)))
         if self._dobs:
+            # a date's day, month and year follow from its text alone (the four forms
+            # cannot spell the same text): a long report repeats its dates
+            days = self._days
             for match in DATES.finditer(folded):
-                owners = self._dobs.get(self._date_of(match), set())
+                day = days.get(match[0])
+                if day is None:
+                    if len(days) > 50_000:
+                        days.clear()
+                    day = days[match[0]] = self._date_of(match)
+                owners = self._dobs.get(day, set())
                 if owners:
                     found.append((match.start(), match.end(), "date of birth", sorted(owners)))
         return found

@@ -335,7 +335,7 @@ def _texts(value: Any, out: list[str], key: str | None = None) -> list[str]:
             if type(v) is str:
                 if k not in _IMAGE_KEYS:
                     out.append(v)
-            elif v is not None and type(v) is not bool and type(v) is not int:
+            elif v and type(v) is not bool and type(v) is not int:  # None, [] and 0: no text
                 _texts(v, out, k)
     elif kind is list:
         for v in value:
@@ -389,7 +389,7 @@ def _redacted(value: Any, redact: Mapping[str, str], key: str | None = None) -> 
             if type(v) is str:
                 if k not in _IMAGE_KEYS and (new := redact[v]) is not v:
                     value[k] = new
-            elif v is not None and type(v) is not bool and type(v) is not int:
+            elif v and type(v) is not bool and type(v) is not int:  # None, [] and 0: no text
                 value[k] = _redacted(v, redact, k)
         return value
     if kind is list:

@@ -11,66 +11,74 @@ from __future__ import annotations
 
 #: command name -> the first sentence of its help (``get_short_help_str``)
 SUMMARIES: dict[str, str] = {
-    "act": "Acts and omissions of concern (key decisions), each by a registered person.",
-    "advance": "Fire TRIGGER on CASE.",
-    "agency": "The agencies involved in a case (children's social care, police, health, ...).",
-    "audit": "Check the tamper-evident audit trail; sign checkpoints for a witness.",
-    "backup": "Back up the database, evidence files and checkpoint log into a new folder DEST.",
-    "chronology": (
-        "The integrated multi-agency chronology: entries, CSV import, gaps and a timeline."
+    'act': 'Acts and omissions of concern (key decisions), each by a registered person.',
+    'advance': 'Fire TRIGGER on CASE.',
+    'agency': "The agencies involved in a case (children's social care, police, health, ...).",
+    'audit': 'Check the tamper-evident audit trail; sign checkpoints for a witness.',
+    'backup': 'Back up the database, evidence files and checkpoint log into a new folder DEST.',
+    'chronology': (
+        'The integrated multi-agency chronology: entries, CSV import, gaps and a '
+        'timeline.'
     ),
-    "classification": (
-        "Show, confirm or return just-culture classifications (restricted: the safe space)."
+    'classification': (
+        'Show, confirm or return just-culture classifications (restricted: the safe '
+        'space).'
     ),
-    "classify": "Classify an act by walking a just-culture decision tree (again: a new version).",
-    "consultation": (
-        "Consultation on the draft report: send it, record representations, disposition them."
+    'classify': 'Classify an act by walking a just-culture decision tree (again: a new version).',
+    'consultation': (
+        'Consultation on the draft report: send it, record representations, disposition '
+        'them.'
     ),
-    "deadlines": "List every open clock of every open case, soonest first, flagging overdue ones.",
-    "demo": "Run a complete sample investigation, notification to closed, into a fresh database.",
-    "disclosure": "Disclosures of protected material: a named approver, a stated ground, audited.",
-    "evidence": "The evidence register: immutable items, stored files and their chain of custody.",
-    "export": "Write the anonymised records of every published case: CSV and JSON, or SQLite.",
-    "factor": "Contributory factors, coded against a human-factors taxonomy (HFACS-CP by default).",
-    "feedback": (
-        "Feedback sessions where staff hear the outcome (one is needed before a case closes)."
+    'deadlines': 'List every open clock of every open case, soonest first, flagging overdue ones.',
+    'demo': 'Run a complete sample investigation, notification to closed, into a fresh database.',
+    'disclosure': 'Disclosures of protected material: a named approver, a stated ground, audited.',
+    'evidence': 'The evidence register: immutable items, stored files and their chain of custody.',
+    'export': 'Write the anonymised records of every published case: CSV and JSON, or SQLite.',
+    'factor': 'Contributory factors, coded against a human-factors taxonomy (HFACS-CP by default).',
+    'feedback': (
+        'Feedback sessions where staff hear the outcome (one is needed before a case '
+        'closes).'
     ),
-    "finding": "Findings: what the investigation found, each causal, contributory or other.",
-    "history": "Show the case's audit trail: every transition (and with --all, refusals too).",
-    "init": "Create the database and its first administrator, signed in on this machine.",
-    "learning": "Learning across cases: recurring themes.",
-    "list": (
-        "List cases with their state and soonest deadline (OVERDUE when any clock has run out)."
+    'finding': 'Findings: what the investigation found, each causal, contributory or other.',
+    'history': "Show the case's audit trail: every transition (and with --all, refusals too).",
+    'init': 'Create the database and its first administrator, signed in on this machine.',
+    'learning': 'Learning across cases: recurring themes.',
+    'list': (
+        'List cases with their state and soonest deadline (OVERDUE when any clock has run'
+        ' out).'
     ),
-    "login": "Sign in as LOGIN and keep a token for this database (0600, in your config folder).",
-    "logout": "Sign out: revoke the saved token and forget it.",
-    "note": "Investigators' notes: protected material by default.",
-    "notify": "Open a case for a notified incident and print its reference.",
-    "org": "The agency registry: one id per agency, with its aliases.",
-    "person": "People involved in a case; each is reported only under a stable pseudonym.",
-    "recommendation": (
-        "Safety recommendations: add, issue, record responses, assess them, list overdue ones."
+    'login': 'Sign in as LOGIN and keep a token for this database (0600, in your config folder).',
+    'logout': 'Sign out: revoke the saved token and forget it.',
+    'note': "Investigators' notes: protected material by default.",
+    'notify': 'Open a case for a notified incident and print its reference.',
+    'org': 'The agency registry: one id per agency, with its aliases.',
+    'person': 'People involved in a case; each is reported only under a stable pseudonym.',
+    'recommendation': (
+        'Safety recommendations: add, issue, record responses, assess them, list overdue '
+        'ones.'
     ),
-    "remind": "E-mail each account a digest of the deadlines it answers for (administrators only).",
-    "report": (
-        "Write a report of the case; each one is recorded on the audit trail with its SHA-256."
+    'remind': 'E-mail each account a digest of the deadlines it answers for (administrators only).',
+    'report': (
+        'Write a report of the case; each one is recorded on the audit trail with its '
+        'SHA-256.'
     ),
-    "restore": "Restore the backup in folder SOURCE to the database (--db), then verify it.",
-    "safety-action": (
-        "Safety action an organisation has already taken on its own (kept apart from "
-        "recommendations)."
+    'restore': 'Restore the backup in folder SOURCE to the database (--db), then verify it.',
+    'safety-action': (
+        'Safety action an organisation has already taken on its own (kept apart from '
+        'recommendations).'
     ),
-    "search": "Search findings, factors, acts and chronologies across all cases, best first.",
-    "serve": "Serve the web application: sign in, my work, cases, chronology, evidence, reports.",
-    "set": "Record or amend a case field declared by the workflow (audited).",
-    "show": "Show a case's record: workflow, state, fields and team.",
-    "status": (
-        "Show the case's state, its deadlines (with days left), and every trigger and its blockers."
+    'search': 'Search findings, factors, acts and chronologies across all cases, best first.',
+    'serve': 'Serve the web application: sign in, my work, cases, chronology, evidence, reports.',
+    'set': 'Record or amend a case field declared by the workflow (audited).',
+    'show': "Show a case's record: workflow, state, fields and team.",
+    'status': (
+        "Show the case's state, its deadlines (with days left), and every trigger and its"
+        ' blockers.'
     ),
-    "taxonomy": "Show and validate human-factors taxonomies (YAML).",
-    "team": "The investigation team of a case.",
-    "tree": "The just-culture decision trees that classify an act: questions and outcomes.",
-    "user": "Accounts: who may sign in and which organisation roles they hold.",
-    "whoami": "Show the account you act as, its roles and affiliations.",
-    "workflow": "Validate, check and draw workflow definitions (YAML).",
+    'taxonomy': 'Show and validate human-factors taxonomies (YAML).',
+    'team': 'The investigation team of a case.',
+    'tree': 'The just-culture decision trees that classify an act: questions and outcomes.',
+    'user': 'Accounts: who may sign in and which organisation roles they hold.',
+    'whoami': 'Show the account you act as, its roles and affiliations.',
+    'workflow': 'Validate, check and draw workflow definitions (YAML).',
 }

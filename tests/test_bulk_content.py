@@ -4,6 +4,7 @@ made behind the engine to a record it created, naming the import's event."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from aaib_cp import Engine, Store
-from aaib_cp.db.content_groups import BULK, CREATED, WAS
+from aaib_cp.db.content import tables
+from aaib_cp.db.content_groups import BULK, CREATED, WAS, digest, group_lines, members
 from aaib_cp.evidence.chronology_csv import ImportRejected
 from aaib_cp.evidence.service import Casebook
 from aaib_cp.learning.sql_search import search
@@ -74,6 +76,22 @@ def test_the_import_event_holds_a_digest_per_table_not_a_hash_per_record(importe
     assert not [r for r in content if r.startswith(("chronology_entries/", "chronology_people/"))]
     assert len(json.dumps(content)) < 2_000
     assert () == verify(book.engine, case_id).broken
+
+
+def test_the_groups_digest_is_the_sha256_of_its_members_lines(imported):
+    """The import writes each group's digest without building its members; what
+    ``aaib audit verify`` recomputes from :func:`members` must be the same."""
+    book, case_id, _ = imported
+    db = book.engine.store.db
+    by_name = {t.name: t for t in tables(db)}
+    for group in _content(book, case_id)[CREATED]:
+        t, first, last = by_name[group["table"]], group["first"], group["last"]
+        sha = hashlib.sha256()
+        found = list(members(db, t, case_id, first, last))
+        for _, name, row_sha, _ in found:
+            sha.update(group_lines(name, row_sha))
+        assert (len(found), sha.hexdigest()) == digest(db, t, case_id, first, last)
+        assert (group["count"], group["sha256"]) == (len(found), sha.hexdigest())
 
 
 def test_a_small_import_still_lists_each_record(tmp_path, clock, workflow):

@@ -8,7 +8,6 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import attrs
 import icalendar
 import pytest
 from click.testing import CliRunner
@@ -128,7 +127,7 @@ class TestUids:
         """The UID is the same whatever the clock's due date; the SEQUENCE follows changes."""
         _, engine, _ = database
         clock = next(c for c in open_clocks(engine) if c.due is not None)
-        later = attrs.evolve(clock, due=clock.due + timedelta(days=3))
+        later = clock.evolve(due=clock.due + timedelta(days=3))
         assert clock_uid(clock) == clock_uid(later)
         now = datetime(2026, 3, 2, tzinfo=UTC)
         first = clocks_calendar([clock], titles={}, now=now)

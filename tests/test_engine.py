@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import attrs
 import pytest
 
 from aaib_cp import (
@@ -229,7 +228,7 @@ class TestWorkflowFit:
         changed = workflow_from_text(text, filename="changed.yaml")
         with pytest.raises(WorkflowMismatch, match="state 'triage'"):
             check_fits(engine.get(case.id), changed)
-        moved = attrs.evolve(engine.get(case.id), workflow_hash=changed.content_hash)
+        moved = engine.get(case.id).evolve(workflow_hash=changed.content_hash)
         store.save_workflow(changed, at=clock.now)
         with pytest.raises(WorkflowMismatch, match="does not have"):
             Engine(store, clock=clock).definition_for(moved)

@@ -324,3 +324,11 @@ def test_a_rotated_key_still_verifies_older_events(db):
     assert 0 == aaib(db, "audit", "verify").returncode
     keys = sorted(p.name for p in (db.parent / "aaib-keys").glob("audit*.key"))
     assert 2 == len(keys)
+
+
+def test_a_key_rings_repr_names_its_keys_never_shows_them(db):
+    """A repr ends up in logs and tracebacks: the key ids only, not the key bytes."""
+    ring = KeyRing.load(db.parent / "aaib-keys")
+    assert ring.keys and ring.current_id in repr(ring)
+    for key in ring.keys.values():
+        assert repr(key) not in repr(ring) and key.hex() not in repr(ring)

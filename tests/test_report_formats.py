@@ -21,13 +21,14 @@ from aaib_cp import Engine
 from aaib_cp.cli import cli
 from aaib_cp.db import Store
 from aaib_cp.demo import run_demo
-from aaib_cp.reports import visible_text
+from aaib_cp.reports import render, visible_text
 from aaib_cp.reports.build import Publisher
 from aaib_cp.reports.formats import docx_text, pdf_text
 from aaib_cp.workflow.definition import load_workflow
 from tests.conftest import FixedClock
 from tests.people import signed_in
 from tests.records_helpers import LEAD
+from tests.report_fixtures import PUBLISHED, rich_report
 from tests.safety_helpers import case_at
 
 AUDIENCES = ("restricted", "public", "summary")
@@ -126,6 +127,43 @@ class TestPdf:
                 assert "/FontFile2" in descendant["/FontDescriptor"].get_object()
                 assert "DejaVu" in str(font.get_object()["/BaseFont"])
 
+    def test_chronology_one_paragraph_per_entry_in_order(self, demo_reports):
+        """The PDF prints each chronology entry as one paragraph, in the order of the HTML's
+        table: "when · agency — what happened (people: ...; records: ...)"."""
+        html = demo_reports["public", "html"].read_text(encoding="utf-8")
+        start = html.index('<table id="chronology">')
+        table = html[start : html.index("</table>", start)]
+        rows = [
+            [visible_text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1])
+        ]
+        assert len(rows) >= 5 and any(r[2] != "—" and r[4] != "—" for r in rows)
+        expected = []
+        for when, agency, people, what, records in rows:
+            extra = "; ".join(
+                f"{label}: {value}"
+                for label, value in (("people", people), ("records", records))
+                if value != "—"
+            )
+            line = f"{when} · {agency} — {what}" + (f" ({extra})" if extra else "")
+            expected.append(" ".join(line.split()))
+        pdf = " ".join(" ".join(pdf_text(demo_reports["public", "pdf"].read_bytes())).split())
+        found = [pdf.find(line) for line in expected]
+        assert -1 not in found, [line for line, at in zip(expected, found, strict=True) if at < 0]
+        assert found == sorted(found)
+
+    def test_chronology_tagged_as_paragraphs(self, demo_reports):
+        """The PDF's tag tree holds the chronology's entries as paragraphs, no cell of it
+        as a table cell (a screen reader reads each entry as one line)."""
+        html = demo_reports["public", "html"].read_text(encoding="utf-8")
+        start = html.index('<table id="chronology">')
+        table = html[start : html.index("</table>", start)]
+        entries = table.count("<tr") - 1
+        tags = _struct_tags(PdfReader(demo_reports["public", "pdf"]))
+        assert html.count("<td") - table.count("<td") == tags["/TD"]
+        printed = len(re.findall(r"<p[ >]", html)) - html.count('<p class="marking"')
+        assert entries + printed <= tags["/P"]  # (the marking prints in the page margins)
+
 
 class TestWord:
     def test_consultation_draft_has_a_form_citing_paragraphs(self, tmp_path):
@@ -181,6 +219,24 @@ class TestCommandLine:
         assert not (tmp_path / "r.txt").exists()
 
 
+def _struct_tags(reader: PdfReader) -> dict[str, int]:
+    """How many structure elements of each type a tagged PDF's tag tree holds."""
+    counts: dict[str, int] = {}
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "get_object"):
+            node = node.get_object()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif hasattr(node, "get"):
+            if "/S" in node:
+                counts[str(node["/S"])] = counts.get(str(node["/S"]), 0) + 1
+            if "/K" in node:
+                stack.append(node["/K"])
+    return counts
+
+
 def _chromium() -> str:
     """Debian's Chromium for Playwright; skips without it unless AAIB_REQUIRE_CHROMIUM=1."""
     import shutil
@@ -216,6 +272,15 @@ class TestAccessibility:
     def test_axe_core_finds_no_violation(self, demo_reports, audience):
         """axe-core (WCAG 2.x A and AA rules and best practice) in Chromium: no violation."""
         assert [] == _axe_violations(demo_reports[audience, "html"])
+
+    def test_axe_core_finds_no_violation_in_the_printed_html(self, tmp_path):
+        """The HTML the PDF is printed from (chronology one paragraph per entry): no violation."""
+        printed = tmp_path / "printed.html"
+        text = render(rich_report(), audience="public", fmt="html", medium="print",
+                      public_states=PUBLISHED)  # fmt: skip
+        printed.write_text(text, encoding="utf-8")
+        assert 'class="entries"' in text
+        assert [] == _axe_violations(printed)
 
     def test_axe_core_would_find_one(self, demo_reports, tmp_path):
         """The harness sees a violation: the public report with a picture's alt text removed."""

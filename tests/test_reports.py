@@ -265,6 +265,45 @@ class TestSelfContained:
         assert '<th scope="col">' in text
 
 
+class TestPrintMedium:
+    @pytest.mark.parametrize("audience", ["restricted", "public"])
+    def test_chronology_one_paragraph_per_entry(self, data, audience):
+        """The HTML the PDF is printed from lists the chronology one paragraph per entry,
+        the table's row text in order; everything else is the screen HTML's."""
+        screen = render(data, audience=audience, fmt="html", public_states=PUBLISHED)
+        printed = render(
+            data, audience=audience, fmt="html", public_states=PUBLISHED, medium="print"
+        )
+        table = re.search(r'<table id="chronology">.*?</table>\n', screen, re.S)[0]
+        entries = re.search(
+            r'<section id="chronology" class="entries">.*?</section>\n', printed, re.S
+        )[0]
+        assert screen.replace(table, "") == printed.replace(entries, "")
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1])
+        paragraphs = re.findall(r'<p class="entry[^"]*">(.*?)</p>', entries)
+        assert len(data.chronology) == len(rows) == len(paragraphs)
+        for row, paragraph in zip(rows, paragraphs, strict=True):
+            cells = [visible_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            when, agency, people, what, records = cells
+            assert "—" not in (people, records, agency)  # every field of the fixture is given
+            expected = f"{when} · {agency} — {what} (people: {people}; records: {records})"
+            assert expected == visible_text(paragraph)
+
+    def test_key_practice_episodes_marked(self, data):
+        """A key practice episode's entry says so in words and is set apart (bold)."""
+        printed = render(
+            data, audience="public", fmt="html", public_states=PUBLISHED, medium="print"
+        )
+        kpe = re.findall(r'<p class="entry kpe">(.*?)</p>', printed)
+        assert len(kpe) == sum(e.key_practice_episode for e in data.chronology) > 0
+        assert all("(key practice episode)" in p for p in kpe)
+
+    def test_bad_medium(self, data):
+        """A medium other than screen or print is an InputError."""
+        with pytest.raises(InputError, match="report medium: expected one of screen, print"):
+            render(data, audience="public", fmt="html", public_states=PUBLISHED, medium="paper")
+
+
 class TestModel:
     def test_json_round_trip(self, data):
         """to_json then from_json gives back the same data, pictures included."""

@@ -279,6 +279,26 @@ class TestRecordsApi:
         every = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
         assert len(every) == len(set(every))  # each operation has its own id
 
+    def test_openapi_gives_each_post_the_status_its_handler_answers(self, api):
+        """A POST that creates a record answers 201, one that changes a record 200
+        (UPDATES); the document says which, and no handler answers otherwise."""
+        import inspect
+        import re
+
+        from aaib_cp.web.api import OPERATIONS, UPDATES
+
+        schema = api.get("/api/openapi.json").json()
+        posts = {op["operationId"]: op for ops in schema["paths"].values() for op in ops.values()}
+        for _, method, handler, _, _ in OPERATIONS:
+            if method != "post":
+                continue
+            source = inspect.getsource(handler)
+            creates = bool(re.search(r"json_response\((?:.|\n)*?\b201\)", source))
+            assert creates == (handler.__name__ not in UPDATES), handler.__name__
+            documented = {"200", "201"} & set(posts[handler.__name__]["responses"])
+            assert documented == {"201" if creates else "200"}, handler.__name__
+        assert UPDATES <= set(posts)
+
 
 def test_every_case_operation_is_404_to_an_account_with_no_appointment(site):
     """Enumerated from the app: each API route of a case answers an outsider 'no case'

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import attrs
 import pytest
 
 from aaib_cp import Engine, Store, load_workflow
@@ -28,8 +27,8 @@ def test_every_shipped_workflow_comes_back_equal(name):
         filename=definition.filename,
     )
     assert again == definition
-    for field in attrs.fields(type(definition)):  # the same types too (tuples stay tuples)
-        assert repr(getattr(again, field.name)) == repr(getattr(definition, field.name))
+    for name in type(definition)._fields:  # the same types too (tuples stay tuples)
+        assert repr(getattr(again, name)) == repr(getattr(definition, name))
 
 
 def test_another_format_or_hash_is_not_read():
@@ -94,6 +93,28 @@ def test_reading_a_case_parses_no_yaml(keyed_db):
     assert "triggers:" in out
     for name in ("yaml", "aaib_cp.workflow.parse", "transitions", "aaib_cp.evidence"):
         assert f"'{name}" not in out, name
+    for name in _NOT_READ:
+        assert f"'{name}'" not in out, name
+
+
+#: What reading a case (``aaib status``) must not import: attrs (the kernel's records are
+#: plain, :mod:`aaib_cp.workflow.record`) and standard modules only a mistake or a write needs.
+_NOT_READ = ("attrs", "attr", "difflib", "calendar", "secrets", "email", "dateutil", "holidays")
+
+
+def test_a_guard_fact_is_read_without_the_phase_records():
+    """The evidence guards' facts (an `aaib status` in `evidence`) import no records nor attrs."""
+    code = (
+        "import sys\n"
+        "import aaib_cp.wiring\n"
+        "from aaib_cp.db.facts import FACTS\n"
+        "assert FACTS.get('agency_names') is not None\n"
+        "print(sorted(sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "'aaib_cp.evidence.sql_facts'" in out.stdout
+    for name in ("aaib_cp.evidence.model", "aaib_cp.evidence.sql", "attrs", "attr"):
+        assert f"'{name}'" not in out.stdout, name
 
 
 def test_a_copy_edited_without_the_key_is_not_used(keyed_db):

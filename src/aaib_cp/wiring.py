@@ -54,7 +54,10 @@ MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("aaib_cp.evidence.sql:MIGRATIONS", ("records_0001",)),
-    ("aaib_cp.evidence.sql_chronology:MIGRATIONS", ("records_0002_chronology_order",)),
+    (
+        "aaib_cp.evidence.sql_chronology:MIGRATIONS",
+        ("records_0002_chronology_order", "records_0003_drop_chronology_case"),
+    ),
     ("aaib_cp.evidence.sql_protection:MIGRATIONS", ("protection_0001",)),
     ("aaib_cp.analysis.sql:MIGRATIONS", ("analysis_0001",)),
     ("aaib_cp.recommendations.sql:MIGRATIONS", ("safety_0001",)),
@@ -74,7 +77,7 @@ MIGRATION_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
 FACT_SETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aaib_cp.db.store:FACTS", ("independence_conflicts",)),
     (
-        "aaib_cp.evidence.sql:FACTS",
+        "aaib_cp.evidence.sql_facts:FACTS",
         ("agencies_without_chronology", "agencies_without_evidence", "agency_names"),
     ),
     (

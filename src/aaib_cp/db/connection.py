@@ -19,7 +19,6 @@ import contextlib
 import os
 import sqlite3
 import stat
-import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -274,6 +273,16 @@ def _open(target: str, *, uri: bool, busy_timeout_ms: int) -> sqlite3.Connection
     return conn
 
 
+#: What a path keeps unescaped in a ``file:`` URI (as ``urllib.parse.quote`` keeps).
+_URI_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+
+
+def _quote(text: str) -> str:
+    """``text`` percent-encoded for a URI path, as ``urllib.parse.quote(text)`` gives it
+    (without importing ``urllib.parse`` and ``ipaddress``: ``aaib status`` opens read-only)."""
+    return "".join(chr(b) if b in _URI_SAFE else f"%{b:02X}" for b in text.encode())
+
+
 def _open_readonly(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
     """Open without writing.
 
@@ -282,7 +291,7 @@ def _open_readonly(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
     empty, so the file itself holds every change, it is read as it stands
     (``immutable``).
     """
-    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+    uri = "file:" + _quote(str(path.absolute())) + "?mode=ro"
     conn = _open(uri, uri=True, busy_timeout_ms=busy_timeout_ms)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -22,10 +22,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import attrs
-
 from aaib_cp.db.connection import Database, fetch_rows
 from aaib_cp.workflow.audit import digest
+from aaib_cp.workflow.record import Record
 
 __all__ = [
     "ChangeLog",
@@ -48,8 +47,7 @@ _LOG = "temp.aaib_changed"
 LOG = _LOG
 
 
-@attrs.frozen
-class RecordTable:
+class RecordTable(Record):
     """A table of case records: how to find each row's case and key."""
 
     name: str
@@ -62,7 +60,19 @@ class RecordTable:
     label: str | None
     #: its key is its rowid and it has a ``case_id``: rows it gets in bulk (while it is
     #: in ``deferred_indexes``) are noted as one range, not one note each
-    ranged: bool = False
+    ranged: bool
+
+    def __init__(
+        self,
+        name: str,
+        columns: tuple[str, ...],
+        key: tuple[str, ...],
+        case_expr: str,
+        case_trigger: str,
+        label: str | None,
+        ranged: bool = False,
+    ) -> None:
+        self._set_fields(name, columns, key, case_expr, case_trigger, label, ranged)
 
     def row_key(self, row: Mapping[str, Any]) -> str:
         """The record's name in an event's content map: ``table/[key values]``."""

@@ -32,7 +32,16 @@ from typing import Any
 from aaib_cp.db.connection import Database
 from aaib_cp.db.content import LOG, RecordTable
 
-__all__ = ["BULK", "CREATED", "WAS", "created_groups", "group_lines", "hashes_before", "members"]
+__all__ = [
+    "BULK",
+    "CREATED",
+    "WAS",
+    "created_groups",
+    "digest",
+    "group_lines",
+    "hashes_before",
+    "members",
+]
 
 #: A transaction creating more records than this in one table records them as a group.
 BULK = 1_000
@@ -50,24 +59,45 @@ def group_lines(name: str, sha: str) -> bytes:
     return f"{name} {sha}\n".encode()
 
 
+def _read(
+    db: Database, t: RecordTable, case_id: str, first: Sequence[Any], last: Sequence[Any]
+) -> Iterator[tuple[Any, ...]]:
+    """``(label, row JSON, *key)`` of the case's records of ``t`` with a key from ``first``
+    to ``last``, in key order. The case test is kept off the indexes (``+``), so the key
+    range is walked, not every record of the case."""
+    columns = [f"r.{_q(k)}" for k in t.key]
+    keys, marks = ", ".join(columns), ", ".join("?" * len(t.key))
+    label = f"r.{_q(t.label)}" if t.label else "NULL"
+    return db.execute(
+        f"SELECT {label}, {t.row_json('r')}, {keys} FROM main.{_q(t.name)} r"
+        f" WHERE +{t.case_expr} = ? AND ({keys}) >= ({marks}) AND ({keys}) <= ({marks})"
+        f" ORDER BY {keys}",
+        [case_id, *first, *last],
+    )
+
+
 def members(
     db: Database, t: RecordTable, case_id: str, first: Sequence[Any], last: Sequence[Any]
 ) -> Iterator[tuple[tuple[Any, ...], str, str, str]]:
     """The case's records of ``t`` with a key from ``first`` to ``last``, in key order:
     ``(key values, record name, sha256, label)``, read a row at a time."""
-    columns = [f"r.{_q(k)}" for k in t.key]
-    keys, marks = ", ".join(columns), ", ".join("?" * len(t.key))
-    label = f"r.{_q(t.label)}" if t.label else "NULL"
-    cursor = db.execute(
-        f"SELECT {label}, {t.row_json('r')}, {keys} FROM main.{_q(t.name)} r"
-        f" WHERE {t.case_expr} = ? AND ({keys}) >= ({marks}) AND ({keys}) <= ({marks})"
-        f" ORDER BY {keys}",
-        [case_id, *first, *last],
-    )
-    for shown, text, *key in cursor:
+    for shown, text, *key in _read(db, t, case_id, first, last):
         name = f"{t.name}/{_key_text(key)}"
         label = f"{t.name} {shown}" if t.label else name
         yield tuple(key), name, record_sha(text), label
+
+
+def digest(
+    db: Database, t: RecordTable, case_id: str, first: Sequence[Any], last: Sequence[Any]
+) -> tuple[int, str]:
+    """How many records :func:`members` finds, and the SHA-256 of their
+    :func:`group_lines`: the same lines, written without building each member."""
+    sha, n, sha256, prefix = hashlib.sha256(), 0, hashlib.sha256, f"{t.name}/"
+    for _, text, *key in _read(db, t, case_id, first, last):
+        name = f"[{key[0]}]" if len(key) == 1 and type(key[0]) is int else _key_text(key)
+        sha.update(f"{prefix}{name} {sha256(text.encode()).hexdigest()}\n".encode())
+        n += 1
+    return n, sha.hexdigest()
 
 
 def record_sha(text: str) -> str:
@@ -99,15 +129,10 @@ def created_groups(
             continue
         t = tables[tbl]
         first, last = (_end(db, t, case_id, order) for order in ("ASC", "DESC"))
-        sha, n = hashlib.sha256(), 0
-        for _, name, row_sha, _ in members(db, t, case_id, first, last):
-            sha.update(group_lines(name, row_sha))
-            n += 1
+        n, sha = digest(db, t, case_id, first, last)
         if n != count:  # other records share the range: list them one by one
             continue
-        found.append(
-            {"table": tbl, "count": n, "first": first, "last": last, "sha256": sha.hexdigest()}
-        )
+        found.append({"table": tbl, "count": n, "first": first, "last": last, "sha256": sha})
         db.execute(f"DELETE FROM {LOG} WHERE case_id = ? AND tbl = ? AND op = 'I'", [case_id, tbl])
     return found
 
@@ -124,7 +149,7 @@ def _expand_ranges(db: Database, case_id: str, tables: Mapping[str, RecordTable]
         db.execute(
             f"INSERT OR IGNORE INTO {LOG} (case_id, tbl, key, op)"
             f" SELECT ?, ?, json_array(rowid), 'I' FROM main.{_q(t.name)}"
-            " WHERE case_id = ? AND rowid > ? AND rowid <= ?",
+            " WHERE +case_id = ? AND rowid > ? AND rowid <= ?",
             [case_id, tbl, case_id, after, last],
         )
 

@@ -15,14 +15,11 @@ releases until ``aaib init`` upgrades them).
 
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 from pathlib import Path
 
-import attrs
-
 from aaib_cp.exceptions import StoreError
+from aaib_cp.workflow.record import Record
 
 __all__ = ["KEY_DIR_ENV", "KeyRing", "key_dir_for"]
 
@@ -43,6 +40,8 @@ def key_dir_for(db_path: str | Path) -> Path:
 
 
 def _key_id(key: bytes) -> str:
+    import hashlib  # only with a key: a database without one imports no hash
+
     return hashlib.sha256(b"aaib-cp/key-id\n" + key).hexdigest()[:12]
 
 
@@ -67,13 +66,25 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
-@attrs.frozen
-class KeyRing:
-    """The audit keys of one database (current and retired, by id) and its folder."""
+class KeyRing(Record):
+    """The audit keys of one database (current and retired, by id) and its folder.
+
+    Its repr names the folder and the key ids, never the keys (a repr ends up in logs
+    and tracebacks)."""
+
+    _no_repr = frozenset({"keys"})
 
     folder: Path
     current_id: str | None
     keys: dict[str, bytes]
+
+    def __init__(
+        self,
+        folder: Path,
+        current_id: str | None,
+        keys: dict[str, bytes],
+    ) -> None:
+        self._set_fields(folder, current_id, keys)
 
     @classmethod
     def load(cls, folder: Path) -> KeyRing:
@@ -121,6 +132,8 @@ class KeyRing:
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not (self.folder / AUDIT_KEY).exists():
+                import secrets  # on first use: ``aaib status`` never writes a key
+
                 _write_private(self.folder / AUDIT_KEY, secrets.token_hex(32).encode() + b"\n")
             if not (self.folder / SIGNING_KEY).exists():
                 private = Ed25519PrivateKey.generate()

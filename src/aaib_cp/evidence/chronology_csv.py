@@ -298,6 +298,7 @@ def _not_utf8(stream: BinaryIO, filename: str) -> InputError:
 def _rows(
     records: Iterator[tuple[int, list[str]]], header: list[str], filename: str
 ) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    named = all(header)  # no unnamed column to leave out: one C-level dict per row
     for number, record in records:
         if not any(cell.strip() for cell in record):
             continue
@@ -309,7 +310,12 @@ def _rows(
                 ),
             )
             continue
-        yield number, {k: v for k, v in zip(header, record, strict=True) if k}
+        yield (
+            number,
+            dict(zip(header, record, strict=True))
+            if named
+            else {k: v for k, v in zip(header, record, strict=True) if k},
+        )
 
 
 def check_rows(
@@ -378,6 +384,10 @@ def _text(value: str, *, required: bool) -> str:
     return text
 
 
+def _required_text(value: str) -> str:
+    return _text(value, required=True)
+
+
 def row_validator(
     *,
     today: date,
@@ -396,7 +406,7 @@ def row_validator(
         when = check("when", _when, row["when"])
         if when is not None and when.earliest > today:
             check.problem("when", f"{when.text!r} is in the future")
-        what = check("what", lambda v: _text(v, required=True), row["what"])
+        what = check("what", _required_text, row["what"])
         named = row.get("agency", "").strip()
         resolved_agency = default_agency
         if named:

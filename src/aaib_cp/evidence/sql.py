@@ -2,7 +2,8 @@
 
 Evidence items cannot be changed or deleted (a correction is a new version);
 pseudonyms cannot be changed; counters only go up, so a pseudonym or an item
-reference is never reused. Guard facts about these records are registered here.
+reference is never reused. Guard facts about these records are in
+:mod:`aaib_cp.evidence.sql_facts`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from aaib_cp.db.connection import Database, Migrations, fetch_rows
 from aaib_cp.db.deferred import deferred_indexing
-from aaib_cp.db.facts import FactRegistry
 from aaib_cp.db.store import Store
 from aaib_cp.evidence.model import Agency, ChronologyEntry, EvidenceItem, Person
 from aaib_cp.evidence.sql_chronology import chronology, find_entry
@@ -41,8 +41,6 @@ __all__ = [
 
 #: This module's schema changes, in order (joined by :mod:`aaib_cp.wiring`).
 MIGRATIONS = Migrations()
-#: This module's facts about a case (joined by :mod:`aaib_cp.wiring`).
-FACTS = FactRegistry()
 
 _SCHEMA = [
     """
@@ -421,36 +419,3 @@ def set_key_episode(store: Store, entry: ChronologyEntry, flag: bool) -> None:
     store.db.execute(
         "UPDATE chronology_entries SET key_episode = ? WHERE id = ?", [int(flag), entry.id]
     )
-
-
-# -- facts for guards --------------------------------------------------------------
-@FACTS.register("agency_names")
-def agency_names(db: Database, case_id: str) -> list[str]:
-    """Names of the agencies registered on the case."""
-    rows = db.execute("SELECT name FROM agencies WHERE case_id = ? ORDER BY id", [case_id])
-    return [r[0] for r in rows]
-
-
-@FACTS.register("agencies_without_evidence")
-def agencies_without_evidence(db: Database, case_id: str) -> list[str]:
-    """Agencies with neither an evidence item nor a recorded reason why not."""
-    rows = db.execute(
-        "SELECT a.name FROM agencies a WHERE a.case_id = ?"
-        " AND NOT EXISTS (SELECT 1 FROM evidence_items e WHERE e.agency_id = a.id)"
-        " AND NOT EXISTS (SELECT 1 FROM agency_no_evidence n WHERE n.agency_id = a.id)"
-        " ORDER BY a.id",
-        [case_id],
-    )
-    return [r[0] for r in rows]
-
-
-@FACTS.register("agencies_without_chronology")
-def agencies_without_chronology(db: Database, case_id: str) -> list[str]:
-    """Agencies with no entry in the chronology."""
-    rows = db.execute(
-        "SELECT a.name FROM agencies a WHERE a.case_id = ?"
-        " AND NOT EXISTS (SELECT 1 FROM chronology_entries c WHERE c.agency_id = a.id)"
-        " ORDER BY a.id",
-        [case_id],
-    )
-    return [r[0] for r in rows]

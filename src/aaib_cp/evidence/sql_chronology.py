@@ -48,6 +48,14 @@ def chronology_order(db: Database) -> None:
     )
 
 
+@MIGRATIONS.register("records_0003_drop_chronology_case")
+def drop_chronology_case(db: Database) -> None:
+    """Drop the index on the chronology's case alone: the unique index on
+    ``(case_id, ref)`` answers the same lookups, and every imported row paid for both
+    (a third of the inserts' time at 100,000 rows)."""
+    db.execute("DROP INDEX IF EXISTS chronology_case")
+
+
 def _entries(store: Store, case_id: str, rows: Sequence[dict[str, Any]]) -> list[ChronologyEntry]:
     who: dict[int, list[tuple[str, str]]] = {}
     ids = [r["id"] for r in rows]

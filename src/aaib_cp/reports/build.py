@@ -72,11 +72,6 @@ def _words(value: str | None) -> str | None:
     return None if value is None else value.replace("_", " ")
 
 
-def _base_ref(label: str) -> str:
-    """``E3v2`` -> ``E3`` (the reference protection and the register use)."""
-    return label.strip().upper().split("V")[0]
-
-
 def anonymiser_for(store: Store, case_id: str) -> Anonymiser:
     """An anonymiser over every person registered on any case in the database.
 
@@ -217,7 +212,7 @@ def build_report_data(
             rm.Agency(name=a.name, kind=AGENCY_KINDS.get(a.kind, _words(a.kind) or ""))
             for a in book.agencies(case.id)
         ),
-        chronology=_chronology(chronology.entries, real),
+        chronology=cp.chronology_entries(chronology.entries, real),
         evidence=tuple(
             rm.EvidenceSummary(
                 ref=i.ref,
@@ -255,29 +250,6 @@ def build_report_data(
         process=cp.process(case, definition, history),
         timeline_svg=timeline_svg,
     )
-
-
-def _chronology(entries: Any, real: dict[str, str]) -> tuple[rm.ChronologyEntry, ...]:
-    """The report's chronology entries (each date's sort key worded once)."""
-    keys: dict[str, str] = {}
-    out = []
-    for e in entries:
-        key = keys.get(e.when.text)
-        if key is None:
-            key = keys[e.when.text] = "{} {} {}".format(*e.when.sort_key)
-        out.append(
-            rm.ChronologyEntry(
-                when=e.when.text,
-                sort_key=key,
-                text=e.what,
-                agency=e.agency,
-                people=e.people,
-                people_real=tuple([real.get(p, p) for p in e.people]) if e.people else (),
-                key_practice_episode=e.key_episode,
-                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
-            )
-        )
-    return tuple(out)
 
 
 @attrs.frozen
@@ -398,7 +370,13 @@ class Publisher:
             if check is not None:
                 check(document.text())
             return docx_bytes(document), data
-        text = render(data, fmt="md" if fmt == "md" else "html", check=check, **options)
+        text = render(
+            data,
+            fmt="md" if fmt == "md" else "html",
+            check=check,
+            medium="print" if fmt == "pdf" else "screen",
+            **options,
+        )
         if fmt == "pdf":
             return pdf_bytes(text), data
         return text.encode("utf-8"), data

@@ -6,6 +6,7 @@
 - :func:`process`: the phases from the first state to the last, in plain words;
 - :func:`glossary`: the terms of the method, the workflow's roles and the taxonomy
   codes the case's factors use;
+- :func:`chronology_entries`: the chronology as the report's entries;
 - :func:`timeline`: the chronology's timeline (SVG), its lanes renamed (anonymised) and checked.
 """
 
@@ -21,6 +22,7 @@ from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.model import Case, Event, EventKind
 
 __all__ = [
+    "chronology_entries",
     "conduct_code",
     "details",
     "glossary",
@@ -235,3 +237,33 @@ def timeline(
     labels = [title, *names.values(), *(e.ref for e in chronology.entries)]
     check("\n".join(dict.fromkeys(labels)))
     return timeline_svg(chronology, title=title, lane=names.__getitem__)
+
+
+def _base_ref(label: str) -> str:
+    """``E3v2`` -> ``E3`` (the reference protection and the register use)."""
+    return label.strip().upper().split("V")[0]
+
+
+def chronology_entries(
+    entries: Iterable[Any], real: dict[str, str]
+) -> tuple[rm.ChronologyEntry, ...]:
+    """The report's chronology entries (each date's sort key worded once)."""
+    keys: dict[str, str] = {}
+    out = []
+    for e in entries:
+        key = keys.get(e.when.text)
+        if key is None:
+            key = keys[e.when.text] = "{} {} {}".format(*e.when.sort_key)
+        out.append(
+            rm.ChronologyEntry(
+                when=e.when.text,
+                sort_key=key,
+                text=e.what,
+                agency=e.agency,
+                people=e.people,
+                people_real=tuple([real.get(p, p) for p in e.people]) if e.people else (),
+                key_practice_episode=e.key_episode,
+                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
+            )
+        )
+    return tuple(out)

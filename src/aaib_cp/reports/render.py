@@ -42,6 +42,7 @@ __all__ = [
     "CATEGORY_LABELS",
     "FORMATS",
     "MARKINGS",
+    "MEDIA",
     "SMALL_COUNTS",
     "TEXT_FORMATS",
     "document_for",
@@ -56,6 +57,9 @@ __all__ = [
 AUDIENCES = ("restricted", "public", "summary")
 FORMATS = ("md", "html", "pdf", "docx")
 TEXT_FORMATS = ("md", "html")
+#: What an HTML output is for: a screen, or printing as the PDF (the chronology one
+#: paragraph per entry instead of a table row of five cells).
+MEDIA = ("screen", "print")
 #: How the public outputs name the just-culture categories they count.
 CATEGORY_LABELS: Mapping[str, str] = {
     "honest_error": "Honest error or system-induced: look at the system",
@@ -158,6 +162,7 @@ def render(
     check: Callable[[str], None] | None = None,
     marking: str | None = None,
     small_counts: int = SMALL_COUNTS,
+    medium: str = "screen",
 ) -> str:
     """Render ``data`` for ``audience`` (restricted, public, summary) as ``fmt`` (md, html).
 
@@ -168,7 +173,8 @@ def render(
     of the public or summary output sees (its text, and for HTML its attribute values;
     it raises to refuse it); both default to doing nothing. ``marking`` replaces the
     audience's protective marking (:data:`MARKINGS`). When ``data.draft`` is true, every
-    output is marked DRAFT. PDF and Word: :mod:`aaib_cp.reports.formats`.
+    output is marked DRAFT. ``medium="print"`` gives the HTML the PDF is printed from
+    (:func:`render_document`). PDF and Word: :mod:`aaib_cp.reports.formats`.
     """
     if fmt not in TEXT_FORMATS:
         raise InputError(
@@ -183,17 +189,30 @@ def render(
         marking=marking,
         small_counts=small_counts,
     )
-    text = render_document(document, fmt)
+    text = render_document(document, fmt, medium=medium)
     if audience != "restricted":
         (check or _no_check)(visible_text(text) if fmt == "html" else text)
     return text
 
 
-def render_document(document: Document, fmt: str) -> str:
-    """A document as Markdown or self-contained HTML."""
+def render_document(document: Document, fmt: str, *, medium: str = "screen") -> str:
+    """A document as Markdown or self-contained HTML.
+
+    ``medium="print"`` is the HTML the PDF is printed from: the same text, with the
+    chronology (Table A.1) one paragraph per entry, "when · agency — what happened
+    (people: ...; records: ...)", instead of a table row of five cells, which a printer
+    lays out, draws and tags cell by cell. The screen HTML keeps its table.
+    """
+    if medium not in MEDIA:
+        raise InputError(f"report medium: expected one of {', '.join(MEDIA)} (got {medium!r})")
     template = environment(fmt).get_template(f"document.{fmt}.j2")
     text = template.render(
-        doc=document, draft_mark=DRAFT_MARK, Heading=Heading, Para=Para, Table=Table
+        doc=document,
+        draft_mark=DRAFT_MARK,
+        Heading=Heading,
+        Para=Para,
+        Table=Table,
+        for_print=medium == "print",
     )
     while "\n\n\n" in text:  # runs of blank lines as one (faster than a pattern on a long page)
         text = text.replace("\n\n\n", "\n\n")

@@ -122,7 +122,7 @@ def openapi(ctx: Ctx) -> Response:
             "operationId": handler.__name__,
             "security": [{"bearer": []}],
             "responses": {
-                "200" if method == "get" else "201": {"description": "done"},
+                _success(method, handler.__name__): {"description": "done"},
                 "400": {"description": "bad input, in one line"},
                 "401": {"description": "no valid token"},
                 "403": {"description": "refused, with the reason"},
@@ -160,6 +160,25 @@ def openapi(ctx: Ctx) -> Response:
             "paths": paths,
         }
     )
+
+
+#: The POSTs that change a record that already exists (by operationId): they answer 200
+#: with it; every other POST creates one and answers 201.
+UPDATES = frozenset(
+    {
+        "stand_down",
+        "issue_recommendation",
+        "assess",
+        "dispose",
+        "protect",
+        "confirm",
+        "return_classification",
+    }
+)
+
+
+def _success(method: str, operation_id: str) -> str:
+    return "201" if method == "post" and operation_id not in UPDATES else "200"
 
 
 #: The query parameters an operation reads (by operationId).

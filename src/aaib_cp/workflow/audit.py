@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
+from aaib_cp.workflow.record import Record
 
 __all__ = [
     "GENESIS",
@@ -134,13 +134,20 @@ def check_mac(keys: Mapping[str, bytes], mac: str, expected: Any) -> str | None:
     return None
 
 
-@attrs.frozen
-class ChainBreak:
+class ChainBreak(Record):
     """The first place a case's chain does not verify (or another finding about a case)."""
 
     case_id: str
     n: int | None
     message: str
+
+    def __init__(
+        self,
+        case_id: str,
+        n: int | None,
+        message: str,
+    ) -> None:
+        self._set_fields(case_id, n, message)
 
     def __str__(self) -> str:
         where = f"event {self.n}" if self.n is not None else "its events"

@@ -17,16 +17,13 @@ This module is pure: no storage, no command line.
 
 from __future__ import annotations
 
-import calendar as _calendar
-import difflib
 import functools
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 
-import attrs
-
 from aaib_cp.exceptions import InputError
+from aaib_cp.workflow.record import Record
 
 __all__ = [
     "NATIONS",
@@ -46,6 +43,7 @@ UNITS = ("working_days", "days", "months")
 _SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
 _RULE_KEYS = (*UNITS, "from", "label")
 _ONE_DAY = timedelta(days=1)
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 Suspension = tuple[date, date | None]
 """A suspension ``(start, end)``: the clock stops on ``start`` and restarts on ``end``.
@@ -56,6 +54,8 @@ Suspension = tuple[date, date | None]
 
 def _suggest(word: str, options: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` when a close option exists, else an empty string."""
+    import difflib  # only for a mistake: not on the way of a command that succeeds
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -69,6 +69,13 @@ def _show(value: object) -> str:
     return repr(value)
 
 
+def _month_days(year: int, month: int) -> int:
+    """Days in ``month`` of ``year`` (``calendar.monthrange``, without importing it)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def _is_whole(value: object) -> bool:
     """True for an int that is not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -77,12 +84,18 @@ def _is_whole(value: object) -> bool:
 # --------------------------------------------------------------------------- calendar
 
 
-@attrs.frozen
-class _YearTable:
+class _YearTable(Record):
     """The public holidays of one nation in one year."""
 
     names: Mapping[date, str]
     weekday_ordinals: tuple[int, ...]  # sorted ordinals of holidays falling Monday-Friday
+
+    def __init__(
+        self,
+        names: Mapping[date, str],
+        weekday_ordinals: tuple[int, ...],
+    ) -> None:
+        self._set_fields(names, weekday_ordinals)
 
 
 @functools.cache
@@ -119,17 +132,20 @@ def _add_weekdays(start: date, n: int) -> date:
     return start + timedelta(days=days)
 
 
-def _check_nation(_instance: object, _attribute: object, value: object) -> None:
+def _check_nation(value: object) -> None:
     if value not in NATIONS:
         hint = _suggest(value, NATIONS) if isinstance(value, str) else ""
         raise InputError(f"unknown nation {value!r}{hint}; expected one of {', '.join(NATIONS)}")
 
 
-@attrs.frozen
-class WorkingCalendar:
+class WorkingCalendar(Record):
     """Working days of one UK nation: Monday to Friday, except its public holidays."""
 
-    nation: str = attrs.field(default="england", validator=_check_nation)
+    nation: str
+
+    def __init__(self, nation: str = "england") -> None:
+        _check_nation(nation)
+        self._set_fields(nation)
 
     @property
     def _subdiv(self) -> str:
@@ -191,8 +207,7 @@ def _check_rule(rule: DeadlineRule) -> None:
         raise InputError(f"label must be a string (got {_show(rule.label)})")
 
 
-@attrs.frozen
-class DeadlineRule:
+class DeadlineRule(Record):
     """A clock: ``amount`` ``unit`` counted from the date named ``anchor``.
 
     ``unit`` is ``working_days``, ``days`` or ``months``; ``anchor`` (``entered``,
@@ -201,10 +216,17 @@ class DeadlineRule:
 
     amount: int
     unit: str
-    anchor: str = "entered"
-    label: str | None = None
+    anchor: str
+    label: str | None
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        amount: int,
+        unit: str,
+        anchor: str = "entered",
+        label: str | None = None,
+    ) -> None:
+        self._set_fields(amount, unit, anchor, label)
         _check_rule(self)
 
     def describe(self) -> str:
@@ -267,7 +289,7 @@ def add_months(start: date, months: int) -> date:
     month += 1
     if not 1 <= year <= 9999:
         raise InputError(f"{start.isoformat()} plus {months} months is out of range")
-    last = _calendar.monthrange(year, month)[1]
+    last = _month_days(year, month)
     return date(year, month, min(start.day, last))
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from aaib_cp.exceptions import InputError
 from aaib_cp.workflow.access import CaseService, check_actor
 from aaib_cp.workflow.decisions import coerce_field
@@ -72,4 +70,4 @@ class CaseFields(CaseService):
                 reason=reason,
                 detail={"field": name, "value": clean, "was": case.fields.get(name)},
             )
-        return attrs.evolve(case, fields=fields, version=version)
+        return case.evolve(fields=fields, version=version)

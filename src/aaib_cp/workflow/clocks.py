@@ -33,8 +33,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import attrs
-
 from aaib_cp.workflow.calendar import (
     DeadlineRule,
     WorkingCalendar,
@@ -43,6 +41,7 @@ from aaib_cp.workflow.calendar import (
     due_date,
 )
 from aaib_cp.workflow.model import Case, Event, EventKind
+from aaib_cp.workflow.record import Record
 from aaib_cp.workflow.spec import TransitionDef, WorkflowDefinition
 
 __all__ = [
@@ -69,8 +68,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@attrs.frozen
-class CaseClock:
+class CaseClock(Record):
     """A running, stopped or expired clock on a case.
 
     ``kind`` is ``state``, ``transition`` (``trigger`` names what should fire) or
@@ -85,9 +83,27 @@ class CaseClock:
     due: date | None
     paused: bool
     days_left: int | None
-    kind: str = "state"
-    trigger: str | None = None
-    number: int | None = None
+    kind: str
+    trigger: str | None
+    number: int | None
+
+    def __init__(
+        self,
+        case_id: str,
+        label: str,
+        state: str,
+        rule: DeadlineRule,
+        start: date | None,
+        due: date | None,
+        paused: bool,
+        days_left: int | None,
+        kind: str = "state",
+        trigger: str | None = None,
+        number: int | None = None,
+    ) -> None:
+        self._set_fields(
+            case_id, label, state, rule, start, due, paused, days_left, kind, trigger, number
+        )
 
     @property
     def overdue(self) -> bool:
@@ -248,7 +264,7 @@ def _clock(
     kind: str,
     trigger: str | None = None,
 ) -> CaseClock:
-    in_state = attrs.evolve(case, state=state)
+    in_state = case.evolve(state=state)
     start = anchor_date(rule.anchor, in_state, definition, events)
     if start is None:
         return CaseClock(

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import attrs
-
 from aaib_cp.exceptions import (
     GuardFailed,
     InputError,
@@ -22,6 +20,7 @@ from aaib_cp.exceptions import (
 from aaib_cp.workflow.guards import CaseView, GuardRegistry
 from aaib_cp.workflow.input_text import clean_text
 from aaib_cp.workflow.model import Case
+from aaib_cp.workflow.record import Record
 from aaib_cp.workflow.spec import FieldDef, TransitionDef, WorkflowDefinition, suggest
 
 __all__ = [
@@ -37,17 +36,27 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Blocker:
+class Blocker(Record):
     """Why a trigger cannot fire now: ``kind`` is role, guard, reason or field."""
 
     kind: str
     name: str
     message: str
 
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        message: str,
+    ) -> None:
+        self._set_fields(kind, name, message)
 
-@attrs.frozen
-class Decision:
+    def as_dict(self) -> dict[str, str]:
+        """``{kind, name, message}`` (as ``attrs.asdict`` gave)."""
+        return {"kind": self.kind, "name": self.name, "message": self.message}
+
+
+class Decision(Record):
     """Whether a trigger can fire for a case now, and if not, everything that blocks it."""
 
     case: Case
@@ -55,14 +64,22 @@ class Decision:
     transition: TransitionDef | None
     blockers: tuple[Blocker, ...]
 
+    def __init__(
+        self,
+        case: Case,
+        trigger: str,
+        transition: TransitionDef | None,
+        blockers: tuple[Blocker, ...],
+    ) -> None:
+        self._set_fields(case, trigger, transition, blockers)
+
     @property
     def allowed(self) -> bool:
         """True when nothing blocks the trigger."""
         return self.transition is not None and not self.blockers
 
 
-@attrs.frozen
-class TriggerOption:
+class TriggerOption(Record):
     """One trigger available from the case's state, as shown by ``status``."""
 
     trigger: str
@@ -72,6 +89,18 @@ class TriggerOption:
     reason_required: bool
     sets: tuple[str, ...]
     blockers: tuple[Blocker, ...]
+
+    def __init__(
+        self,
+        trigger: str,
+        dest: str,
+        description: str,
+        roles: tuple[str, ...],
+        reason_required: bool,
+        sets: tuple[str, ...],
+        blockers: tuple[Blocker, ...],
+    ) -> None:
+        self._set_fields(trigger, dest, description, roles, reason_required, sets, blockers)
 
     @property
     def can_fire(self) -> bool:
@@ -88,19 +117,28 @@ class TriggerOption:
             "reason_required": self.reason_required,
             "sets": list(self.sets),
             "can_fire": self.can_fire,
-            "blocked_by": [attrs.asdict(b) for b in self.blockers],
+            "blocked_by": [b.as_dict() for b in self.blockers],
         }
 
 
-@attrs.frozen
-class CaseStatus:
+class CaseStatus(Record):
     """Where a case stands: its state, its deadline and what can happen next."""
 
     case: Case
     definition: WorkflowDefinition
     options: tuple[TriggerOption, ...]
-    deadline: Any = None
-    clocks: tuple[Any, ...] = ()
+    deadline: Any
+    clocks: tuple[Any, ...]
+
+    def __init__(
+        self,
+        case: Case,
+        definition: WorkflowDefinition,
+        options: tuple[TriggerOption, ...],
+        deadline: Any = None,
+        clocks: tuple[Any, ...] = (),
+    ) -> None:
+        self._set_fields(case, definition, options, deadline, clocks)
 
     @property
     def terminal(self) -> bool:

@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from aaib_cp.exceptions import (
     InputError,
     RoleRefused,
@@ -220,7 +218,7 @@ class Engine(ActingMixin):
         if not transition.guards:
             return Decision(case, trigger, transition, tuple(blockers))
         merged = {**case.fields, **{k: v for k, v in given.items() if v not in (None, "")}}
-        would_be = attrs.evolve(case, fields=merged)
+        would_be = case.evolve(fields=merged)
         guard_view = base.with_case(would_be) if hasattr(base, "with_case") else base
         blockers += guard_blockers(self.guards, transition, guard_view)
         return Decision(case, trigger, transition, tuple(blockers))
@@ -331,7 +329,7 @@ class Engine(ActingMixin):
                 role=role,
                 trigger=trigger,
                 message=str(error),
-                blockers=[attrs.asdict(b) for b in decision.blockers],
+                blockers=[b.as_dict() for b in decision.blockers],
                 reason=reason,
                 at=now,
             )
@@ -351,9 +349,7 @@ class Engine(ActingMixin):
                 fields=new_fields,
                 detail={"fields": clean_fields} if clean_fields else None,
             )
-            moved = attrs.evolve(
-                case, state=dest, previous_state=case.state, version=case.version + 1
-            )
+            moved = case.evolve(state=dest, previous_state=case.state, version=case.version + 1)
             self.effects.run(
                 trigger,
                 self.store,

@@ -33,9 +33,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-import attrs
-
 from aaib_cp.workflow.model import Case, TeamMember
+from aaib_cp.workflow.record import Record
 
 __all__ = [
     "CaseView",
@@ -67,13 +66,20 @@ class CaseView(Protocol):
         ...
 
 
-@attrs.frozen
-class SimpleCaseView:
+class SimpleCaseView(Record):
     """An in-memory :class:`CaseView`, for tests and for exploring workflows."""
 
     case: Case
-    members: Sequence[TeamMember] = ()
-    facts: Mapping[str, Any] = attrs.field(factory=dict)
+    members: Sequence[TeamMember]
+    facts: Mapping[str, Any]
+
+    def __init__(
+        self,
+        case: Case,
+        members: Sequence[TeamMember] = (),
+        facts: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._set_fields(case, members, dict() if facts is None else facts)
 
     def team(self) -> Sequence[TeamMember]:
         """Members of the investigation team."""
@@ -88,7 +94,7 @@ class SimpleCaseView:
 
     def with_case(self, case: Case) -> SimpleCaseView:
         """The same view over a changed case record (e.g. with fields about to be set)."""
-        return attrs.evolve(self, case=case)
+        return self.evolve(case=case)
 
 
 GuardFunc = Callable[[CaseView, Any], "str | None"]
@@ -97,17 +103,28 @@ GuardFunc = Callable[[CaseView, Any], "str | None"]
 FactSamples = Mapping[str, Sequence[Any]] | Callable[[Any], Mapping[str, Sequence[Any]]]
 
 
-@attrs.frozen
-class Guard:
+class Guard(Record):
     """A registered guard: its name, parameter type, description and check."""
 
     name: str
     check: GuardFunc
     param: type | tuple[type, ...] | None
     describe_template: str
-    doc: str = ""
-    refers: str | None = None
-    facts: FactSamples | None = None
+    doc: str
+    refers: str | None
+    facts: FactSamples | None
+
+    def __init__(
+        self,
+        name: str,
+        check: GuardFunc,
+        param: type | tuple[type, ...] | None,
+        describe_template: str,
+        doc: str = "",
+        refers: str | None = None,
+        facts: FactSamples | None = None,
+    ) -> None:
+        self._set_fields(name, check, param, describe_template, doc, refers, facts)
 
     def fact_samples(self, param: Any) -> dict[str, tuple[Any, ...]]:
         """The facts this guard reads with ``param``, each with its sample values."""
@@ -157,12 +174,18 @@ class Guard:
         return None
 
 
-@attrs.frozen
-class GuardRef:
+class GuardRef(Record):
     """A guard as named by a workflow transition, with its parameter."""
 
     name: str
-    param: Any = None
+    param: Any
+
+    def __init__(
+        self,
+        name: str,
+        param: Any = None,
+    ) -> None:
+        self._set_fields(name, param)
 
     def label(self) -> str:
         """``name`` or ``name: param`` as written in YAML."""

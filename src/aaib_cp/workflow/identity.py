@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import attrs
+from aaib_cp.workflow.record import Record
 
 __all__ = ["ADMINISTRATOR", "Account", "Actor", "Organisation", "as_actor"]
 
@@ -18,21 +18,27 @@ __all__ = ["ADMINISTRATOR", "Account", "Actor", "Organisation", "as_actor"]
 ADMINISTRATOR = "administrator"
 
 
-@attrs.frozen
-class Organisation:
+class Organisation(Record):
     """An agency in the registry: one id, a display name and any declared aliases."""
 
     id: int
     name: str
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...]
+
+    def __init__(
+        self,
+        id: int,
+        name: str,
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        self._set_fields(id, name, aliases)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
         return {"id": self.id, "name": self.name, "aliases": list(self.aliases)}
 
 
-@attrs.frozen
-class Account:
+class Account(Record):
     """A person who signs in: the only kind of actor the services accept.
 
     ``roles`` are the organisation roles an administrator granted; case roles come from
@@ -43,12 +49,26 @@ class Account:
     id: int
     login: str
     name: str
-    roles: frozenset[str] = frozenset()
-    affiliations: tuple[int, ...] = ()
-    declared: bool = False
-    active: bool = True
-    email: str | None = None
-    created_at: datetime | None = None
+    roles: frozenset[str]
+    affiliations: tuple[int, ...]
+    declared: bool
+    active: bool
+    email: str | None
+    created_at: datetime | None
+
+    def __init__(
+        self,
+        id: int,
+        login: str,
+        name: str,
+        roles: frozenset[str] = frozenset(),
+        affiliations: tuple[int, ...] = (),
+        declared: bool = False,
+        active: bool = True,
+        email: str | None = None,
+        created_at: datetime | None = None,
+    ) -> None:
+        self._set_fields(id, login, name, roles, affiliations, declared, active, email, created_at)
 
     @property
     def label(self) -> str:
@@ -73,12 +93,18 @@ class Account:
         }
 
 
-@attrs.frozen
-class Actor:
+class Actor(Record):
     """An account acting, possibly through an administrator acting on its behalf."""
 
     account: Account
-    delegate: Account | None = None
+    delegate: Account | None
+
+    def __init__(
+        self,
+        account: Account,
+        delegate: Account | None = None,
+    ) -> None:
+        self._set_fields(account, delegate)
 
     @property
     def id(self) -> int:

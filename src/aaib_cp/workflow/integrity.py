@@ -7,18 +7,15 @@ checking its current records against the events that wrote them.
 
 from __future__ import annotations
 
-import hashlib
-import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from aaib_cp.exceptions import WorkflowMismatch
 from aaib_cp.workflow.audit import ChainBreak, verify_chain
 from aaib_cp.workflow.model import Case, Event, EventKind
 from aaib_cp.workflow.ports import CaseStore
+from aaib_cp.workflow.record import Record
 from aaib_cp.workflow.spec import WorkflowDefinition
 
 if TYPE_CHECKING:
@@ -128,8 +125,7 @@ Members = Callable[
 ]
 
 
-@attrs.frozen
-class Written:
+class Written(Record):
     """What a case's events wrote: each record's last hash and event, whether every
     record is known (``strict``), the groups of records created in bulk since the last
     ``sealed`` event (``(event n, group)``) and the hashes records of a group had
@@ -139,6 +135,15 @@ class Written:
     strict: bool
     groups: list[tuple[int, dict[str, Any]]]
     was: dict[str, list[tuple[int, str]]]
+
+    def __init__(
+        self,
+        records: dict[str, tuple[str | None, int]],
+        strict: bool,
+        groups: list[tuple[int, dict[str, Any]]],
+        was: dict[str, list[tuple[int, str]]],
+    ) -> None:
+        self._set_fields(records, strict, groups, was)
 
 
 def expected_content(rows: Sequence[Mapping[str, Any]]) -> Written:
@@ -229,6 +234,9 @@ def _check_group(
     )
     lo, hi = tuple(first), tuple(last)
     in_range = [d for d in deleted if lo <= d[0] <= hi]
+    import hashlib  # here: reading a case (``aaib status``) neither hashes nor merges
+    import heapq
+
     sha, count, labels = hashlib.sha256(), 0, list[str]()
     merged = heapq.merge(members(table, first, last), in_range, key=lambda m: m[0])
     for _, record, current, label in merged:

@@ -1,4 +1,4 @@
-"""Domain records of an investigation, as attrs classes.
+"""Domain records of an investigation, as frozen records (:mod:`.record`).
 
 Records are built from outside data with named constructors (``Case.from_row``),
 never ``Case(**row)``, so the storage layout can change without touching callers.
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-import attrs
+from aaib_cp.workflow.record import Record
 
 __all__ = ["Case", "Event", "EventKind", "TeamMember"]
 
@@ -111,8 +111,7 @@ def _loads(value: Any) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-@attrs.frozen
-class Case:
+class Case(Record):
     """One investigation: where it stands in its workflow, and its recorded fields."""
 
     id: str
@@ -126,7 +125,37 @@ class Case:
     opened_at: datetime
     opened_by: str
     known_on: date
-    fields: Mapping[str, Any] = attrs.field(factory=dict)
+    fields: Mapping[str, Any]
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        workflow_name: str,
+        workflow_version: str,
+        workflow_hash: str,
+        state: str,
+        previous_state: str | None,
+        version: int,
+        opened_at: datetime,
+        opened_by: str,
+        known_on: date,
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._set_fields(
+            id,
+            title,
+            workflow_name,
+            workflow_version,
+            workflow_hash,
+            state,
+            previous_state,
+            version,
+            opened_at,
+            opened_by,
+            known_on,
+            dict() if fields is None else fields,
+        )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Case:
@@ -166,8 +195,7 @@ class Case:
         }
 
 
-@attrs.frozen
-class Event:
+class Event(Record):
     """One entry of a case's append-only, hash-chained audit trail."""
 
     seq: int
@@ -185,8 +213,46 @@ class Event:
     prev_hash: str
     hash: str
     #: the acting account, and the administrator acting for it (None before accounts)
-    account_id: int | None = None
-    delegate_id: int | None = None
+    account_id: int | None
+    delegate_id: int | None
+
+    def __init__(
+        self,
+        seq: int,
+        case_id: str,
+        n: int,
+        at: datetime,
+        actor: str,
+        role: str | None,
+        kind: str,
+        trigger: str | None,
+        from_state: str | None,
+        to_state: str | None,
+        reason: str | None,
+        detail: Mapping[str, Any],
+        prev_hash: str,
+        hash: str,
+        account_id: int | None = None,
+        delegate_id: int | None = None,
+    ) -> None:
+        self._set_fields(
+            seq,
+            case_id,
+            n,
+            at,
+            actor,
+            role,
+            kind,
+            trigger,
+            from_state,
+            to_state,
+            reason,
+            detail,
+            prev_hash,
+            hash,
+            account_id,
+            delegate_id,
+        )
 
     @property
     def allowed(self) -> bool:
@@ -234,8 +300,7 @@ class Event:
         }
 
 
-@attrs.frozen
-class TeamMember:
+class TeamMember(Record):
     """An account appointed to a case's investigation team in a case role."""
 
     case_id: str
@@ -243,7 +308,18 @@ class TeamMember:
     role: str
     appointed_at: datetime
     appointed_by: str
-    account_id: int | None = None
+    account_id: int | None
+
+    def __init__(
+        self,
+        case_id: str,
+        name: str,
+        role: str,
+        appointed_at: datetime,
+        appointed_by: str,
+        account_id: int | None = None,
+    ) -> None:
+        self._set_fields(case_id, name, role, appointed_at, appointed_by, account_id)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TeamMember:

@@ -14,8 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 from aaib_cp.exceptions import DefinitionError
 from aaib_cp.workflow.calendar import NATIONS
 from aaib_cp.workflow.graph import graph_problems
@@ -285,7 +283,7 @@ class _Parser(RulesReader):
                 else:
                     ok.append(r)
             if key in roles:
-                roles[key] = attrs.evolve(roles[key], appointed_by=tuple(ok))
+                roles[key] = roles[key].evolve(appointed_by=tuple(ok))
         if not roles and isinstance(value, list | dict):
             self.err(path, "declare at least one role")
         return roles

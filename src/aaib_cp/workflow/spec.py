@@ -8,15 +8,13 @@ Loading lives in :mod:`aaib_cp.workflow.definition`, validation in
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import attrs
-
 from aaib_cp.workflow.calendar import DeadlineRule
 from aaib_cp.workflow.guards import GuardRef
+from aaib_cp.workflow.record import Record
 
 __all__ = [
     "ACTIONS",
@@ -97,20 +95,31 @@ def suggest(name: object, options: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` when a close option exists, else an empty string."""
     if not isinstance(name, str):
         return ""
+    import difflib  # only for a mistake: not on the way of a command that succeeds
+
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-@attrs.frozen
-class RoleDef:
+class RoleDef(Record):
     """A role. An ``organisation`` role is taken as given (``--role``); a ``case`` role
     must be held through appointment to the case, by a role in ``appointed_by``."""
 
     name: str
-    description: str = ""
-    scope: str = "organisation"
-    appointed_by: tuple[str, ...] = ()
-    independent: bool = False
+    description: str
+    scope: str
+    appointed_by: tuple[str, ...]
+    independent: bool
+
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        scope: str = "organisation",
+        appointed_by: tuple[str, ...] = (),
+        independent: bool = False,
+    ) -> None:
+        self._set_fields(name, description, scope, appointed_by, independent)
 
     @property
     def is_case_role(self) -> bool:
@@ -118,50 +127,85 @@ class RoleDef:
         return self.scope == "case"
 
 
-@attrs.frozen
-class FieldDef:
+class FieldDef(Record):
     """A case field that transitions set (``sets:``) and guards read."""
 
     name: str
-    type: str = "text"
-    choices: tuple[str, ...] = ()
-    description: str = ""
+    type: str
+    choices: tuple[str, ...]
+    description: str
     #: where reports show the field: ``title_page``, ``synopsis`` or ``factual`` (or not at all)
-    report: str | None = None
+    report: str | None
     #: how reports name it ("Depth of investigation"); default: the name in words
-    label: str = ""
+    label: str
     #: roles that may record it with ``aaib set`` besides those of transitions that set it
-    set_by: tuple[str, ...] = ()
+    set_by: tuple[str, ...]
+
+    def __init__(
+        self,
+        name: str,
+        type: str = "text",
+        choices: tuple[str, ...] = (),
+        description: str = "",
+        report: str | None = None,
+        label: str = "",
+        set_by: tuple[str, ...] = (),
+    ) -> None:
+        self._set_fields(name, type, choices, description, report, label, set_by)
 
 
 #: Where a report may show a case field (``report:`` in a field's spec).
 REPORT_PLACES = ("title_page", "synopsis", "factual")
 
 
-@attrs.frozen
-class StateDef:
+class StateDef(Record):
     """One state of the workflow."""
 
     name: str
-    description: str = ""
-    terminal: bool = False
-    deadline: DeadlineRule | None = None
+    description: str
+    terminal: bool
+    deadline: DeadlineRule | None
+
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        terminal: bool = False,
+        deadline: DeadlineRule | None = None,
+    ) -> None:
+        self._set_fields(name, description, terminal, deadline)
 
 
-@attrs.frozen
-class TransitionDef:
+class TransitionDef(Record):
     """One declared transition (``sources`` already expanded from ``*``)."""
 
     trigger: str
     sources: tuple[str, ...]
     dest: str
     roles: tuple[str, ...]
-    guards: tuple[GuardRef, ...] = ()
-    reason: str = "optional"
-    sets: tuple[str, ...] = ()
-    description: str = ""
-    index: int = 0
-    deadline: DeadlineRule | None = None
+    guards: tuple[GuardRef, ...]
+    reason: str
+    sets: tuple[str, ...]
+    description: str
+    index: int
+    deadline: DeadlineRule | None
+
+    def __init__(
+        self,
+        trigger: str,
+        sources: tuple[str, ...],
+        dest: str,
+        roles: tuple[str, ...],
+        guards: tuple[GuardRef, ...] = (),
+        reason: str = "optional",
+        sets: tuple[str, ...] = (),
+        description: str = "",
+        index: int = 0,
+        deadline: DeadlineRule | None = None,
+    ) -> None:
+        self._set_fields(
+            trigger, sources, dest, roles, guards, reason, sets, description, index, deadline
+        )
 
     @property
     def returns(self) -> bool:
@@ -174,18 +218,24 @@ class TransitionDef:
         return self.reason == "required"
 
 
-@attrs.frozen
-class InterimStatements:
+class InterimStatements(Record):
     """When interim statements fall due: every ``interim_statement_months`` months after
     the date named ``anchor``, until the case first enters state ``until``."""
 
     anchor: str
     until: str
-    label: str = "Interim statement"
+    label: str
+
+    def __init__(
+        self,
+        anchor: str,
+        until: str,
+        label: str = "Interim statement",
+    ) -> None:
+        self._set_fields(anchor, until, label)
 
 
-@attrs.frozen
-class InvariantDef:
+class InvariantDef(Record):
     """A named condition the workflow's guards guarantee when a case enters its scope.
 
     The scope is the states in ``states`` (all, if empty) once the case has entered
@@ -195,9 +245,19 @@ class InvariantDef:
 
     name: str
     holds: tuple[GuardRef, ...]
-    states: tuple[str, ...] = ()
-    from_state: str | None = None
-    description: str = ""
+    states: tuple[str, ...]
+    from_state: str | None
+    description: str
+
+    def __init__(
+        self,
+        name: str,
+        holds: tuple[GuardRef, ...],
+        states: tuple[str, ...] = (),
+        from_state: str | None = None,
+        description: str = "",
+    ) -> None:
+        self._set_fields(name, holds, states, from_state, description)
 
     def scope_text(self) -> str:
         """Where it applies, in words: ``in a, b from c``."""
@@ -209,8 +269,7 @@ class InvariantDef:
         return " ".join(parts) or "everywhere"
 
 
-@attrs.frozen
-class WorkflowDefinition:
+class WorkflowDefinition(Record):
     """A validated workflow. Build one with :func:`load_workflow` or :func:`parse_workflow`."""
 
     name: str
@@ -228,16 +287,62 @@ class WorkflowDefinition:
     content_hash: str
     source_text: str
     filename: str
-    interim_statements: InterimStatements | None = None
-    case_prefix: str = DEFAULT_CASE_PREFIX
-    permissions: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
-    phases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
-    separation: tuple[tuple[str, str], ...] = ()
-    _index: dict[tuple[str, str], TransitionDef] = attrs.field(init=False, repr=False, eq=False)
+    interim_statements: InterimStatements | None
+    case_prefix: str
+    permissions: Mapping[str, tuple[str, ...]]
+    phases: Mapping[str, tuple[str, ...]]
+    separation: tuple[tuple[str, str], ...]
+    #: (state, trigger) -> transition, built by ``__init__``
+    _index: dict[tuple[str, str], TransitionDef]
 
-    def __attrs_post_init__(self) -> None:
-        index = {(s, t.trigger): t for t in self.transitions for s in t.sources}
-        object.__setattr__(self, "_index", index)
+    _no_eq = _no_repr = _no_init = frozenset({"_index"})
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        title: str,
+        description: str,
+        initial: str,
+        states: Mapping[str, StateDef],
+        transitions: tuple[TransitionDef, ...],
+        roles: Mapping[str, RoleDef],
+        fields: Mapping[str, FieldDef],
+        settings: Mapping[str, Any],
+        nation: str,
+        invariants: tuple[InvariantDef, ...],
+        content_hash: str,
+        source_text: str,
+        filename: str,
+        interim_statements: InterimStatements | None = None,
+        case_prefix: str = DEFAULT_CASE_PREFIX,
+        permissions: Mapping[str, tuple[str, ...]] | None = None,
+        phases: Mapping[str, tuple[str, ...]] | None = None,
+        separation: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self._set_fields(
+            name,
+            version,
+            title,
+            description,
+            initial,
+            states,
+            transitions,
+            roles,
+            fields,
+            settings,
+            nation,
+            invariants,
+            content_hash,
+            source_text,
+            filename,
+            interim_statements,
+            case_prefix,
+            dict() if permissions is None else permissions,
+            dict() if phases is None else phases,
+            separation,
+            {(s, t.trigger): t for t in transitions for s in t.sources},  # _index
+        )
 
     @property
     def terminal(self) -> tuple[str, ...]:

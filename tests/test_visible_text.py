@@ -107,6 +107,41 @@ class TestMarkupTakenFirst:
         assert reference.sub(visible._markup, page) == visible._MARKUP.sub(visible._markup, page)
 
 
+def glued_as_a_loop(page: str) -> bool:
+    """The loop _glued was: each inline tag start, its run and the characters either side."""
+    start = re.compile(rf"<(?:/?(?:{visible._INLINE_NAMES})(?=[\s/>])|!--)")
+    for match in start.finditer(page):
+        before = page[match.start() - 1 : match.start()]
+        if before and before not in "<>" and not before.isspace():
+            end = visible._INLINE_RUN.match(page, match.start())
+            after = page[end.end() : end.end() + 1] if end else ""
+            if after and after not in "<>" and not after.isspace():
+                return True
+    return False
+
+
+class TestGluedInOnePattern:
+    @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(pages)
+    def test_the_same_answer_as_the_loop(self, page):
+        assert glued_as_a_loop(page) == visible._glued(page)
+
+    @pytest.mark.parametrize(
+        ("page", "glued"),
+        [
+            ("Jo<b></b>hn", True),
+            ("Jo <b></b>hn", False),
+            ("Jo<b></b> hn", False),
+            ("Jo<!-- x -->hn", True),
+            ("Jo<!-- a --> b -->hn", False),  # the comment ends at its first "-->"
+            ("Jo<b>", False),
+            ("<b>John</b>", False),
+        ],
+    )
+    def test_examples(self, page, glued):
+        assert glued == visible._glued(page) == glued_as_a_loop(page)
+
+
 class TestAtLeastAsStrictAsHtmlParser:
     @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
     @given(pages)

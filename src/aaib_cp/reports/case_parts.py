@@ -233,9 +233,11 @@ def timeline(
         a: lane(a)
         for a in dict.fromkeys([*chronology.agencies, *(e.agency for e in chronology.entries)])
     }
-    # every label the picture may show, each once
-    labels = [title, *names.values(), *(e.ref for e in chronology.entries)]
-    check("\n".join(dict.fromkeys(labels)))
+    # every label the picture shows (its lanes, and the key practice episodes it labels)
+    from aaib_cp.evidence.timeline import MAX_LABELS
+
+    labelled = [e.ref for e in chronology.entries if e.key_episode][:MAX_LABELS]
+    check("\n".join(dict.fromkeys([title, *names.values(), *labelled])))
     return timeline_svg(chronology, title=title, lane=names.__getitem__)
 
 

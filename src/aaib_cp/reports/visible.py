@@ -152,8 +152,11 @@ _SHOWN_HINT = re.compile(_words_anycase(sorted(SHOWN_ATTRIBUTES)))
 
 _INLINE_NAMES = _words_anycase(_INLINE)
 _INLINE_TAG = rf"<(?:/?(?:{_INLINE_NAMES})(?=[\s/>])[^<>]*>|!--.*?-->)"
-_INLINE_START = re.compile(rf"<(?:/?(?:{_INLINE_NAMES})(?=[\s/>])|!--)")
 _INLINE_RUN = re.compile(f"(?:{_INLINE_TAG})+", re.S)
+# A run of inline tags (taken as _INLINE_RUN takes it: atomic, so no shorter or longer
+# reading is tried) with a character of a word either side: "<" first, so re skips
+# from one "<" to the next.
+_GLUED = re.compile(rf"<(?<=[^<>\s]<)(?>{_INLINE_TAG[1:]}(?:{_INLINE_TAG})*)(?=[^<>\s])", re.S)
 _WORD_JOINER = "\u2060"  # not text; keeps "&a<b></b>mp;" from becoming an entity
 _SVG_URI = re.compile(
     r"""data:image/svg\+xml(?P<params>(?:;[^,;"'\s>]*)*),(?P<body>[^"'\s>)]*)""", re.I
@@ -198,14 +201,7 @@ def _attribute_values(tags: str) -> str:
 
 def _glued(page: str) -> bool:
     """Whether inline markup (or a comment) stands between two characters of a word."""
-    for match in _INLINE_START.finditer(page):
-        before = page[match.start() - 1 : match.start()]
-        if before and before not in "<>" and not before.isspace():
-            end = _INLINE_RUN.match(page, match.start())
-            after = page[end.end() : end.end() + 1] if end else ""
-            if after and after not in "<>" and not after.isspace():
-                return True
-    return False
+    return _GLUED.search(page) is not None
 
 
 def _text(page: str) -> str:

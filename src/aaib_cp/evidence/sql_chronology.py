@@ -70,6 +70,7 @@ def _entries(
     i_what, i_key, i_source = (columns[c] for c in ("what", "key_episode", "source"))
     i_ev, i_version = columns["ev_ref"], columns["ev_version"]
     who: dict[int, list[tuple[str, str]]] = {}
+    nobody: list[tuple[str, str]] = []  # shared by the entries without people, never changed
     ids = [r[i_id] for r in rows]
     if ids:
         for p in fetch_rows(
@@ -83,7 +84,7 @@ def _entries(
     out = []
     parsed: dict[str, When] = {}  # a long chronology repeats its dates: each is parsed once
     for r in rows:
-        people_here = who.get(r[i_id], [])
+        people_here = who.get(r[i_id], nobody)
         when = parsed.get(r[i_when])
         if when is None:
             when = parsed[r[i_when]] = When.parse(r[i_when])

@@ -308,7 +308,8 @@ def _public_view(data: ReportData) -> dict[str, Any]:
         if not e.protected
     ]
     for entry in view["chronology"]:
-        entry["evidence_refs"] = [r for r in entry["evidence_refs"] if r not in protected]
+        if entry["evidence_refs"]:
+            entry["evidence_refs"] = [r for r in entry["evidence_refs"] if r not in protected]
     view["factors"] = [_public_factor(f) for f in data.factors]
     view["classifications"] = []
     if view["consultation"] is not None:  # who said what, on which paragraph: the team's

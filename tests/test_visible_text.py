@@ -142,6 +142,26 @@ class TestGluedInOnePattern:
         assert glued == visible._glued(page) == glued_as_a_loop(page)
 
 
+class TestSvgPicturesFound:
+    @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(
+        st.lists(
+            st.sampled_from(
+                [
+                    "data:image/svg+xml,", "DATA:Image/SVG+XML;base64,", "data:image/ſvg+xml,",
+                    "data:İmage/svg+xml,", "data:image/svg+xml", "<svg>", "a", " ", '"', ",",
+                    "%3Csvg%3E", "K", "ı", ";x", ">", "İ",
+                ]
+            ),
+            max_size=12,
+        ).map("".join)
+    )  # fmt: skip
+    def test_the_same_uris_as_the_pattern(self, page):
+        """Found with str.find on the lower case, or the pattern where that would differ."""
+        expected = [(m.span(), m.groupdict()) for m in visible._SVG_URI.finditer(page)]
+        assert expected == [(m.span(), m.groupdict()) for m in visible._svg_uris(page)]
+
+
 class TestAtLeastAsStrictAsHtmlParser:
     @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
     @given(pages)

@@ -6,6 +6,7 @@ made once; the templates live in ``aaib_cp/reports/templates``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -80,8 +81,13 @@ def _html_rows(rows: Sequence[Sequence[str | None]], classes: Sequence[str] = ()
     """
     import markupsafe
 
-    cells = ["" if c is None else str(c) for row in rows for c in row]
-    escaped = str(markupsafe.escape("\x00".join(cells))).split("\x00")
+    cells: list[Any] = list(itertools.chain.from_iterable(rows))
+    try:
+        joined = "\x00".join(cells)
+    except TypeError:  # a cell that is not text: None shows as nothing, the rest as text
+        cells = ["" if c is None else str(c) for c in cells]
+        joined = "\x00".join(cells)
+    escaped = str(markupsafe.escape(joined)).split("\x00")
     if len(escaped) != len(cells):  # a cell held a NUL itself: escape one by one
         escaped = [str(markupsafe.escape(c)) for c in cells]
     starts = [
@@ -97,9 +103,9 @@ def _html_rows(rows: Sequence[Sequence[str | None]], classes: Sequence[str] = ()
     between = ["</td><td>"] * len(cells)
     between[1::width] = ["</th><td>"] * len(rows)
     between[0::width] = [starts[0], *("</td></tr>\n" + s for s in starts[1:])]
-    joined = [""] * (2 * len(cells))
-    joined[0::2], joined[1::2] = between, escaped
-    return markupsafe.Markup("".join(joined) + "</td></tr>")
+    laid = [""] * (2 * len(cells))
+    laid[0::2], laid[1::2] = between, escaped
+    return markupsafe.Markup("".join(laid) + "</td></tr>")
 
 
 def _row_cells(

@@ -28,7 +28,7 @@ import base64
 import binascii
 import html as html_lib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
 from aaib_cp.reports.scanning import Trie
@@ -222,10 +222,31 @@ def visible_text(page: str, *, _depth: int = 0) -> str:
     return "\n".join(parts)
 
 
+# Letters that re's case-insensitive matching takes for ASCII ones ("ſ" for "s").
+_CASELESS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_SVG_MIME = "data:image/svg+xml"
+
+
+def _svg_uris(page: str) -> Iterator[re.Match[str]]:
+    """``_SVG_URI.finditer(page)``: where the page's lower case keeps every position
+    (and no letter re takes for an ASCII one is in it), each is found with ``str.find``
+    on the lower case instead of a case-insensitive pattern tried at every character."""
+    lower = page.lower()
+    if len(lower) != len(page) or any(c in page for c in _CASELESS):
+        yield from _SVG_URI.finditer(page)
+        return
+    at = lower.find(_SVG_MIME)
+    while at != -1:
+        match = _SVG_URI.match(page, at)
+        if match is not None:
+            yield match
+        at = lower.find(_SVG_MIME, match.end() if match is not None else at + 1)
+
+
 def _svg_pictures(page: str) -> list[str]:
     """The markup of every SVG picture embedded in ``page`` as a ``data:`` URI."""
     pictures = []
-    for match in _SVG_URI.finditer(page):
+    for match in _svg_uris(page):
         body = html_lib.unescape(match["body"])
         if ";base64" in match["params"].lower():
             try:

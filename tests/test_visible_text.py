@@ -10,6 +10,7 @@ unclosed ``style``) are found.
 from __future__ import annotations
 
 import base64
+import re
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aaib_cp.exceptions import AnonymisationError
-from aaib_cp.reports import render, visible_text
+from aaib_cp.reports import render, visible, visible_text
 from aaib_cp.reports.anonymise import Anonymiser, Identity
 from aaib_cp.reports.model import ProcessStep
 from tests.report_fixtures import PUBLISHED, rich_report
@@ -94,6 +95,71 @@ MARKUP = [
     "<!-->", "<style / >", "<style\x0b>", "<script src='a>b'>", "</script >", "<p/>",
 ]  # fmt: skip
 pages = st.lists(st.sampled_from(WORDS + MARKUP), max_size=40).map("".join)
+
+
+class TestMarkupTakenFirst:
+    @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(pages)
+    def test_the_same_reading_as_the_pattern_as_read(self, page):
+        """The pattern that takes each construct's "<" first reads pages exactly as
+        the alternatives it is made from do (it is only faster)."""
+        reference = re.compile(visible.MARKUP_AS_READ, re.S)
+        assert reference.sub(visible._markup, page) == visible._MARKUP.sub(visible._markup, page)
+
+
+def glued_as_a_loop(page: str) -> bool:
+    """The loop _glued was: each inline tag start, its run and the characters either side."""
+    start = re.compile(rf"<(?:/?(?:{visible._INLINE_NAMES})(?=[\s/>])|!--)")
+    for match in start.finditer(page):
+        before = page[match.start() - 1 : match.start()]
+        if before and before not in "<>" and not before.isspace():
+            end = visible._INLINE_RUN.match(page, match.start())
+            after = page[end.end() : end.end() + 1] if end else ""
+            if after and after not in "<>" and not after.isspace():
+                return True
+    return False
+
+
+class TestGluedInOnePattern:
+    @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(pages)
+    def test_the_same_answer_as_the_loop(self, page):
+        assert glued_as_a_loop(page) == visible._glued(page)
+
+    @pytest.mark.parametrize(
+        ("page", "glued"),
+        [
+            ("Jo<b></b>hn", True),
+            ("Jo <b></b>hn", False),
+            ("Jo<b></b> hn", False),
+            ("Jo<!-- x -->hn", True),
+            ("Jo<!-- a --> b -->hn", False),  # the comment ends at its first "-->"
+            ("Jo<b>", False),
+            ("<b>John</b>", False),
+        ],
+    )
+    def test_examples(self, page, glued):
+        assert glued == visible._glued(page) == glued_as_a_loop(page)
+
+
+class TestSvgPicturesFound:
+    @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(
+        st.lists(
+            st.sampled_from(
+                [
+                    "data:image/svg+xml,", "DATA:Image/SVG+XML;base64,", "data:image/ſvg+xml,",
+                    "data:İmage/svg+xml,", "data:image/svg+xml", "<svg>", "a", " ", '"', ",",
+                    "%3Csvg%3E", "K", "ı", ";x", ">", "İ",
+                ]
+            ),
+            max_size=12,
+        ).map("".join)
+    )  # fmt: skip
+    def test_the_same_uris_as_the_pattern(self, page):
+        """Found with str.find on the lower case, or the pattern where that would differ."""
+        expected = [(m.span(), m.groupdict()) for m in visible._SVG_URI.finditer(page)]
+        assert expected == [(m.span(), m.groupdict()) for m in visible._svg_uris(page)]
 
 
 class TestAtLeastAsStrictAsHtmlParser:

@@ -28,6 +28,7 @@ from datetime import date
 import attrs
 
 from aaib_cp.exceptions import AnonymisationError, InputError
+from aaib_cp.reports.scanning import ANY, leading, scan
 from aaib_cp.reports.text_matching import (
     AN,
     DATES,
@@ -35,6 +36,7 @@ from aaib_cp.reports.text_matching import (
     MONTH_NUMBER,
     NAME_END,
     NAME_START,
+    NAME_START_AFTER,
     TITLES,
     TWO_DIGITS,
     Folded,
@@ -136,14 +138,16 @@ class Anonymiser:
             "real name",
             name_units,
             name_keys,
-            NAME_START,
+            (NAME_START, NAME_START_AFTER),
             NAME_END,
             self._title_prefix(),
             "name",
         )
-        self._addresses = Kind("address", addr_units, addr_keys, f"(?<!{AN})", f"(?!{AN})")
-        self._others = Kind("identifier", id_units, id_keys, f"(?<!{AN})", f"(?!{AN})")
+        not_after = (f"(?<!{AN})", f"(?<!{AN}{ANY})")
+        self._addresses = Kind("address", addr_units, addr_keys, not_after, f"(?!{AN})")
+        self._others = Kind("identifier", id_units, id_keys, not_after, f"(?!{AN})")
         self._dobs: dict[tuple[int, int, int], set[int]] = {}
+        self._days: dict[str, tuple[int, int, int]] = {}  # each date text read
         protected = set(_MARKERS)
         everyone = [(i, False) for i in identities] + [(i, True) for i in also_withhold]
         for owner, (identity, withheld) in enumerate(everyone):
@@ -161,14 +165,14 @@ class Anonymiser:
             self._register(owner, identity, pseudonym, single_letters=single_letters)
         for kind in (self._names, self._addresses, self._others):
             kind.compile()
-        self._protect = self._protect_pattern(protected)
+        self._protect, self._protect_twin = self._protect_pattern(protected)
 
     @staticmethod
-    def _title_prefix() -> str:
+    def _title_prefix() -> Trie:
         trie = Trie()
         for title in TITLES:
             trie.add([*title, r"(?:\.\s*|\s+)"])
-        return f"(?:{trie.pattern()})?"
+        return trie
 
     def _register(
         self, owner: int, identity: Identity, pseudonym: str, *, single_letters: bool
@@ -205,7 +209,8 @@ class Anonymiser:
             self._others.add(form, owner)
 
     @staticmethod
-    def _protect_pattern(protected: set[str]) -> re.Pattern[str]:
+    def _protect_pattern(protected: set[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        """The pattern of the pseudonyms and markers a scan masks, and its leading twin."""
         trie = Trie()
         for text in protected:
             folded = " ".join(fold(text).split())
@@ -215,7 +220,16 @@ class Anonymiser:
             if re.search(AN + "$", folded):
                 units.append(f"(?!{AN})")
             trie.add(units)
-        return re.compile(trie.pattern())
+        firsts: list[tuple[str, str, str]] = []
+        for unit, rest in trie.firsts():
+            if unit == f"(?<!{AN})":  # each first character of what follows, then the check
+                below = Trie()
+                below.root = trie.root[unit]
+                firsts += [(c, f"(?<!{AN}{ANY})", r) for c, r in below.firsts()]
+            else:
+                firsts.append((unit, "", rest))
+        twin = leading(firsts)
+        return re.compile(trie.pattern()), None if twin is None else re.compile(twin)
 
     # -- scanning --
 
@@ -237,14 +251,26 @@ class Anonymiser:
 
     def _found(self, folded: str) -> list[tuple[int, int, str, list[int]]]:
         """Every identifier in a folded text: folded spans, possibly overlapping."""
-        folded = self._protect.sub(lambda m: MASK * len(m[0]), folded)
+        pieces, at = [], 0
+        for match in scan(self._protect, self._protect_twin, folded):
+            pieces += [folded[at : match.start()], MASK * (match.end() - match.start())]
+            at = match.end()
+        folded = "".join(pieces) + folded[at:] if pieces else folded
         found: list[tuple[int, int, str, list[int]]] = []
         for kind in (self._addresses, self._others, self._names):
             for start, end, owners in kind.find(folded):
                 found.append((start, end, kind.label, sorted(owners)))
         if self._dobs:
+            # a date's day, month and year follow from its text alone (the four forms
+            # cannot spell the same text): a long report repeats its dates
+            days = self._days
             for match in DATES.finditer(folded):
-                owners = self._dobs.get(self._date_of(match), set())
+                day = days.get(match[0])
+                if day is None:
+                    if len(days) > 50_000:
+                        days.clear()
+                    day = days[match[0]] = self._date_of(match)
+                owners = self._dobs.get(day, set())
                 if owners:
                     found.append((match.start(), match.end(), "date of birth", sorted(owners)))
         return found

@@ -6,6 +6,7 @@ A :class:`Document` is a title page and a sequence of blocks (:class:`Heading`,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -35,6 +36,12 @@ def long_date(text: str | None) -> str:
     """``2026-11-29`` -> ``29 November 2026`` (en-GB); other text unchanged."""
     if not text:
         return ""
+    return _long_date(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(text: str) -> str:
+    """:func:`long_date` of a text (a chronology repeats its dates: each is worded once)."""
     match = _ISO.match(text.strip())
     if not match:
         return text

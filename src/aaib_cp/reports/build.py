@@ -72,11 +72,6 @@ def _words(value: str | None) -> str | None:
     return None if value is None else value.replace("_", " ")
 
 
-def _base_ref(label: str) -> str:
-    """``E3v2`` -> ``E3`` (the reference protection and the register use)."""
-    return label.strip().upper().split("V")[0]
-
-
 def anonymiser_for(store: Store, case_id: str) -> Anonymiser:
     """An anonymiser over every person registered on any case in the database.
 
@@ -184,7 +179,7 @@ def build_report_data(
     )
     factors = analysis.factors(case.id)
 
-    timeline_png = None
+    timeline_svg = None
     if pictures:
         title = f"{case.id}: integrated multi-agency chronology"
         if audience in PUBLIC_AUDIENCES:
@@ -193,9 +188,9 @@ def build_report_data(
             def check(text: str) -> None:
                 anon.check(text, where=f"{audience} report timeline")
 
-            timeline_png = cp.timeline_png(chronology, title=title, lane=anon.redact, check=check)
+            timeline_svg = cp.timeline(chronology, title=title, lane=anon.redact, check=check)
         else:
-            timeline_png = cp.timeline_png(
+            timeline_svg = cp.timeline(
                 chronology, title=title, lane=lambda s: s, check=lambda _s: None
             )
 
@@ -217,19 +212,7 @@ def build_report_data(
             rm.Agency(name=a.name, kind=AGENCY_KINDS.get(a.kind, _words(a.kind) or ""))
             for a in book.agencies(case.id)
         ),
-        chronology=tuple(
-            rm.ChronologyEntry(
-                when=e.when.text,
-                sort_key="{} {} {}".format(*e.when.sort_key),
-                text=e.what,
-                agency=e.agency,
-                people=e.people,
-                people_real=tuple(real.get(p, p) for p in e.people),
-                key_practice_episode=e.key_episode,
-                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
-            )
-            for e in chronology.entries
-        ),
+        chronology=cp.chronology_entries(chronology.entries, real),
         evidence=tuple(
             rm.EvidenceSummary(
                 ref=i.ref,
@@ -265,7 +248,7 @@ def build_report_data(
         feedback=parts["feedback"],
         glossary=cp.glossary(definition, factors, _taxonomy()),
         process=cp.process(case, definition, history),
-        timeline_png=timeline_png,
+        timeline_svg=timeline_svg,
     )
 
 

@@ -6,7 +6,8 @@
 - :func:`process`: the phases from the first state to the last, in plain words;
 - :func:`glossary`: the terms of the method, the workflow's roles and the taxonomy
   codes the case's factors use;
-- :func:`timeline_png`: the chronology's timeline, its lanes renamed (anonymised) and checked.
+- :func:`chronology_entries`: the chronology as the report's entries;
+- :func:`timeline`: the chronology's timeline (SVG), its lanes renamed (anonymised) and checked.
 """
 
 from __future__ import annotations
@@ -15,21 +16,20 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import attrs
-
 from aaib_cp.exceptions import InputError
 from aaib_cp.reports import model as rm
 from aaib_cp.workflow.definition import WorkflowDefinition
 from aaib_cp.workflow.model import Case, Event, EventKind
 
 __all__ = [
+    "chronology_entries",
     "conduct_code",
     "details",
     "glossary",
     "key_dates",
     "process",
     "synopsis",
-    "timeline_png",
+    "timeline",
 ]
 
 _CONDUCT = re.compile(r"violation|error|unsafe act", re.I)
@@ -220,28 +220,52 @@ def glossary(
     return tuple(terms)
 
 
-def timeline_png(
+def timeline(
     chronology: Any, *, title: str, lane: Callable[[str], str], check: Callable[[str], None]
 ) -> bytes | None:
-    """The timeline PNG, its agency lanes passed through ``lane`` (and checked)."""
+    """The timeline picture (SVG), its agency lanes passed through ``lane`` (and checked)."""
     if not chronology.entries:
         return None
-    from aaib_cp.evidence.timeline import timeline_picture
+    from aaib_cp.reports.timeline_figure import timeline_svg
 
     # thousands of entries share a handful of agencies: each is renamed once
     names = {
         a: lane(a)
         for a in dict.fromkeys([*chronology.agencies, *(e.agency for e in chronology.entries)])
     }
-    renamed = attrs.evolve(
-        chronology,
-        agencies=tuple(names[a] for a in chronology.agencies),
-        entries=tuple(
-            e if names[e.agency] == e.agency else attrs.evolve(e, agency=names[e.agency])
-            for e in chronology.entries
-        ),
-    )
-    # every label the picture may show, each once
-    labels = [title, *names.values(), *(e.ref for e in renamed.entries)]
-    check("\n".join(dict.fromkeys(labels)))
-    return timeline_picture(renamed, ".png", title=title)
+    # every label the picture shows (its lanes, and the key practice episodes it labels)
+    from aaib_cp.evidence.timeline import MAX_LABELS
+
+    labelled = [e.ref for e in chronology.entries if e.key_episode][:MAX_LABELS]
+    check("\n".join(dict.fromkeys([title, *names.values(), *labelled])))
+    return timeline_svg(chronology, title=title, lane=names.__getitem__)
+
+
+def _base_ref(label: str) -> str:
+    """``E3v2`` -> ``E3`` (the reference protection and the register use)."""
+    return label.strip().upper().split("V")[0]
+
+
+def chronology_entries(
+    entries: Iterable[Any], real: dict[str, str]
+) -> tuple[rm.ChronologyEntry, ...]:
+    """The report's chronology entries (each date's sort key worded once)."""
+    keys: dict[str, str] = {}
+    out = []
+    for e in entries:
+        key = keys.get(e.when.text)
+        if key is None:
+            key = keys[e.when.text] = "{} {} {}".format(*e.when.sort_key)
+        out.append(
+            rm.ChronologyEntry(
+                when=e.when.text,
+                sort_key=key,
+                text=e.what,
+                agency=e.agency,
+                people=e.people,
+                people_real=tuple([real.get(p, p) for p in e.people]) if e.people else (),
+                key_practice_episode=e.key_episode,
+                evidence_refs=(_base_ref(e.evidence),) if e.evidence else (),
+            )
+        )
+    return tuple(out)

@@ -34,6 +34,7 @@ from aaib_cp.reports.blocks import DRAFT_MARK, Document, Heading, Para, Table
 from aaib_cp.reports.document import outline, summary_outline
 from aaib_cp.reports.figures import process_svg
 from aaib_cp.reports.model import CATEGORIES, FINDING_KINDS, Factor, ReportData
+from aaib_cp.reports.templating import environment, markdown_escape
 from aaib_cp.reports.visible import visible_text
 
 __all__ = [
@@ -130,7 +131,7 @@ def document_for(
         view = _restricted_view(data)
     else:
         view = _public_view(data)
-        view = _redacted(view, _redactions(view, redact or _identity).__getitem__)
+        view = _redacted(view, _redactions(view, redact or _identity))
     view["audience"] = audience
     view["report_id"] = report_id(data, audience)
     view["marking"] = _marking(marking, audience)
@@ -204,7 +205,7 @@ def render_document(document: Document, fmt: str, *, medium: str = "screen") -> 
     """
     if medium not in MEDIA:
         raise InputError(f"report medium: expected one of {', '.join(MEDIA)} (got {medium!r})")
-    template = _environment(fmt).get_template(f"document.{fmt}.j2")
+    template = environment(fmt).get_template(f"document.{fmt}.j2")
     text = template.render(
         doc=document,
         draft_mark=DRAFT_MARK,
@@ -213,7 +214,9 @@ def render_document(document: Document, fmt: str, *, medium: str = "screen") -> 
         Table=Table,
         for_print=medium == "print",
     )
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    while "\n\n\n" in text:  # runs of blank lines as one (faster than a pattern on a long page)
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"
 
 
 # -- views: what each audience may see ------------------------------------------------------
@@ -270,7 +273,8 @@ def _common(data: ReportData) -> dict[str, Any]:
         "feedback": [f.to_json() for f in data.feedback],
         "glossary": [g.to_json() for g in data.glossary],
         "process": [p.to_json() for p in data.process],
-        "timeline_src": _data_uri("image/png", data.timeline_png),
+        "timeline_src": _data_uri("image/svg+xml", data.timeline_svg)
+        or _data_uri("image/png", data.timeline_png),
         "process_src": process,
     }
 
@@ -304,7 +308,8 @@ def _public_view(data: ReportData) -> dict[str, Any]:
         if not e.protected
     ]
     for entry in view["chronology"]:
-        entry["evidence_refs"] = [r for r in entry["evidence_refs"] if r not in protected]
+        if entry["evidence_refs"]:
+            entry["evidence_refs"] = [r for r in entry["evidence_refs"] if r not in protected]
     view["factors"] = [_public_factor(f) for f in data.factors]
     view["classifications"] = []
     if view["consultation"] is not None:  # who said what, on which paragraph: the team's
@@ -335,9 +340,29 @@ def _public_factor(factor: Factor) -> dict[str, Any]:
 
 
 def _texts(value: Any, out: list[str], key: str | None = None) -> list[str]:
-    """Every text of a view that :func:`_redacted` redacts, appended to ``out``."""
+    """Every text of a view that :func:`_redacted` redacts, appended to ``out``.
+
+    Plain dicts, lists and strings (all a view is made of) are told apart by their
+    exact type first: a view of a long chronology holds some 70,000 values.
+    """
     if key in _IMAGE_KEYS:
-        pass
+        return out
+    kind = type(value)
+    if kind is str:
+        out.append(value)
+    elif kind is dict:
+        for k, v in value.items():
+            if type(v) is str:
+                if k not in _IMAGE_KEYS:
+                    out.append(v)
+            elif v and type(v) is not bool and type(v) is not int:  # None, [] and 0: no text
+                _texts(v, out, k)
+    elif kind is list:
+        for v in value:
+            if type(v) is str:
+                out.append(v)
+            else:
+                _texts(v, out)
     elif isinstance(value, str):
         out.append(value)
     elif isinstance(value, Mapping):
@@ -350,7 +375,7 @@ def _texts(value: Any, out: list[str], key: str | None = None) -> list[str]:
 
 
 def _redactions(view: Mapping[str, Any], redact: Callable[[str], str]) -> dict[str, str]:
-    """Each distinct text of ``view`` and its redaction.
+    """Each distinct text of ``view`` and its redaction (each checked to be text).
 
     The same text (agency names, dates, roles) recurs across thousands of rows: each
     distinct one is redacted once; an :class:`Anonymiser`'s ``redact`` scans them all
@@ -358,123 +383,45 @@ def _redactions(view: Mapping[str, Any], redact: Callable[[str], str]) -> dict[s
     """
     owner = getattr(redact, "__self__", None)
     if isinstance(owner, Anonymiser) and getattr(redact, "__func__", None) is Anonymiser.redact:
-        return owner.redact_all(_texts(view, []))
-    return {text: redact(text) for text in dict.fromkeys(_texts(view, []))}
-
-
-def _redacted(value: Any, redact: Callable[[str], str], key: str | None = None) -> Any:
-    """``value`` with ``redact`` applied to every text in it (pictures excepted)."""
-    if key in _IMAGE_KEYS:
-        return value
-    if isinstance(value, str):
-        result = redact(value)
+        redactions = owner.redact_all(_texts(view, []))
+    else:
+        redactions = {text: redact(text) for text in dict.fromkeys(_texts(view, []))}
+    for result in redactions.values():
         if not isinstance(result, str):
             raise InputError(f"redact: must return text (got {type(result).__name__})")
-        return result
+    return redactions
+
+
+def _redacted(value: Any, redact: Mapping[str, str], key: str | None = None) -> Any:
+    """``value`` with every text in it replaced by its redaction (pictures excepted).
+
+    ``redact`` maps each text of the view to its redaction (:func:`_redactions`). The
+    view's own dicts and lists (built for this document by :func:`_public_view`) are
+    changed in place where a text changes, as most texts hold no identifier.
+    """
+    if key in _IMAGE_KEYS:
+        return value
+    kind = type(value)
+    if kind is str or isinstance(value, str):
+        return redact[value]
+    if kind is dict:
+        for k, v in value.items():
+            if type(v) is str:
+                if k not in _IMAGE_KEYS and (new := redact[v]) is not v:
+                    value[k] = new
+            elif v and type(v) is not bool and type(v) is not int:  # None, [] and 0: no text
+                value[k] = _redacted(v, redact, k)
+        return value
+    if kind is list:
+        for i, v in enumerate(value):
+            if type(v) is str:
+                if (new := redact[v]) is not v:
+                    value[i] = new
+            else:
+                value[i] = _redacted(v, redact)
+        return value
     if isinstance(value, Mapping):
         return {k: _redacted(v, redact, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redacted(v, redact) for v in value]
     return value
-
-
-# -- templates ------------------------------------------------------------------------------
-
-
-class Raw(str):
-    """Markdown that is already safe (built by a filter); the finaliser leaves it alone."""
-
-
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]()#|~!])")
-_MD_LINE_START = re.compile(r"^([ \t]*)([-+=>]|\d+[.)])", re.M)
-
-
-def markdown_escape(text: object) -> str:
-    """Free text made inert in Markdown: no markup, no raw HTML, no block structure."""
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _MD_INLINE.sub(r"\\\1", s)
-    s = _MD_LINE_START.sub(_escape_line_start, s)
-    return s
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    """``- x`` as ``\\- x``; ``1. x`` as ``1\\. x`` (a backslash escapes punctuation only,
-    so before a digit it would be shown)."""
-    indent, start = match.group(1), match.group(2)
-    if start[0].isdigit():
-        return f"{indent}{start[:-1]}\\{start[-1]}"
-    return f"{indent}\\{start}"
-
-
-def _md_finalize(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Raw):
-        return value
-    return markdown_escape(value)
-
-
-def _md_cell(value: Any) -> Raw:
-    """A Markdown table cell: escaped, line breaks as <br>."""
-    if value is None or value == "":
-        return Raw("—")
-    return Raw(markdown_escape(value).replace("\r\n", "\n").replace("\n", "<br>"))
-
-
-def _md_para(value: Any) -> Raw:
-    """A Markdown paragraph: escaped, blank lines kept as paragraph breaks."""
-    return Raw(markdown_escape("" if value is None else value))
-
-
-def _css_string(value: Any) -> Any:
-    """A CSS string literal: every character but letters, digits and spaces escaped."""
-    import markupsafe
-
-    body = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in str(value))
-    return markupsafe.Markup(f'"{body}"')
-
-
-def _html_finalize(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def _words(value: Any) -> str:
-    """``honest_error`` -> ``honest error``."""
-    return str(value).replace("_", " ")
-
-
-_ENVIRONMENTS: dict[str, Any] = {}
-
-
-def _environment(fmt: str) -> Any:
-    env = _ENVIRONMENTS.get(fmt)
-    if env is None:
-        import jinja2
-
-        loader = jinja2.PackageLoader("aaib_cp.reports", "templates")
-        if fmt == "html":
-            env = jinja2.Environment(
-                loader=loader,
-                autoescape=True,
-                finalize=_html_finalize,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-        else:
-            env = jinja2.Environment(
-                loader=loader,
-                autoescape=False,
-                finalize=_md_finalize,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-            env.filters["cell"] = _md_cell
-            env.filters["raw"] = Raw
-            env.filters["para"] = _md_para
-        env.filters["words"] = _words
-        env.tests["instance_of"] = isinstance
-        env.filters["css_string"] = _css_string
-        _ENVIRONMENTS[fmt] = env
-    return env

@@ -13,7 +13,9 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+
+from aaib_cp.reports.scanning import ANY, Trie, leading, scan
 
 __all__ = [
     "AN",
@@ -22,6 +24,7 @@ __all__ = [
     "MONTH_NUMBER",
     "NAME_END",
     "NAME_START",
+    "NAME_START_AFTER",
     "TITLES",
     "TWO_DIGITS",
     "Folded",
@@ -111,9 +114,31 @@ def _table_for(text: str) -> dict[int, str]:
     return _FOLD
 
 
+_NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
+_table_for("".join(map(chr, range(128))))  # every ASCII character is in the table
+
+
+def _fold_text(text: str) -> tuple[str, bool]:
+    """The folded form of ``text``, and whether every character folded to one.
+
+    In ASCII, folding is lower case with the backtick as an apostrophe: runs of ASCII
+    are folded by ``str.lower`` (much faster than a table on a long page), the rest by
+    the table.
+    """
+    if text.isascii():
+        return text.lower().replace("`", "'"), True
+    parts = _NON_ASCII.split(text)
+    others = parts[1::2]
+    table = _table_for("".join(others))
+    parts[1::2] = [p.translate(table) for p in others]
+    parts[0::2] = [p.lower() for p in parts[0::2]]
+    same = all(_FOLD_LEN[c] == 1 for c in set("".join(others)))
+    return "".join(parts).replace("`", "'"), same
+
+
 def fold(text: str) -> str:
     """The folded form of ``text``: NFKD, no combining marks, case-folded, unified '-."""
-    return text.translate(_table_for(text))
+    return _fold_text(text)[0]
 
 
 class Folded:
@@ -123,12 +148,9 @@ class Folded:
 
     def __init__(self, original: str) -> None:
         self.original = original
-        self.folded = original.translate(_table_for(original))
+        self.folded, self._same = _fold_text(original)
         self._owner: list[int] | None = None  # the map, made when first needed
         self._empty: list[bool] | None = None
-        self._same = len(self.folded) == len(original) and all(
-            _FOLD_LEN[c] == 1 for c in set(original)
-        )
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering folded ``[start, end)``."""
@@ -158,6 +180,8 @@ _SPACED_LETTER = f"[^\\W\\d_{_UNSPACED}]"
 # a script written without spaces; likewise at its end.
 # Nor right after a letter and an apostrophe: "Hara" is not a name inside "O'Hara".
 NAME_START = f"(?:(?<!{_SPACED_LETTER})(?<!{_SPACED_LETTER}')|(?={_U}))"
+# The same, checked after the name's first character (:mod:`aaib_cp.reports.scanning`).
+NAME_START_AFTER = f"(?:(?<!{_SPACED_LETTER}{ANY})(?<!{_SPACED_LETTER}'{ANY})|(?<={_U}))"
 # Nor before an apostrophe and a letter, a possessive aside: "AA" is no name in "AA'A A".
 NAME_END = f"(?:(?!{_SPACED_LETTER})(?!'(?!s(?!{_SPACED_LETTER})){_SPACED_LETTER})|(?<={_U}))"
 # Between the words of a name: "J. Smith", "Smith, John", "john.smith", "Ŀ" as "L·", but
@@ -209,69 +233,12 @@ _STREET_UNIT = {ws[0]: "(?:" + "|".join(ws) + ")" for ws in _STREET_WORDS}
 _POSTCODE = re.compile(r"(?<![^\W_])([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})(?![^\W_])")
 _FLATLIKE = frozenset({"flat", "apartment", "apt", "unit", "room", "suite", "floor"})
 # Street names too common to withhold on their own ("High Street" names no one).
-_COMMON_STREET_WORDS = frozenset(
-    (
-        "high",
-        "church",
-        "station",
-        "main",
-        "park",
-        "london",
-        "mill",
-        "new",
-        "victoria",
-        "green",
-        "manor",
-        "school",
-        "north",
-        "south",
-        "east",
-        "west",
-        "the",
-        "old",
-        "queen",
-        "queens",
-        "king",
-        "kings",
-        "market",
-        "bridge",
-        "chapel",
-        "albert",
-        "york",
-    )
-)
+_COMMON_STREET_WORDS = frozenset((
+    "high", "church", "station", "main", "park", "london", "mill", "new", "victoria",
+    "green", "manor", "school", "north", "south", "east", "west", "the", "old",
+    "queen", "queens", "king", "kings", "market", "bridge", "chapel", "albert", "york",
+))  # fmt: skip
 _HOUSE_NUMBER = re.compile(r"\d+[a-z]?")
-
-
-class Trie:
-    """Regex units merged by common prefix, so one pattern serves hundreds of forms."""
-
-    def __init__(self) -> None:
-        self.root: dict[str, dict] = {}
-
-    def add(self, units: Sequence[str]) -> None:
-        node = self.root
-        for unit in units:
-            node = node.setdefault(unit, {})
-        node[""] = {}
-
-    def pattern(self) -> str:
-        return self._emit(self.root)
-
-    @classmethod
-    def of(cls, words: Iterable[str]) -> str:
-        """A pattern matching any of ``words`` literally."""
-        trie = cls()
-        for word in words:
-            trie.add([re.escape(c) for c in word])
-        return trie.pattern()
-
-    def _emit(self, node: dict[str, dict]) -> str:
-        alternatives = [unit + self._emit(child) for unit, child in sorted(node.items()) if unit]
-        if not alternatives:
-            return ""
-        body = "(?:" + "|".join(alternatives) + ")"
-        return body + "?" if "" in node else body
 
 
 _MONTHS = [
@@ -452,16 +419,21 @@ def id_keys(text: str) -> tuple[str]:
 
 
 class Kind:
-    """One kind of identifier: a compiled pattern and who owns each matched spelling."""
+    """One kind of identifier: a compiled pattern and who owns each matched spelling.
+
+    ``start`` is the assertion before a match and the same checked after its first
+    character (for the leading twin, :mod:`aaib_cp.reports.scanning`); ``prefix`` holds
+    words that may come before a match and are taken with it (titles before a name).
+    """
 
     def __init__(
         self,
         label: str,
         units: Callable[[str], list[str]],
         keys: Callable[[str], tuple[str, ...]],
-        start: str,
+        start: tuple[str, str],
         end: str,
-        prefix: str = "",
+        prefix: Trie | None = None,
         group: str = "id",
     ) -> None:
         self.label, self._units, self._keys = label, units, keys
@@ -469,6 +441,7 @@ class Kind:
         self.owners: list[dict[str, set[int]]] = [{} for _ in keys("")]
         self._trie = Trie()
         self.regex: re.Pattern[str] | None = None
+        self._twin: re.Pattern[str] | None = None
 
     def add(self, form: str, owner: int) -> None:
         for owners, key in zip(self.owners, self._keys(form), strict=True):
@@ -478,14 +451,21 @@ class Kind:
     def compile(self) -> None:
         if self.owners[0]:
             body = self._trie.pattern()
-            self.regex = re.compile(
-                f"{self._start}{self._prefix}(?P<{self.group}>{body}){self._end}"
+            start, after = self._start
+            prefix = f"(?:{self._prefix.pattern()})?" if self._prefix else ""
+            self.regex = re.compile(f"{start}{prefix}(?P<{self.group}>{body}){self._end}")
+            firsts = (
+                [(u, after, f"{r}(?:{body})") for u, r in self._prefix.firsts()]
+                if (self._prefix)
+                else []
             )
+            twin = leading([*firsts, *((u, after, r) for u, r in self._trie.firsts())], self._end)
+            self._twin = None if twin is None else re.compile(twin)
 
     def find(self, folded: str) -> Iterable[tuple[int, int, set[int]]]:
         if self.regex is None:
             return
-        for match in self.regex.finditer(folded):
+        for match in scan(self.regex, self._twin, folded):
             for by_key, key in zip(self.owners, self._keys(match[self.group]), strict=True):
                 if key in by_key:
                     yield match.start(), match.end(), by_key[key]

@@ -28,7 +28,10 @@ import base64
 import binascii
 import html as html_lib
 import re
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
+
+from aaib_cp.reports.scanning import Trie
 
 __all__ = ["SHOWN_ATTRIBUTES", "visible_text"]
 
@@ -116,20 +119,51 @@ _RAW_TEXT = "|".join(
 _DECLARATION = r"(?P<decl><!--.*?--\s*>|<!\[.*?\]\s*\]\s*>|<!\[.*?\]\s*>|<[!?][^>]*>?)"
 # One pass over the page, as a parser reads it: each construct from where the last ended.
 # Anything else that opens like a tag is text up to its first ">", markup and all.
+MARKUP_AS_READ = (
+    rf"{_DECLARATION}|(?P<raw>{_RAW_TEXT})|(?P<tags>(?:(?!{_RAW})(?:{_TAG}))+)"
+    r"|(?P<text><[a-zA-Z/][^>]*>?)"
+)
+# MARKUP_AS_READ with the "<" that each of its alternatives opens with taken first, so that
+# re skips from one "<" to the next instead of trying every alternative at every character
+# of the text (a third of the time of reading a long report).
 _MARKUP = re.compile(
-    rf"{_DECLARATION}|(?P<raw>{_RAW_TEXT})|(?P<tags>(?:(?!{_RAW})(?:{_TAG}))+)|(?P<text><[a-zA-Z/][^>]*>?)",
+    "<(?:"
+    r"(?P<decl>!--.*?--\s*>|!\[.*?\]\s*\]\s*>|!\[.*?\]\s*>|[!?][^>]*>?)"
+    "|(?P<raw>"
+    + "|".join(
+        rf"{name}(?=[\t\n\r\f />]){_ATTRIBUTES}(?<!/)>.*?</\s*{name}\s*>" for name in _RAW_NAMES
+    )
+    + ")"
+    + rf"|(?P<tags>(?!{_RAW[1:]})(?:{_NAME}{_ATTRIBUTES}/?>|/[^>]*>)(?:(?!{_RAW})(?:{_TAG}))*)"
+    + r"|(?P<text>[a-zA-Z/][^>]*>?))",
     re.S,
 )
-_SHOWN_HINT = re.compile("|".join(_anycase(a) for a in sorted(SHOWN_ATTRIBUTES)))
 
-_INLINE_NAMES = "|".join(_anycase(n) for n in _INLINE)
+
+def _words_anycase(words: Iterable[str]) -> str:
+    """A pattern of any of ``words`` in any case, merged by common prefix (fewer tries)."""
+    trie = Trie()
+    for word in words:
+        trie.add([_anycase(c) for c in word])
+    return trie.pattern()
+
+
+_SHOWN_HINT = re.compile(_words_anycase(sorted(SHOWN_ATTRIBUTES)))
+
+_INLINE_NAMES = _words_anycase(_INLINE)
 _INLINE_TAG = rf"<(?:/?(?:{_INLINE_NAMES})(?=[\s/>])[^<>]*>|!--.*?-->)"
-_INLINE_START = re.compile(rf"<(?:/?(?:{_INLINE_NAMES})(?=[\s/>])|!--)")
 _INLINE_RUN = re.compile(f"(?:{_INLINE_TAG})+", re.S)
+# A run of inline tags (taken as _INLINE_RUN takes it: atomic, so no shorter or longer
+# reading is tried) with a character of a word either side: "<" first, so re skips
+# from one "<" to the next.
+_GLUED = re.compile(rf"<(?<=[^<>\s]<)(?>{_INLINE_TAG[1:]}(?:{_INLINE_TAG})*)(?=[^<>\s])", re.S)
 _WORD_JOINER = "\u2060"  # not text; keeps "&a<b></b>mp;" from becoming an entity
 _SVG_URI = re.compile(
     r"""data:image/svg\+xml(?P<params>(?:;[^,;"'\s>]*)*),(?P<body>[^"'\s>)]*)""", re.I
 )
+
+
+_READ: dict[str, str] = {}  # tags with attributes as read: a table repeats its row markup
 
 
 def _markup(match: re.Match[str]) -> str:
@@ -137,7 +171,19 @@ def _markup(match: re.Match[str]) -> str:
     if match.lastgroup in ("decl", "text"):
         return match[0]
     tags = match[0]
-    if match.lastgroup == "raw" or "=" not in tags or not _SHOWN_HINT.search(tags):
+    if match.lastgroup == "raw" or "=" not in tags:
+        return "\n"
+    read = _READ.get(tags)
+    if read is None:
+        if len(_READ) > 4096:
+            _READ.clear()
+        read = _READ[tags] = _attribute_values(tags)
+    return read
+
+
+def _attribute_values(tags: str) -> str:
+    """A line break and the values of the shown attributes of a run of tags."""
+    if not _SHOWN_HINT.search(tags):
         return "\n"
     values = [""]
     for tag in _ONE_TAG.finditer(tags):
@@ -155,14 +201,7 @@ def _markup(match: re.Match[str]) -> str:
 
 def _glued(page: str) -> bool:
     """Whether inline markup (or a comment) stands between two characters of a word."""
-    for match in _INLINE_START.finditer(page):
-        before = page[match.start() - 1 : match.start()]
-        if before and before not in "<>" and not before.isspace():
-            end = _INLINE_RUN.match(page, match.start())
-            after = page[end.end() : end.end() + 1] if end else ""
-            if after and after not in "<>" and not after.isspace():
-                return True
-    return False
+    return _GLUED.search(page) is not None
 
 
 def _text(page: str) -> str:
@@ -183,10 +222,31 @@ def visible_text(page: str, *, _depth: int = 0) -> str:
     return "\n".join(parts)
 
 
+# Letters that re's case-insensitive matching takes for ASCII ones ("ſ" for "s").
+_CASELESS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_SVG_MIME = "data:image/svg+xml"
+
+
+def _svg_uris(page: str) -> Iterator[re.Match[str]]:
+    """``_SVG_URI.finditer(page)``: where the page's lower case keeps every position
+    (and no letter re takes for an ASCII one is in it), each is found with ``str.find``
+    on the lower case instead of a case-insensitive pattern tried at every character."""
+    lower = page.lower()
+    if len(lower) != len(page) or any(c in page for c in _CASELESS):
+        yield from _SVG_URI.finditer(page)
+        return
+    at = lower.find(_SVG_MIME)
+    while at != -1:
+        match = _SVG_URI.match(page, at)
+        if match is not None:
+            yield match
+        at = lower.find(_SVG_MIME, match.end() if match is not None else at + 1)
+
+
 def _svg_pictures(page: str) -> list[str]:
     """The markup of every SVG picture embedded in ``page`` as a ``data:`` URI."""
     pictures = []
-    for match in _SVG_URI.finditer(page):
+    for match in _svg_uris(page):
         body = html_lib.unescape(match["body"])
         if ";base64" in match["params"].lower():
             try:

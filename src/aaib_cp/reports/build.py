@@ -31,6 +31,7 @@ from aaib_cp.reports import case_parts as cp
 from aaib_cp.reports import model as rm
 from aaib_cp.reports.anonymise import Anonymiser, Identity
 from aaib_cp.reports.formats import docx_bytes, pdf_bytes
+from aaib_cp.reports.paused_gc import gc_paused
 from aaib_cp.reports.render import (
     AUDIENCES,
     FORMATS,
@@ -412,7 +413,7 @@ class Publisher:
             raise InputError(
                 f"report audience: expected one of {', '.join(AUDIENCES)} (got {audience!r})"
             )
-        with staged_output(target) as output_file:  # refuses a bad target before anything else
+        with gc_paused(), staged_output(target) as output_file:  # bad target refused first
             case = self.store.get_case(case_id)
             actor = self._authorise(case, actor=actor, role=role, audience=audience)
             content, data = self.render(

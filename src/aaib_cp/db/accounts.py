@@ -51,35 +51,6 @@ class AccountsSQL:
         return fetch_rows(self.db, sql, params)
 
     # -- accounts ---------------------------------------------------------------
-    def _account(self, row: Mapping[str, Any]) -> Account:
-        roles = {
-            r
-            for (r,) in self.db.execute(
-                "SELECT role FROM account_roles WHERE account_id = ?", [row["id"]]
-            )
-        }
-        orgs = tuple(
-            o
-            for (o,) in self.db.execute(
-                "SELECT organisation_id FROM account_affiliations WHERE account_id = ?"
-                " ORDER BY organisation_id",
-                [row["id"]],
-            )
-        )
-        return Account(
-            id=int(row["id"]),
-            login=row["login"],
-            name=row["name"],
-            roles=frozenset(roles),
-            affiliations=orgs,
-            declared=bool(row["declared"]),
-            active=bool(row["active"]),
-            email=row["email"],
-            created_at=datetime.fromisoformat(row["created_at"])
-            if "T" in row["created_at"]
-            else None,
-        )
-
     def insert_account(
         self, *, login: str, name: str, email: str | None, at: datetime, by: int | None
     ) -> Account:
@@ -125,17 +96,23 @@ class AccountsSQL:
 
     def by_login(self, login: str) -> Account | None:
         """The account whose login is ``login`` in any spelling, or None."""
-        rows = self._rows("SELECT * FROM accounts WHERE login_key = ?", [canonical(login)])
-        return self._account(rows[0]) if rows else None
+        return self._one("a.login_key = ?", canonical(login))
 
     def by_name(self, name: str) -> Account | None:
         """The account whose display name is ``name`` in any spelling, or None."""
-        rows = self._rows("SELECT * FROM accounts WHERE name_key = ?", [canonical(name)])
-        return self._account(rows[0]) if rows else None
+        return self._one("a.name_key = ?", canonical(name))
 
     def all(self) -> list[Account]:
         """Every account, by login."""
-        return [self._account(r) for r in self._rows("SELECT * FROM accounts ORDER BY login")]
+        rows = self.db.execute(f"SELECT {ACCOUNT_FIELDS} FROM accounts a ORDER BY a.login")
+        return [self.built(values) for values in rows]
+
+    def _one(self, where: str, value: str) -> Account | None:
+        """The account matching ``where`` (over ``accounts a``), or None."""
+        values = self.db.execute(
+            f"SELECT {ACCOUNT_FIELDS} FROM accounts a WHERE {where}", [value]
+        ).fetchone()
+        return None if values is None else self.built(values)
 
     def count_holding(self, role: str) -> int:
         """How many active accounts hold organisation role ``role``."""

@@ -18,7 +18,7 @@ from aaib_cp.db.keys import KeyRing
 from aaib_cp.db.workflow_specs import save_spec, trusted_spec
 from aaib_cp.exceptions import CaseNotFound, RecordNotFound, StaleCaseError, StoreError
 from aaib_cp.workflow.audit import event_mac
-from aaib_cp.workflow.identity import Account, Actor
+from aaib_cp.workflow.identity import Account
 from aaib_cp.workflow.model import Case, Event, EventKind, TeamMember
 from aaib_cp.workflow.spec import WorkflowDefinition
 
@@ -316,69 +316,10 @@ class Store:
         return self.update_case(case, at=at)
 
     # -- events (see :mod:`.trail`) ---------------------------------------------
-    def append_event(
-        self,
-        case_id: str,
-        *,
-        at: datetime,
-        actor: Actor,
-        role: str | None,
-        kind: str,
-        trigger: str | None = None,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        reason: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-        content: Mapping[str, str | None] | None = None,
-    ) -> Event:
-        """Append one hash-chained event to the case's audit trail (inside a transaction).
-
-        The event records the acting account's id (and the delegate's, for "A for B"), the
-        content hash of every record of the case changed in this transaction (or
-        ``content``, given), and a MAC when the database has an audit key.
-        """
-        return trail.append(
-            self,
-            case_id,
-            at=at,
-            actor=actor,
-            role=role,
-            kind=kind,
-            trigger=trigger,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            detail=detail,
-            content=content,
-        )
-
-    def move_case(
-        self,
-        case: Case,
-        *,
-        at: datetime,
-        actor: Actor,
-        role: str | None,
-        trigger: str,
-        to_state: str,
-        reason: str | None = None,
-        fields: Mapping[str, Any] | None = None,
-        detail: Mapping[str, Any] | None = None,
-    ) -> Event:
-        """Move ``case`` as read to ``to_state`` (and ``fields``) with its transition event,
-        in two statements (see :func:`.trail.move`); StaleCaseError if it changed since."""
-        return trail.move(
-            self,
-            case,
-            at=at,
-            actor=actor,
-            role=role,
-            trigger=trigger,
-            to_state=to_state,
-            reason=reason,
-            fields=fields,
-            detail=detail,
-        )
+    #: Append one hash-chained event to the case's audit trail (:func:`.trail.append`).
+    append_event = trail.append
+    #: Move a case as read, with its transition event (:func:`.trail.move`).
+    move_case = trail.move
 
     def event_rows(self, case_id: str) -> list[dict[str, Any]]:
         """The raw event rows of a case, in order."""

@@ -192,7 +192,13 @@ def append(
     detail: Mapping[str, Any] | None = None,
     content: Mapping[str, str | None] | None = None,
 ) -> Event:
-    """Append one event to the case's trail and move its head (see :meth:`Store.append_event`)."""
+    """Append one hash-chained event to the case's audit trail and move its head (inside
+    a transaction); ``Store.append_event``.
+
+    The event records the acting account's id (and the delegate's, for "A for B"), the
+    content hash of every record of the case changed in this transaction (or
+    ``content``, given), and a MAC when the database has an audit key.
+    """
     if not store.in_transaction:
         raise StoreError("events are appended inside a transaction")
     conn = store.db.conn

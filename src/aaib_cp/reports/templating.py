@@ -138,25 +138,16 @@ def environment(fmt: str) -> Any:
     if env is None:
         import jinja2
 
-        loader = jinja2.PackageLoader("aaib_cp.reports", "templates")
-        if fmt == "html":
-            env = jinja2.Environment(
-                loader=loader,
-                autoescape=True,
-                finalize=_html_finalize,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-        else:
-            env = jinja2.Environment(
-                loader=loader,
-                autoescape=False,
-                finalize=_md_finalize,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
+        html = fmt == "html"
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("aaib_cp.reports", "templates"),
+            autoescape=html,
+            finalize=_html_finalize if html else _md_finalize,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        if not html:
             env.filters["cell"] = _md_cell
             env.filters["raw"] = Raw
             env.filters["para"] = _md_para

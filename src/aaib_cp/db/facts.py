@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aaib_cp.db.connection import Database
+from aaib_cp.workflow.lazy import Pending
 from aaib_cp.workflow.model import Case, TeamMember
 
 __all__ = ["FACTS", "FactFunc", "FactRegistry", "StoreCaseView"]
@@ -23,26 +24,16 @@ class FactRegistry:
 
     def __init__(self) -> None:
         self._facts: dict[str, FactFunc] = {}
-        #: facts listed but not yet imported: name -> where their registry lives
-        self._later: dict[str, str] = {}
+        #: facts listed but not yet imported
+        self._later = Pending("fact")
 
     def add_lazy(self, where: str, names: Sequence[str]) -> None:
         """List the facts of the registry at ``where`` (``"module:ATTRIBUTE"``) without
         importing it; each is imported when first asked for."""
-        for name in names:
-            if name in self._facts or self._later.get(name, where) != where:
-                raise ValueError(f"fact {name!r} is registered twice")
-            self._later[name] = where
+        self._later.add(where, names, self._facts)
 
     def _load(self, where: str) -> None:
-        from aaib_cp.workflow.lazy import check_names, resolve
-
-        listed = [name for name, w in self._later.items() if w == where]
-        loaded: FactRegistry = resolve(where)
-        check_names(where, listed, loaded.names())
-        for name in listed:
-            del self._later[name]
-        self.update(loaded)
+        self.update(self._later.take(where))
 
     def register(self, name: str) -> Callable[[FactFunc], FactFunc]:
         """Decorator adding ``func`` as the fact called ``name``."""

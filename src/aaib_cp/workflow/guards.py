@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from aaib_cp.workflow.lazy import Pending
 from aaib_cp.workflow.model import Case, TeamMember
 from aaib_cp.workflow.record import Record
 
@@ -199,27 +200,17 @@ class GuardRegistry:
         self, guards: Mapping[str, Guard] | None = None, later: Mapping[str, str] | None = None
     ) -> None:
         self._guards: dict[str, Guard] = dict(guards or {})
-        #: guards listed but not yet imported: name -> where their registry lives
-        self._later: dict[str, str] = dict(later or {})
+        #: guards listed but not yet imported
+        self._later = Pending("guard", (later or {}).items())
 
     def add_lazy(self, where: str, names: Sequence[str]) -> None:
         """List the guards of the registry at ``where`` (``"module:ATTRIBUTE"``) without
         importing it: names are known at once (so a workflow can be checked against
         them), each guard is imported when first used."""
-        for name in names:
-            if name in self._guards or self._later.get(name, where) != where:
-                raise ValueError(f"guard {name!r} is registered twice")
-            self._later[name] = where
+        self._later.add(where, names, self._guards)
 
     def _load(self, where: str) -> None:
-        from aaib_cp.workflow.lazy import check_names, resolve
-
-        listed = [name for name, w in self._later.items() if w == where]
-        loaded: GuardRegistry = resolve(where)
-        check_names(where, listed, loaded.names())
-        for name in listed:
-            del self._later[name]
-        self.update(loaded)
+        self.update(self._later.take(where))
 
     def _load_all(self) -> None:
         for where in dict.fromkeys(self._later.values()):

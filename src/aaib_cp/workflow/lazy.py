@@ -11,10 +11,10 @@ workflow file.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
-__all__ = ["check_names", "resolve"]
+__all__ = ["Pending", "check_names", "resolve"]
 
 
 def resolve(where: str) -> Any:
@@ -30,3 +30,30 @@ def check_names(where: str, listed: Iterable[str], registered: Iterable[str]) ->
             f"aaib_cp.wiring lists {sorted(listed)} for {where}, which registers"
             f" {sorted(registered)}; update the wiring"
         )
+
+
+class Pending(dict[str, str]):
+    """A registry's names the wiring listed but that are not imported yet: name -> where
+    their registry lives (``"module:ATTRIBUTE"``). Shared by the facts and the guards."""
+
+    def __init__(self, kind: str, later: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(later)
+        self.kind = kind
+
+    def add(self, where: str, names: Iterable[str], known: Container[str]) -> None:
+        """List ``names`` as living at ``where``; ValueError for a name ``known`` already or
+        listed under another registry."""
+        for name in names:
+            if name in known or self.get(name, where) != where:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self[name] = where
+
+    def take(self, where: str) -> Any:
+        """The registry at ``where``, imported and checked against the names listed for it,
+        which are no longer pending."""
+        listed = [name for name, w in self.items() if w == where]
+        loaded = resolve(where)
+        check_names(where, listed, loaded.names())
+        for name in listed:
+            del self[name]
+        return loaded
